@@ -1,0 +1,27 @@
+// Temporal test environments pointed at the locally built servers.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTES } from '../../src/shared';
+import { temporalCliPath, testServerPath } from './temporalTools';
+
+/** Java time-skipping test server; custom search attributes registered like the dev server's. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerPath() } },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
+  });
+  return env;
+}
+
+/** The real dev server (the CLI's start-dev), headless, in memory, for end-to-end tests. */
+export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: SEARCH_ATTRIBUTES,
+      ip: '127.0.0.1',
+    },
+  });
+}
