@@ -15,12 +15,16 @@ const workflowForbidden = [
 ];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.temporal/**', '.lab/**', 'coverage/**', '**/*.js'] },
+  { ignores: ['node_modules/**', 'test/fixtures/lint/**', 'dist/**', '.tools/**', '.temporal/**', '.lab/**', 'coverage/**', '**/*.js'] },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
+      parserOptions: {
+        // Lint fixtures live outside tsconfig's files; give them the default project.
+        projectService: { allowDefaultProject: ['test/fixtures/lint/*.ts', 'test/fixtures/lint/workflows/*.ts'] },
+        tsconfigRootDir: __dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -1,7 +1,9 @@
 // Temporal test environments pointed at the locally built servers.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../src/shared';
-import { temporalCliPath, testServerPath } from './temporalTools';
+import { PROJECT_DIR, temporalCliPath, testServerPath } from './temporalTools';
 
 /** Java time-skipping test server; custom search attributes registered like the dev server's. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -23,5 +25,13 @@ export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
       searchAttributes: SEARCH_ATTRIBUTES,
       ip: '127.0.0.1',
     },
+  });
+}
+
+/** The workflow bundle the worker would build, with webpack's chatter kept to warnings. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: path.join(PROJECT_DIR, 'src/workflows'),
+    logger: new DefaultLogger('WARN'),
   });
 }

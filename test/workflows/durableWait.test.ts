@@ -1,11 +1,10 @@
 // The extendable wait across three days of workflow time, on the time-skipping test server.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import path from 'node:path';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { changeWaitUpdate, DEPLOY_PHASE, waitStatusQuery } from '../../src/shared';
 import { durableWait } from '../../src/workflows';
-import { createTimeSkippingEnv } from '../helpers/temporalEnv';
+import { bundleWorkflows, createTimeSkippingEnv } from '../helpers/temporalEnv';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -16,7 +15,7 @@ let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../../src/workflows') });
+  workflowBundle = await bundleWorkflows();
 });
 
 afterAll(async () => {

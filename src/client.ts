@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// nsdeploy command line: starts and steers the workflows on a Temporal server.
+import { Command, Option } from 'commander';
+import { loadFleetConfig } from './config';
+import { changeWait, startWait, waitStatus } from './cli/waitCommands';
+import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from './cli/temporalConnection';
+import { formatDuration } from './workflows/lib/waitRules';
+
+const out = (line: string) => process.stdout.write(line + '\n');
+
+function targetFrom(opts: { address?: string; namespace?: string; config?: string }): TemporalTarget {
+  const fromConfig = opts.config ? loadFleetConfig(opts.config).temporal : undefined;
+  return temporalTarget({ ...fromConfig, ...(opts.address && { address: opts.address }), ...(opts.namespace && { namespace: opts.namespace }) });
+}
+
+async function withClient<T>(opts: { address?: string; namespace?: string; config?: string }, fn: (c: Awaited<ReturnType<typeof connectClient>>['client'], t: TemporalTarget) => Promise<T>): Promise<T> {
+  const target = targetFrom(opts);
+  const { client, close } = await connectClient(target);
+  try {
+    return await fn(client, target);
+  } finally {
+    await close();
+  }
+}
+
+const connectionOptions = (cmd: Command) =>
+  cmd
+    .addOption(new Option('--address <host:port>', 'Temporal frontend address').env('TEMPORAL_ADDRESS'))
+    .addOption(new Option('--namespace <ns>', 'Temporal namespace').env('TEMPORAL_NAMESPACE'));
+
+const program = new Command('nsdeploy')
+  .description('Durable, observable deployments for a self-hosted authoritative DNS fleet, on Temporal.')
+  .showHelpAfterError();
+
+connectionOptions(
+  program
+    .command('start-wait')
+    .description('Start a standalone extendable wait (e.g. a delayed teardown) and follow it until it ends')
+    .requiredOption('--config <file>', 'fleet config (YAML)')
+    .requiredOption('--label <text>', 'what the wait is for, shown in the Web UI')
+    .requiredOption('--duration <duration>', 'how long to wait, e.g. "2d", "12h"')
+    .option('--detach', 'print the workflow ID and return instead of following'),
+).action(async (opts) => {
+  const cfg = loadFleetConfig(opts.config);
+  await withClient(opts, (client, target) => startWait(client, target, { fleet: cfg.fleet, label: opts.label, duration: opts.duration, detach: opts.detach }, out));
+});
+
+connectionOptions(
+  program
+    .command('extend-wait <workflow-id>')
+    .description('Move the end of a running wait (drain timer, delayed teardown); earlier only with --force')
+    .option('--by <duration>', 'move the end by this much, e.g. "12h" (negative shortens: "-2h")')
+    .option('--until <time>', 'new end as ISO 8601 time with zone, e.g. 2026-12-01T09:00:00Z')
+    .option('--force', 'allow moving the end earlier than it is now')
+    .option('--reason <text>', 'why, recorded in the workflow'),
+).action(async (workflowId: string, opts) => {
+  const status = await withClient(opts, (client) =>
+    changeWait(client, workflowId, { extendBy: opts.by, until: opts.until, force: opts.force, reason: opts.reason }),
+  );
+  out(`${status.label}: now ends at ${status.end}${status.changes.at(-1)?.forced ? ' (forced)' : ''}`);
+});
+
+connectionOptions(
+  program.command('status <workflow-id>').description('Show a workflow: state, phase, and any wait in progress'),
+).action(async (workflowId: string, opts) => {
+  await withClient(opts, async (client, target) => {
+    const handle = client.workflow.getHandle(workflowId);
+    const desc = await handle.describe();
+    out(`${workflowId}: ${desc.status.name} (${desc.type}), started ${desc.startTime.toISOString()}`);
+    out(`Web UI: ${workflowUrl(target, workflowId)}`);
+    if (desc.status.name === 'RUNNING') {
+      const wait = await waitStatus(client, workflowId).catch(() => undefined);
+      if (wait && !wait.done) out(`${wait.label}: ends ${wait.end} (${formatDuration(Date.parse(wait.end) - Date.now())} left)`);
+    }
+  });
+});
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`nsdeploy: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,127 @@
+// The fleet config schema: what a YAML fleet file may say, with defaults and the reasons
+// a value is refused. Durations are strings ("90s", "5m", "2d") turned into milliseconds.
+import { isIP } from 'node:net';
+import ms from 'ms';
+import { z } from 'zod';
+import { linodeLabelProblem, LABEL_MAX } from './linodeLabel';
+
+const duration = (example: string) =>
+  z.string({ error: `expected a duration such as "${example}"` }).transform((value, ctx) => {
+    const parsed = ms(value.trim() as ms.StringValue);
+    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (examples: "30s", "5m", "2h", "2d")` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const label = z.string().superRefine((value, ctx) => {
+  const problem = linodeLabelProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: `Linode label "${value}" ${problem}` });
+});
+
+const dnsName = z
+  .string()
+  .transform((s) => s.replace(/\.$/, '').toLowerCase())
+  .refine((s) => s.length <= 253 && s.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l)) && s.includes('.'), {
+    message: 'must be a domain name such as "example.com"',
+  });
+
+const address = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
+const port = z.number().int().min(1).max(65535);
+
+const host = z.strictObject({ label });
+
+const server = z.strictObject({ address, port: port.default(53) });
+
+const approval = z.strictObject({
+  beforeCutover: z.boolean().default(false),
+  beforeRetire: z.boolean().default(false),
+  timeout: duration('1h').prefault('1h'),
+  onTimeout: z.enum(['abort', 'continue'], { error: 'must be "abort" or "continue"' }).default('abort'),
+});
+
+const policies = z.strictObject({
+  approval: approval.prefault({}),
+  /** How long to keep probing through the LBs after cutover before retiring the old servers. */
+  soak: duration('5m').prefault('5m'),
+  gate: z
+    .strictObject({
+      transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
+      concurrency: z.number().int().min(1).max(256).default(16),
+    })
+    .prefault({}),
+  drain: z
+    .strictObject({
+      /** Added to the observed delegation + zone TTLs before old LBs may be retired. */
+      margin: duration('1h').prefault('1h'),
+      /** Longest the drain may be extended to. */
+      maxWait: duration('14d').prefault('14d'),
+      /** Bound on waiting for old nameservers' query counters to stop rising. */
+      oldServersMax: duration('10m').prefault('10m'),
+    })
+    .prefault({}),
+  proofOfNoTraffic: z
+    .strictObject({
+      window: duration('1h').prefault('1h'),
+      maxQueries: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
+});
+
+export const fleetConfigSchema = z
+  .strictObject({
+    /** Name of the fleet; workflow IDs are derived from it, so one deploy per fleet at a time. */
+    fleet: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, { message: 'must be 2–41 characters: lower-case letters, digits and "-", starting with a letter' }),
+    domain: dnsName,
+    /** BIND zone file for the domain, relative to the config file. */
+    zoneFile: z.string().min(1),
+    linode: z.strictObject({
+      /** API root; omit for Linode's real API. The lab points this at its emulator. */
+      apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://api.linode.com/v4"' }).optional(),
+      /** Name of the environment variable holding the API token (the token never goes in this file). */
+      tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as "LINODE_TOKEN"' }).default('LINODE_TOKEN'),
+      region: z.string().min(1),
+      type: z.string().min(1),
+      image: z.string().min(1),
+      tags: z.array(z.string().min(3).max(50)).default(['nsdeploy']),
+    }),
+    nameservers: z.array(host).min(1, { message: 'needs at least one nameserver' }).default([{ label: 'ns1' }, { label: 'ns2' }]),
+    loadBalancers: z.array(host).min(1, { message: 'needs at least one load balancer' }).default([{ label: 'lb1' }, { label: 'lb2' }]),
+    /** Suffix of the replacement hosts' labels during a blue-green deploy. */
+    nextSuffix: z.string().regex(/^[-_.]?[a-z0-9]+$/, { message: 'must be a short suffix such as "-next"' }).default('-next'),
+    /** Parent (TLD) servers to check the delegation and glue at, queried with RD=0. */
+    parents: z.array(server).default([]),
+    ssh: z
+      .strictObject({
+        user: z.string().default('root'),
+        /** Private key the worker uses; read by activities, never sent through Temporal. */
+        privateKeyFile: z.string().min(1),
+        /** known_hosts with the pinned host keys of every instance nsdeploy creates. */
+        knownHostsFile: z.string().min(1),
+      }),
+    temporal: z
+      .strictObject({
+        address: z.string().default('127.0.0.1:7233'),
+        namespace: z.string().default('default'),
+        taskQueue: z.string().default('nsdeploy'),
+      })
+      .prefault({}),
+    policies: policies.prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const all = [
+      ...cfg.nameservers.map((h, i) => ({ path: ['nameservers', i, 'label'], label: h.label })),
+      ...cfg.loadBalancers.map((h, i) => ({ path: ['loadBalancers', i, 'label'], label: h.label })),
+    ];
+    const seen = new Set<string>();
+    for (const { path, label: l } of all) {
+      if (seen.has(l.toLowerCase())) ctx.addIssue({ code: 'custom', path, message: `label "${l}" is used twice` });
+      seen.add(l.toLowerCase());
+      const next = l + cfg.nextSuffix;
+      if (next.length > LABEL_MAX) ctx.addIssue({ code: 'custom', path, message: `"${next}" (with nextSuffix) is longer than ${LABEL_MAX} characters` });
+    }
+  });
+
+export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
+export type FleetConfigParsed = z.output<typeof fleetConfigSchema>;

@@ -1,0 +1,107 @@
+// temporal-dev/start and stop with a real dev server: the Web UI answers, the search
+// attributes are registered, and a running workflow with its timer survives a restart.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import execa from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { changeWaitUpdate, waitStatusQuery } from '../../src/shared';
+import { durableWait } from '../../src/workflows';
+import { freePort } from '../helpers/ports';
+import { bundleWorkflows } from '../helpers/temporalEnv';
+import { PROJECT_DIR, temporalCliPath } from '../helpers/temporalTools';
+
+const DAY = 24 * 3600_000;
+let stateDir: string;
+let env: NodeJS.ProcessEnv;
+let address: string;
+let bundle: WorkflowBundleWithSourceMap;
+
+const script = (name: 'start' | 'stop') => execa('bash', [path.join(PROJECT_DIR, 'temporal-dev', name)], { env, all: true });
+
+beforeAll(async () => {
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-devserver-'));
+  const port = await freePort();
+  const uiPort = await freePort();
+  address = `127.0.0.1:${port}`;
+  env = { ...process.env, TEMPORAL_STATE_DIR: stateDir, TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort) };
+  bundle = await bundleWorkflows();
+});
+
+afterAll(async () => {
+  await script('stop').catch(() => undefined);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function withClient<T>(fn: (client: Client, conn: Connection) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address });
+  try {
+    return await fn(new Client({ connection }), connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function runWorkerWhile<T>(fn: () => Promise<T>): Promise<T> {
+  const connection = await NativeConnection.connect({ address });
+  try {
+    const worker = await Worker.create({ connection, taskQueue: 'restart-test', workflowBundle: bundle });
+    return await worker.runUntil(fn);
+  } finally {
+    await connection.close();
+  }
+}
+
+test('start is healthy and idempotent, with the Web UI and search attributes', async () => {
+  const first = await script('start');
+  expect(first.all).toMatch(/healthy/);
+  const second = await script('start');
+  expect(second.all).toMatch(/already running \(pid \d+\)/);
+
+  const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
+  expect(ui.status).toBe(200);
+
+  const list = await execa(temporalCliPath(), ['operator', 'search-attribute', 'list', '--address', address]);
+  expect(list.stdout).toMatch(/DeployPhase\s+Keyword/);
+  expect(list.stdout).toMatch(/Fleet\s+Keyword/);
+});
+
+test('a waiting workflow and its timer survive a server restart', async () => {
+  const id = `restart-${Date.now()}`;
+  const before = await runWorkerWhile(() =>
+    withClient(async (client) => {
+      const handle = await client.workflow.start(durableWait, {
+        taskQueue: 'restart-test',
+        workflowId: id,
+        args: [{ fleet: 'lab', label: 'survive a restart', durationMs: 2 * DAY }],
+      });
+      for (let i = 0; i < 50; i++) {
+        const status = await handle.query(waitStatusQuery).catch(() => undefined);
+        if (status) return status;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('the workflow never answered the status query');
+    }),
+  );
+
+  const stopped = await script('stop');
+  expect(stopped.all).toMatch(/stopped/);
+  await script('start');
+
+  await runWorkerWhile(() =>
+    withClient(async (client) => {
+      const handle = client.workflow.getHandle(id);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      const after = await handle.query(waitStatusQuery);
+      expect(after?.end).toBe(before?.end);
+      expect(after?.startedAt).toBe(before?.startedAt);
+      // End it now (forced) and see the workflow finish with the change recorded.
+      await handle.executeUpdate(changeWaitUpdate, { args: [{ until: new Date(Date.now() + 1000).toISOString(), force: true, reason: 'test' }] });
+      const result = (await handle.result()) as Awaited<ReturnType<typeof durableWait>>;
+      expect(result.done).toBe(true);
+      expect(result.changes).toHaveLength(1);
+      expect(result.changes[0]).toMatchObject({ forced: true, reason: 'test', from: before?.end });
+    }),
+  );
+});

@@ -1,0 +1,121 @@
+// Fleet config loading: the examples are valid, and bad files get errors naming file, line and field.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadFleetConfig, parseFleetConfig } from '../../src/config';
+
+const root = path.resolve(__dirname, '../..');
+let dir: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-config-'));
+  fs.writeFileSync(path.join(dir, 'zone.db'), '; empty is enough for loading\n');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const minimal = `
+fleet: demo
+domain: Example.COM.
+zoneFile: zone.db
+linode: { region: us-east, type: g6-nanode-1, image: linode/debian12 }
+ssh: { privateKeyFile: key, knownHostsFile: known_hosts }
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseFleetConfig(text, path.join(dir, 'fleet.yaml'), 'fleet.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^Invalid fleet config fleet\.yaml:/);
+    return (err as ConfigError).problems.map((p) => `${p.line ?? '-'} ${p.field}: ${p.message}`);
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+test('the lab and production examples load, with paths resolved next to the file', () => {
+  const lab = loadFleetConfig(path.join(root, 'config/lab.yaml'));
+  expect(lab.fleet).toBe('lab');
+  expect(lab.zoneFile).toBe(path.join(root, 'zones/example.test.zone'));
+  expect(lab.ssh.knownHostsFile).toBe(path.join(root, '.lab/ssh/known_hosts'));
+  expect(lab.policies.soak).toBe(30_000);
+  expect(lab.policies.drain.maxWait).toBe(24 * 3600_000);
+  expect(lab.nameservers.map((h) => h.label)).toEqual(['ns1', 'ns2']);
+
+  const prod = loadFleetConfig(path.join(root, 'config/production.example.yaml'));
+  expect(prod.linode.apiUrl).toBeUndefined();
+  expect(prod.policies.approval).toMatchObject({ beforeCutover: true, onTimeout: 'abort', timeout: 4 * 3600_000 });
+  expect(prod.ssh.privateKeyFile).toBe(path.join(os.homedir(), '.ssh/nsdeploy_ed25519'));
+});
+
+test('defaults fill in what a minimal file leaves out', () => {
+  const cfg = parseFleetConfig(minimal, path.join(dir, 'fleet.yaml'));
+  expect(cfg.domain).toBe('example.com');
+  expect(cfg.loadBalancers.map((h) => h.label)).toEqual(['lb1', 'lb2']);
+  expect(cfg.linode.tokenEnv).toBe('LINODE_TOKEN');
+  expect(cfg.policies).toMatchObject({ soak: 300_000, gate: { transports: ['udp', 'tcp'], concurrency: 16 } });
+  expect(cfg.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'nsdeploy' });
+});
+
+test('each bad value is named with its field and line', () => {
+  const found = problems(`
+fleet: Demo_Fleet
+domain: not a domain
+zoneFile: zone.db
+linode: { region: us-east, type: g6-nanode-1, image: linode/debian12, apiUrl: ftp://x }
+nameservers:
+  - label: ns1
+  - label: 2ns
+loadBalancers:
+  - label: lb--1
+ssh: { privateKeyFile: key, knownHostsFile: known_hosts }
+policies:
+  soak: ten minutes
+  approval: { onTimeout: maybe }
+`);
+  expect(found).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^2 fleet: must be 2–41 characters/),
+      expect.stringMatching(/^3 domain: must be a domain name/),
+      expect.stringMatching(/^5 linode\.apiUrl: must be an http\(s\) URL/),
+      expect.stringMatching(/^8 nameservers\[1\]\.label: Linode label "2ns" must begin with a letter/),
+      expect.stringMatching(/^10 loadBalancers\[0\]\.label: .*two dashes/),
+      expect.stringMatching(/^13 policies\.soak: "ten minutes" is not a duration/),
+      expect.stringMatching(/^14 policies\.approval\.onTimeout: must be "abort" or "continue"/),
+    ]),
+  );
+  expect(found).toHaveLength(7);
+});
+
+test('missing and unknown fields are named', () => {
+  const found = problems(`
+fleet: demo
+domian: example.com
+zoneFile: zone.db
+linode: { region: us-east, type: g6-nanode-1 }
+ssh: { privateKeyFile: key, knownHostsFile: known_hosts }
+`);
+  expect(found).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^\S+ domain: is required/),
+      expect.stringMatching(/^3 domian: unknown field/),
+      expect.stringMatching(/^5 linode\.image: is required/),
+    ]),
+  );
+});
+
+test('duplicate labels, over-long -next labels and a missing zone file are refused', () => {
+  const long = 'n'.repeat(60);
+  expect(problems(minimal + `nameservers: [{ label: ns1 }, { label: NS1 }, { label: ${long} }]\n`)).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/nameservers\[1\]\.label: label "NS1" is used twice/),
+      expect.stringMatching(/nameservers\[2\]\.label: "n+-next" \(with nextSuffix\) is longer than 64 characters/),
+    ]),
+  );
+  expect(problems(minimal.replace('zone.db', 'nope.db'))).toEqual([expect.stringMatching(/^4 zoneFile: file not found: .*nope\.db/)]);
+});
+
+test('YAML syntax errors and unreadable files are reported with their location', () => {
+  expect(problems('fleet: demo\ndomain: [unclosed\n')[0]).toMatch(/^\d+ \(yaml\): /);
+  expect(problems('fleet: a\nfleet: b\n')[0]).toMatch(/\(yaml\): .*[Mm]ap keys must be unique/);
+  expect(() => loadFleetConfig(path.join(dir, 'missing.yaml'))).toThrow(/missing\.yaml:\n {2}- \(file\): cannot read it: ENOENT/);
+});
