@@ -1,0 +1,121 @@
+// The emulator's whole account state and its persistence. Every change is written to a JSON
+// file atomically (write a temp file, fsync, rename over the old one), so a crash leaves
+// either the old or the new state, never half of one. Writes are synchronous: they are
+// small, and it keeps their order equal to the order of changes.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+export const TRANSITIONAL_STATUSES = ['provisioning', 'booting', 'rebooting', 'shutting_down'] as const;
+export const INSTANCE_STATUSES = [...TRANSITIONAL_STATUSES, 'running', 'offline'] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+export type TransitionalStatus = (typeof TRANSITIONAL_STATUSES)[number];
+
+export const isTransitional = (status: InstanceStatus): status is TransitionalStatus =>
+  (TRANSITIONAL_STATUSES as readonly string[]).includes(status);
+
+const AlertsSchema = z.object({
+  cpu: z.number().int(),
+  io: z.number().int(),
+  network_in: z.number().int(),
+  network_out: z.number().int(),
+  transfer_quota: z.number().int(),
+});
+export type Alerts = z.infer<typeof AlertsSchema>;
+
+const StoredInstanceSchema = z.object({
+  id: z.number().int(),
+  label: z.string(),
+  group: z.string(),
+  tags: z.array(z.string()),
+  region: z.string(),
+  type: z.string(),
+  image: z.string().nullable(),
+  status: z.enum(INSTANCE_STATUSES),
+  /** Epoch ms when the current transitional phase ends; null when the status is stable. */
+  phaseEndsAt: z.number().nullable(),
+  /** provisioning ends in booting (true) or offline (false: `booted: false` or no image). */
+  bootAfterProvisioning: z.boolean(),
+  created: z.string(),
+  updated: z.string(),
+  ipv4Public: z.string(),
+  ipv4Private: z.string().nullable(),
+  ipv6: z.string(),
+  hostUuid: z.string(),
+  watchdogEnabled: z.boolean(),
+  alerts: AlertsSchema,
+  /** metadata.user_data exactly as received (base64), handed to the lifecycle hook. */
+  userData: z.string().nullable(),
+});
+export type StoredInstance = z.infer<typeof StoredInstanceSchema>;
+
+const EmulatorStateSchema = z.object({
+  version: z.literal(1),
+  nextId: z.number().int(),
+  ipCursor: z.object({ public: z.number().int(), private: z.number().int() }),
+  instances: z.array(StoredInstanceSchema),
+  /** Deleted instances whose onDeleted hook has not finished: their addresses stay taken. */
+  pendingDeletions: z.array(StoredInstanceSchema),
+});
+export type EmulatorState = z.infer<typeof EmulatorStateSchema>;
+
+export function emptyState(): EmulatorState {
+  // IDs start high, like real Linode IDs, so tests can't confuse an ID with an index.
+  return { version: 1, nextId: 10_000_001, ipCursor: { public: 0, private: 0 }, instances: [], pendingDeletions: [] };
+}
+
+/** Holds the live state; `save()` after every change. Without a path nothing is written. */
+export class StateStore {
+  readonly state: EmulatorState;
+
+  constructor(private readonly path?: string) {
+    this.state = path && existsSync(path) ? StateStore.read(path) : emptyState();
+  }
+
+  private static read(path: string): EmulatorState {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`emulator state file ${path} is not valid JSON: ${(err as Error).message}`);
+    }
+    const parsed = EmulatorStateSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new Error(`emulator state file ${path} has an unexpected shape: ${z.prettifyError(parsed.error)}`);
+    }
+    return parsed.data;
+  }
+
+  save(): void {
+    if (!this.path) return;
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temp = `${this.path}.${process.pid}.tmp`;
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(this.state, null, 2));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, this.path);
+  }
+
+  /**
+   * Replace everything with an empty account (admin reset). IDs keep counting up, as on a
+   * real account, so a stale ID held by a test or workflow can never name a new instance.
+   */
+  clear(): void {
+    Object.assign(this.state, emptyState(), { nextId: this.state.nextId });
+    this.save();
+  }
+
+  find(id: number): StoredInstance | undefined {
+    return this.state.instances.find((i) => i.id === id);
+  }
+
+  /** Every IPv4 address held by an instance or by a host still being torn down. */
+  addressesInUse(): Set<string> {
+    const all = [...this.state.instances, ...this.state.pendingDeletions];
+    return new Set(all.flatMap((i) => (i.ipv4Private ? [i.ipv4Public, i.ipv4Private] : [i.ipv4Public])));
+  }
+}
