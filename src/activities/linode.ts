@@ -1,0 +1,225 @@
+// Linode activities: create (idempotent by label + deploy tag), wait until running, rename,
+// delete, list the fleet. The API token is read from the environment variable the fleet
+// config names; it never appears in inputs, results or history.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { createLinode, deleteLinode, getLinode, getLinodeIPs, getLinodes, updateLinode, type Linode } from '@linode/api-v4';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { configureLinodeClient, toLinodeError } from '../linode';
+import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../ssh/hostKeys';
+import { pinHostKey, unpinHosts } from '../ssh/knownHosts';
+import { linodeFailure } from './linodeErrors';
+
+/** Where the fleet's Linode account and pinned keys are; names and paths only, no secrets. */
+export interface LinodeTarget {
+  apiUrl?: string;
+  tokenEnv: string;
+  knownHostsFile: string;
+  /** The worker's SSH key (its .pub is installed as root's authorized key). */
+  privateKeyFile: string;
+}
+
+export interface InstanceSpec {
+  label: string;
+  region: string;
+  type: string;
+  image: string;
+  tags: string[];
+  /** Tag naming the deploy that owns the instance: a retry finds its own instance by it. */
+  deployTag: string;
+}
+
+export interface InstanceInfo {
+  id: number;
+  label: string;
+  status: string;
+  tags: string[];
+  publicIPv4: string;
+  privateIPv4: string | null;
+  /** The pinned host public key, when this deploy created the instance. */
+  hostPublicKey?: string;
+}
+
+export interface LinodeDeps {
+  env?: NodeJS.ProcessEnv;
+  sleep?: (ms: number) => Promise<void>;
+  pollMs?: number;
+}
+
+const heartbeat = (details?: unknown) => {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // Called outside an activity (lab bootstrap, unit tests): nothing to report to.
+  }
+};
+
+/** Pending host keys live next to known_hosts, readable by root only, until the instance exists. */
+const keyDir = (t: LinodeTarget) => path.join(path.dirname(t.knownHostsFile), 'host-keys');
+const keyFile = (t: LinodeTarget, label: string) => path.join(keyDir(t), `${label}.key`);
+
+function loadOrCreatePendingKey(t: LinodeTarget, label: string): Promise<HostKeyPair> | HostKeyPair {
+  const file = keyFile(t, label);
+  if (fs.existsSync(file) && fs.existsSync(`${file}.pub`)) {
+    return { privateKeyOpenSSH: fs.readFileSync(file, 'utf8'), publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
+  }
+  return generateHostKey(`nsdeploy-${label}`).then((key) => {
+    fs.mkdirSync(keyDir(t), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(`${file}.pub`, key.publicKey + '\n', { mode: 0o644 });
+    fs.writeFileSync(file, key.privateKeyOpenSSH, { mode: 0o600 });
+    return key;
+  });
+}
+
+function pendingPublicKey(t: LinodeTarget, label: string): string | undefined {
+  try {
+    return fs.readFileSync(`${keyFile(t, label)}.pub`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function createLinodeActivities(deps: LinodeDeps = {}) {
+  const env = deps.env ?? process.env;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const pollMs = deps.pollMs ?? 2000;
+
+  function connect(t: LinodeTarget): void {
+    const token = env[t.tokenEnv];
+    if (!token) {
+      throw ApplicationFailure.nonRetryable(`the Linode API token is not set: export ${t.tokenEnv} in the worker's environment`, 'ConfigError');
+    }
+    // Process-wide client settings; every call sets the same values for a fleet.
+    configureLinodeClient({ apiUrl: t.apiUrl, token });
+  }
+
+  async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw linodeFailure(err, action);
+    }
+  }
+
+  async function describe(t: LinodeTarget, linode: Linode): Promise<InstanceInfo> {
+    const ips = await call(`read addresses of ${linode.label}`, () => getLinodeIPs(linode.id));
+    return {
+      id: linode.id,
+      label: linode.label,
+      status: linode.status,
+      tags: linode.tags,
+      publicIPv4: ips.ipv4.public[0]?.address ?? linode.ipv4[0],
+      privateIPv4: ips.ipv4.private[0]?.address ?? null,
+      hostPublicKey: pendingPublicKey(t, linode.label),
+    };
+  }
+
+  async function findByLabel(label: string): Promise<Linode | undefined> {
+    const page = await call(`look up ${label}`, () => getLinodes({}, { label }));
+    return page.data.find((l) => l.label === label);
+  }
+
+  return {
+    /**
+     * Creates the instance unless this deploy already did (found by label + deploy tag), so a
+     * retry after a lost response never makes a second one. Pins the injected host key.
+     */
+    async ensureInstance(t: LinodeTarget, spec: InstanceSpec): Promise<InstanceInfo> {
+      connect(t);
+      const existing = await findByLabel(spec.label);
+      if (existing) {
+        if (!existing.tags.includes(spec.deployTag)) {
+          throw ApplicationFailure.nonRetryable(
+            `label ${spec.label} is already used by instance ${existing.id}, which this deploy (${spec.deployTag}) did not create; ` +
+              'delete or rename it, then retry',
+            'LabelTaken',
+          );
+        }
+        return describe(t, existing);
+      }
+      const hostKey = await loadOrCreatePendingKey(t, spec.label);
+      const authorizedKey = readPublicKey(t.privateKeyFile);
+      const userData = cloudConfigFor({ hostname: spec.label, hostKey, authorizedKeys: [authorizedKey] });
+      const created = await call(`create ${spec.label}`, () =>
+        createLinode({
+          label: spec.label,
+          region: spec.region,
+          type: spec.type,
+          image: spec.image,
+          tags: [...new Set([...spec.tags, spec.deployTag])],
+          private_ip: true,
+          booted: true,
+          // A random root password satisfies the API; nobody ever uses it (SSH keys only).
+          root_pass: crypto.randomBytes(24).toString('base64url') + 'aA1!',
+          authorized_keys: [authorizedKey],
+          metadata: { user_data: Buffer.from(userData).toString('base64') },
+        }),
+      );
+      const info = await describe(t, created);
+      pinHostKey(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])], hostKey.publicKey);
+      fs.rmSync(keyFile(t, spec.label), { force: true }); // the private half is only needed until creation
+      return info;
+    },
+
+    /** Polls (heartbeating) until the instance is running; fails if it ends up offline. */
+    async waitForRunning(t: LinodeTarget, id: number, timeoutMs = 10 * 60_000): Promise<InstanceInfo> {
+      connect(t);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const linode = await call(`read instance ${id}`, () => getLinode(id));
+        heartbeat({ status: linode.status });
+        if (linode.status === 'running') {
+          const info = await describe(t, linode);
+          // Pin again in case the create's response was lost and ensureInstance found it later.
+          if (info.hostPublicKey) pinHostKey(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])], info.hostPublicKey);
+          return info;
+        }
+        if (linode.status === 'offline') throw ApplicationFailure.nonRetryable(`${linode.label} (${id}) is offline: it failed to boot`, 'BootFailed');
+        if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${linode.label} (${id}) still ${linode.status} after ${timeoutMs / 1000}s`, 'BootTimeout');
+        await sleep(pollMs);
+      }
+    },
+
+    async renameInstance(t: LinodeTarget, id: number, label: string): Promise<InstanceInfo> {
+      connect(t);
+      const current = await call(`read instance ${id}`, () => getLinode(id));
+      if (current.label === label) return describe(t, current);
+      const renamed = await call(`rename ${current.label} to ${label}`, () => updateLinode(id, { label }));
+      const pub = `${keyFile(t, current.label)}.pub`;
+      if (fs.existsSync(pub)) fs.renameSync(pub, `${keyFile(t, label)}.pub`);
+      return describe(t, renamed);
+    },
+
+    /** Deletes the instance and unpins its keys; an instance already gone counts as deleted. */
+    async deleteInstance(t: LinodeTarget, id: number): Promise<{ deleted: boolean }> {
+      connect(t);
+      let info: InstanceInfo | undefined;
+      try {
+        info = await describe(t, await getLinode(id));
+      } catch (err) {
+        if (toLinodeError(err).status === 404) return { deleted: false };
+        throw linodeFailure(err, `read instance ${id}`);
+      }
+      await call(`delete ${info.label}`, () => deleteLinode(id));
+      unpinHosts(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])]);
+      fs.rmSync(keyFile(t, info.label), { force: true });
+      fs.rmSync(`${keyFile(t, info.label)}.pub`, { force: true });
+      return { deleted: true };
+    },
+
+    /** Every instance carrying the tag (the fleet's tag), with its addresses. */
+    async listInstances(t: LinodeTarget, tag: string): Promise<InstanceInfo[]> {
+      connect(t);
+      const out: InstanceInfo[] = [];
+      for (let page = 1; ; page++) {
+        const res = await call(`list instances tagged ${tag}`, () => getLinodes({ page, page_size: 100 }, { tags: tag }));
+        for (const l of res.data) out.push(await describe(t, l));
+        if (page >= res.pages) return out;
+      }
+    },
+  };
+}
+
+export type LinodeActivities = ReturnType<typeof createLinodeActivities>;
