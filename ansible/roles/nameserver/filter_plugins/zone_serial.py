@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+"""nsdeploy_zone_with_serial: the zone text to serve, with the SOA serial this server needs.
+
+    new_text = source_text | nsdeploy_zone_with_serial(served_text_or_none, serial_or_none)
+
+Rules (the serial must change whenever the content does, and never be 0):
+  * serial given            -> that serial;
+  * nothing served yet      -> the serial written in the source file (at least 1);
+  * served, same content    -> the served serial (re-runs change nothing);
+  * served, content changed -> max(source serial, served serial + 1).
+"Content" is the zone text with the SOA serial left out, so only real edits count.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible.errors import AnsibleFilterError
+
+MAX_SERIAL = 2 ** 32 - 1
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|[()]|[^\s;()"]+|\s+')
+
+
+def _soa_serial_span(text):
+    """(start, end) of the SOA serial in a zone file's text, skipping comments and parentheses."""
+    found = []
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+    words = [t for t in tokens if not (t[2].isspace() or t[2].startswith(';') or t[2] in '()')]
+    for i, (_, _, word) in enumerate(words):
+        # SOA as the record type: MNAME, RNAME, SERIAL follow (quoted text never matches).
+        if word.upper() == 'SOA' and i + 3 < len(words):
+            start, end, serial = words[i + 3]
+            if serial.isdigit():
+                found.append((start, end))
+    if len(found) != 1:
+        raise AnsibleFilterError('zone file must contain exactly one SOA record with a numeric serial (found %d)' % len(found))
+    return found[0]
+
+
+def _split(text):
+    start, end = _soa_serial_span(text)
+    return text[:start], int(text[start:end]), text[end:]
+
+
+def _with_serial(text, serial):
+    before, _, after = _split(text)
+    return '%s%d%s' % (before, serial, after)
+
+
+def nsdeploy_zone_with_serial(source, served=None, serial=None):
+    if not source.endswith('\n'):
+        source += '\n'
+    src_before, src_serial, src_after = _split(source)
+    if serial is not None and str(serial) != '':
+        chosen = int(serial)
+    elif served:
+        served_before, served_serial, served_after = _split(served)
+        if (served_before, served_after) == (src_before, src_after):
+            chosen = served_serial
+        else:
+            chosen = max(src_serial, served_serial + 1)
+    else:
+        chosen = max(src_serial, 1)
+    if not 1 <= chosen <= MAX_SERIAL:
+        raise AnsibleFilterError('SOA serial %d is outside 1..%d' % (chosen, MAX_SERIAL))
+    return _with_serial(source, chosen)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'nsdeploy_zone_with_serial': nsdeploy_zone_with_serial}

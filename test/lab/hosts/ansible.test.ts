@@ -1,0 +1,183 @@
+// The production Ansible roles against real lab hosts (root only): two BIND nameservers behind
+// one nginx LB, queried over UDP and TCP through the LB; idempotence, check mode, zone changes.
+import execa from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { HostKey, LabHost } from '../../../lab/hosts';
+import { createLabNetwork, hostMemory, leftovers, startHost, teardownAll } from '../../../lab/hosts';
+import type { TestLab } from './helpers';
+import { ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh } from './helpers';
+
+const describeAsRoot = isRoot ? describe : describe.skip;
+
+const ZONE = `$ORIGIN example.test.
+$TTL 300
+@   IN SOA ns1.example.test. hostmaster.example.test. (
+        2026112301 ; serial
+        7200 900 1209600 300 )
+    IN NS ns1
+    IN NS ns2
+ns1 IN A 192.0.2.53
+ns2 IN A 192.0.2.54
+www IN A 192.0.2.10
+`;
+
+describeAsRoot('Ansible roles on lab hosts', () => {
+  let lab: TestLab;
+  let knownHosts: string;
+  let inventory: string;
+  let zoneFile: string;
+  const hosts: LabHost[] = [];
+  // public = what clients use, private = what the LB uses to reach the nameservers
+  const addr = (n: number) => ({ public: `${lab.net}.${n}`, private: `${lab.net}.${100 + n}` });
+  const plan = { ns1: 11, ns2: 12, lb1: 21 } as const;
+  const lbAddress = () => addr(plan.lb1).public;
+
+  const lbLogLines = async () => Number((await ssh(lab, knownHosts, lbAddress(), 'cat /var/log/nginx/dns-stream.log 2>/dev/null | wc -l')).stdout.trim());
+  const nsQueries = async (label: 'ns1' | 'ns2') => {
+    const json = (await ssh(lab, knownHosts, addr(plan[label]).public, 'curl -s http://127.0.0.1:8053/json/v1/server')).stdout;
+    return (JSON.parse(json) as { opcodes: { QUERY: number } }).opcodes.QUERY;
+  };
+
+  beforeAll(async () => {
+    lab = await makeTestLab('ansible', 252);
+    await createLabNetwork(lab.config);
+    let known = '';
+    for (const [label, n] of Object.entries(plan)) {
+      const key: HostKey = await generateKeyPair(path.join(lab.dir, `host-${label}`), label);
+      const { public: pub, private: priv } = addr(n);
+      hosts.push(await startHost({ label, addresses: [pub, priv], hostKey: key, authorizedKeys: [lab.clientPublicKey], stateDir: lab.config.stateDir }));
+      known += knownHostsLine([pub, priv], key.publicKey);
+    }
+    knownHosts = path.join(lab.dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, known);
+    zoneFile = path.join(lab.dir, 'example.test.zone');
+    fs.writeFileSync(zoneFile, ZONE);
+    // Generated per run, as the deploy does; the same variables a production inventory sets.
+    inventory = path.join(lab.dir, 'inventory.yml');
+    fs.writeFileSync(inventory, JSON.stringify({
+      all: {
+        vars: {
+          ansible_user: 'root',
+          ansible_ssh_private_key_file: lab.clientKeyFile,
+          ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
+        },
+        children: {
+          nameservers: {
+            vars: { nameserver_zones: [{ name: 'example.test', file: zoneFile }] },
+            hosts: Object.fromEntries((['ns1', 'ns2'] as const).map((l) => [l, { ansible_host: addr(plan[l]).public, nameserver_listen_addresses: [addr(plan[l]).private] }])),
+          },
+          loadbalancers: {
+            vars: { proxy_upstreams: (['ns1', 'ns2'] as const).map((l) => ({ address: addr(plan[l]).private, port: 53 })) },
+            hosts: { lb1: { ansible_host: lbAddress(), proxy_listen_addresses: [lbAddress()] } },
+          },
+        },
+      },
+    }, null, 2));
+  }, 60_000);
+
+  afterAll(async () => {
+    if (!lab) return;
+    await closeSshMasters(lab);
+    await teardownAll(lab.config);
+    fs.rmSync(lab.dir, { recursive: true, force: true });
+  });
+
+  test('check mode on fresh hosts predicts changes and fails nothing', async () => {
+    const check = await ansiblePlaybook(lab, 'site.yml', inventory, ['--check', '--diff']);
+    if (check.exitCode !== 0) console.error(check.stdout);
+    expect(check.exitCode).toBe(0);
+    for (const r of Object.values(check.recap)) expect(r).toMatchObject({ failed: 0, unreachable: 0 });
+    expect(check.recap.lb1.changed).toBeGreaterThan(0);
+    expect(check.stdout).toContain('+++ after');
+  }, 120_000);
+
+  test('site.yml configures both nameservers and the LB', async () => {
+    const run = await ansiblePlaybook(lab, 'site.yml', inventory);
+    if (run.exitCode !== 0) console.error(run.stdout);
+    expect(run.exitCode).toBe(0);
+    expect(Object.keys(run.recap).sort()).toEqual(['lb1', 'ns1', 'ns2']);
+    for (const r of Object.values(run.recap)) expect(r).toMatchObject({ failed: 0, unreachable: 0 });
+    expect(run.recap.ns1.changed).toBeGreaterThan(0);
+  }, 120_000);
+
+  test('the LB answers from the zone over UDP and TCP, and NSID names a nameserver', async () => {
+    for (const transport of ['+notcp', '+tcp']) {
+      const answer = await dig(lbAddress(), 'www.example.test', 'A', [transport, '+nsid', '+norec']);
+      expect(answer).toMatch(/status: NOERROR/);
+      expect(answer).toMatch(/flags: qr aa;/);
+      expect(answer).toMatch(/www\.example\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.10/);
+      expect(answer).toMatch(/NSID: .*\("ns[12]"\)/);
+    }
+    // Authoritative only: no recursion, no transfers.
+    expect(await dig(lbAddress(), 'example.org', 'A', ['+rec'])).toMatch(/status: REFUSED/);
+    expect(await dig(lbAddress(), 'example.test', 'AXFR', [])).toMatch(/Transfer failed/);
+    // The nameservers listen on their private address only.
+    expect(await dig(addr(plan.ns1).private, 'www.example.test', 'A', ['+short'])).toBe('192.0.2.10');
+    expect(await dig(addr(plan.ns1).public, 'www.example.test', 'A', ['+short'])).toMatch(/timed out|no servers could be reached/);
+  });
+
+  test('query counters: the LB access log and the nameservers statistics channel count queries', async () => {
+    const before = { lb: await lbLogLines(), ns: (await nsQueries('ns1')) + (await nsQueries('ns2')) };
+    for (let i = 0; i < 5; i++) await dig(lbAddress(), `q${i}.example.test`, 'A', ['+notcp']);
+    for (let i = 0; i < 3; i++) await dig(lbAddress(), 'www.example.test', 'A', ['+tcp']);
+    await new Promise((r) => setTimeout(r, 1500)); // access log flush interval (1s)
+    expect(await lbLogLines()).toBeGreaterThanOrEqual(before.lb + 8);
+    const after = (await nsQueries('ns1')) + (await nsQueries('ns2'));
+    expect(after - before.ns).toBeGreaterThanOrEqual(8);
+    const lastLine = (await ssh(lab, knownHosts, lbAddress(), 'tail -n 1 /var/log/nginx/dns-stream.log')).stdout;
+    // time client protocol status upstream session-time bytes-in bytes-out
+    expect(lastLine).toMatch(new RegExp(`^\\d+\\.\\d{3} ${lab.net.replace(/\./g, '\\.')}\\.1 TCP 200 ${lab.net.replace(/\./g, '\\.')}\\.11[12]:53 `));
+  });
+
+  test('after an apply, --check --diff reports no changes and a second apply changes nothing', async () => {
+    const check = await ansiblePlaybook(lab, 'site.yml', inventory, ['--check', '--diff']);
+    if (check.exitCode !== 0) console.error(check.stdout);
+    expect(check.exitCode).toBe(0);
+    for (const r of Object.values(check.recap)) expect(r).toMatchObject({ changed: 0, failed: 0 });
+    const again = await ansiblePlaybook(lab, 'site.yml', inventory);
+    expect(again.exitCode).toBe(0);
+    for (const r of Object.values(again.recap)) expect(r).toMatchObject({ changed: 0, failed: 0 });
+  }, 120_000);
+
+  test('a zone change bumps the SOA serial and reloads named', async () => {
+    const serialBefore = (await dig(lbAddress(), 'example.test', 'SOA', ['+short'])).split(' ')[2];
+    expect(serialBefore).toBe('2026112301');
+    fs.appendFileSync(zoneFile, 'new IN A 192.0.2.99\n');
+    const run = await ansiblePlaybook(lab, 'nameserver.yml', inventory, ['--diff']);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('RUNNING HANDLER [nameserver : Reload named]');
+    for (const ns of ['ns1', 'ns2'] as const) {
+      const server = addr(plan[ns]).private;
+      expect(await dig(server, 'example.test', 'SOA', ['+short'])).toContain(' 2026112302 ');
+      expect(await dig(server, 'new.example.test', 'A', ['+short'])).toBe('192.0.2.99');
+    }
+    expect(await dig(lbAddress(), 'new.example.test', 'A', ['+short', '+tcp'])).toBe('192.0.2.99');
+  }, 120_000);
+
+  test('memory of an idle configured nameserver and LB (reported for the README)', async () => {
+    await closeSshMasters(lab); // Ansible's persistent SSH sessions are not part of an idle host
+    await new Promise((r) => setTimeout(r, 500));
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    const report = ['ns1', 'lb1'].map((label) => {
+      const m = hostMemory(label, lab.config);
+      return `${label}: RSS ${mib(m.totalRssBytes)}, PSS ${mib(m.totalPssBytes)} (${m.processes.map((p) => `${p.command} ${mib(p.rssBytes)}`).join(', ')})`;
+    });
+    console.log(`idle lab host memory:\n${report.join('\n')}`);
+    expect(hostMemory('ns1', lab.config).processes.map((p) => p.command)).toContain('named');
+    expect(hostMemory('lb1', lab.config).processes.map((p) => p.command)).toContain('nginx');
+    expect(hostMemory('ns1', lab.config).totalRssBytes).toBeLessThan(256 * 2 ** 20);
+    expect(hostMemory('lb1', lab.config).totalRssBytes).toBeLessThan(128 * 2 ** 20);
+  });
+
+  test('teardown leaves no process, namespace, interface or mount of the lab', async () => {
+    await closeSshMasters(lab);
+    await teardownAll(lab.config);
+    expect(await leftovers(lab.config)).toEqual([]);
+    expect(livePids(hosts.map((h) => h.pid))).toEqual([]);
+    expect((await execa('ip', ['netns', 'list'])).stdout).not.toContain(lab.config.netnsPrefix);
+    expect((await execa('ip', ['-o', 'link', 'show'])).stdout).not.toContain(lab.config.bridge);
+    expect(fs.readFileSync('/proc/mounts', 'utf8')).not.toContain(lab.dir);
+    expect((await execa('pgrep', ['-f', lab.dir], { reject: false })).stdout).toBe('');
+  });
+});
