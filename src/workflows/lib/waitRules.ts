@@ -62,7 +62,7 @@ export function resolveNewEnd(req: ChangeWaitRequest, limits: WaitLimits, nowMs:
   if (newEnd < limits.currentEndMs && !req.force) {
     throw new Error(
       `this would shorten the wait from ${iso(limits.currentEndMs)} to ${iso(newEnd)}; ` +
-        'the end was chosen to be safe, so shortening needs force: true',
+        'the end was chosen to be safe, so shortening needs force: true (nsdeploy extend-wait --force)',
     );
   }
   if (newEnd <= nowMs && !req.force) throw new Error(`the new end ${iso(newEnd)} is in the past (now ${iso(nowMs)})`);
