@@ -1,0 +1,91 @@
+// npm run lab:up — brings up the lab's starting fleet (lb1, lb2, ns1, ns2 for example.test)
+// through the Linode emulator, configured by the production Ansible roles, and shows how to
+// query it. Safe to run again: what exists is reused.
+import execa from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createAnsibleActivities } from '../src/activities/ansible';
+import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
+import { loadFleetConfig, type FleetConfig } from '../src/config';
+import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
+import { labPaths } from './labPaths';
+
+const ROOT = path.resolve(__dirname, '..');
+const say = (line: string) => process.stdout.write(line + '\n');
+
+export const LAB_CONFIG = path.join(ROOT, 'config/lab.yaml');
+export const BOOTSTRAP_TAG = 'lab-bootstrap';
+
+async function ensureClientKey(cfg: FleetConfig): Promise<void> {
+  if (fs.existsSync(cfg.ssh.privateKeyFile)) return;
+  fs.mkdirSync(path.dirname(cfg.ssh.privateKeyFile), { recursive: true, mode: 0o700 });
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nsdeploy-lab', '-f', cfg.ssh.privateKeyFile]);
+}
+
+export function linodeTarget(cfg: FleetConfig): LinodeTarget {
+  return { apiUrl: cfg.linode.apiUrl, tokenEnv: cfg.linode.tokenEnv, knownHostsFile: cfg.ssh.knownHostsFile, privateKeyFile: cfg.ssh.privateKeyFile };
+}
+
+/** Inventory groups for the live fleet: nameservers on their private addresses behind the LBs. */
+export function fleetPlaybook(cfg: FleetConfig, ns: InstanceInfo[], lbs: InstanceInfo[]) {
+  return {
+    groups: {
+      nameservers: ns.map((i) => ({ name: i.label, address: i.publicIPv4, vars: { nameserver_listen_addresses: [i.privateIPv4] } })),
+      loadbalancers: lbs.map((i) => ({ name: i.label, address: i.publicIPv4, vars: { proxy_listen_addresses: [i.publicIPv4] } })),
+    },
+    groupVars: {
+      nameservers: { nameserver_zones: [{ name: cfg.domain, file: cfg.zoneFile }] },
+      loadbalancers: { proxy_upstreams: ns.map((i) => ({ address: i.privateIPv4, port: 53 })) },
+    },
+    privateKeyFile: cfg.ssh.privateKeyFile,
+    knownHostsFile: cfg.ssh.knownHostsFile,
+    user: cfg.ssh.user,
+  };
+}
+
+async function main(): Promise<void> {
+  const cfg = loadFleetConfig(LAB_CONFIG);
+  process.env[cfg.linode.tokenEnv] = labToken();
+  await ensureClientKey(cfg);
+
+  const emu = await startEmulator();
+  say(`Linode emulator ${emu.started ? 'started' : 'already running'} (pid ${emu.pid}) at ${emulatorUrl()}/v4`);
+
+  const linode = createLinodeActivities({ pollMs: 250 });
+  const target = linodeTarget(cfg);
+  const spec = (label: string) => ({ label, region: cfg.linode.region, type: cfg.linode.type, image: cfg.linode.image, tags: cfg.linode.tags, deployTag: BOOTSTRAP_TAG });
+  // Created one by one, LBs first, so a fresh lab hands out the same addresses every time
+  // (the lab zone's ns1/ns2 records point at the LBs).
+  const created: InstanceInfo[] = [];
+  for (const host of [...cfg.loadBalancers, ...cfg.nameservers]) created.push(await linode.ensureInstance(target, spec(host.label)));
+  say(`Instances: ${created.map((i) => `${i.label} ${i.publicIPv4}/${i.privateIPv4}`).join(', ')}; waiting until running…`);
+  const running = await Promise.all(created.map((i) => linode.waitForRunning(target, i.id)));
+  const lbs = running.slice(0, cfg.loadBalancers.length);
+  const ns = running.slice(cfg.loadBalancers.length);
+
+  say('Configuring with Ansible (site.yml: nameserver, then proxy)…');
+  fs.mkdirSync(labPaths.ansibleLogs, { recursive: true });
+  const ansible = createAnsibleActivities();
+  const result = await ansible.runPlaybook({ playbook: 'site.yml', ...fleetPlaybook(cfg, ns, lbs), logFile: path.join(labPaths.ansibleLogs, 'lab-up.log') });
+  say(`Ansible done: ${Object.entries(result.recap).map(([h, r]) => `${h} changed=${r.changed}`).join(', ')} (log ${result.logFile})`);
+
+  for (const lb of lbs) {
+    for (const transport of ['+notcp', '+tcp']) {
+      const dig = await execa('dig', [`@${lb.publicIPv4}`, cfg.domain, 'SOA', '+short', '+time=2', '+tries=2', transport], { reject: false });
+      if (dig.exitCode !== 0 || !dig.stdout.trim()) throw new Error(`no SOA answer through ${lb.label} (${lb.publicIPv4}) ${transport}: ${dig.stdout}${dig.stderr}`);
+    }
+  }
+  say('');
+  say(`Lab fleet is up: ${[...lbs, ...ns].map((i) => `${i.label}=${i.publicIPv4}`).join(' ')}`);
+  say('Query it through either load balancer:');
+  for (const lb of lbs) say(`  dig @${lb.publicIPv4} ${cfg.domain} SOA        (add +tcp for TCP, +nsid to see which nameserver answered)`);
+  say(`SSH (pinned host keys): ssh -i ${path.relative(ROOT, cfg.ssh.privateKeyFile)} -o UserKnownHostsFile=${path.relative(ROOT, cfg.ssh.knownHostsFile)} root@${ns[0].publicIPv4}`);
+  say('Status: npm run lab:status    Tear down: npm run lab:down');
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`lab:up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

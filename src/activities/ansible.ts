@@ -1,0 +1,167 @@
+// Runs the project's Ansible playbooks against hosts with an inventory generated for the run
+// (never edited in place). Host keys are verified against the pinned known_hosts; output is
+// streamed to a log file; a failure names the failing task and host.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import execa from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+
+export const ANSIBLE_DIR = path.resolve(__dirname, '..', '..', 'ansible');
+
+export interface InventoryHost {
+  name: string;
+  address: string;
+  vars?: Record<string, unknown>;
+}
+
+export interface PlaybookRun {
+  playbook: 'site.yml' | 'nameserver.yml' | 'proxy.yml';
+  /** Inventory groups (nameservers, loadbalancers) → hosts. */
+  groups: Record<string, InventoryHost[]>;
+  groupVars?: Record<string, Record<string, unknown>>;
+  privateKeyFile: string;
+  knownHostsFile: string;
+  user?: string;
+  /** --check --diff: show what would change, change nothing. */
+  check?: boolean;
+  /** Where the full output goes; default: a file under the OS temp dir. */
+  logFile?: string;
+}
+
+export interface HostRecap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+}
+
+export interface PlaybookResult {
+  recap: Record<string, HostRecap>;
+  changed: number;
+  logFile: string;
+  /** The diff/plan lines, for --check runs (bounded so history stays small). */
+  diff?: string;
+}
+
+export function buildInventory(run: PlaybookRun): string {
+  const children: Record<string, unknown> = {};
+  for (const [group, hosts] of Object.entries(run.groups)) {
+    children[group] = {
+      ...(run.groupVars?.[group] && { vars: run.groupVars[group] }),
+      hosts: Object.fromEntries(hosts.map((h) => [h.name, { ansible_host: h.address, ...h.vars }])),
+    };
+  }
+  return stringify({
+    all: {
+      vars: {
+        ansible_user: run.user ?? 'root',
+        ansible_ssh_private_key_file: run.privateKeyFile,
+        // Pinned keys only; never StrictHostKeyChecking=no.
+        ansible_ssh_common_args: `-o UserKnownHostsFile=${run.knownHostsFile} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes`,
+      },
+      children,
+    },
+  });
+}
+
+export function parseRecap(output: string): Record<string, HostRecap> {
+  const recap: Record<string, HostRecap> = {};
+  const re = /^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm;
+  for (const m of output.matchAll(re)) recap[m[1]] = { ok: +m[2], changed: +m[3], unreachable: +m[4], failed: +m[5] };
+  return recap;
+}
+
+/** "TASK [nameserver : Validate zone] … fatal: [ns1-next]: FAILED! => {…msg…}" → one line. */
+export function failingTask(output: string): string | undefined {
+  const lines = output.split('\n');
+  let task = '';
+  for (const line of lines) {
+    const t = line.match(/^TASK \[(.+)\]/);
+    if (t) task = t[1];
+    const f = line.match(/^(fatal|failed): \[([^\]]+)\].*?=> (.*)$/);
+    if (f) {
+      let msg = f[3];
+      try {
+        const parsed = JSON.parse(msg) as { msg?: string; stderr?: string };
+        msg = parsed.msg ?? parsed.stderr ?? msg;
+      } catch {
+        // not JSON: keep the raw text
+      }
+      return `task "${task}" failed on ${f[2]}: ${String(msg).slice(0, 500)}`;
+    }
+  }
+  return undefined;
+}
+
+export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
+  const ansibleDir = deps.ansibleDir ?? ANSIBLE_DIR;
+  return {
+    async runPlaybook(run: PlaybookRun): Promise<PlaybookResult> {
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ansible-'));
+      const logFile = run.logFile ?? path.join(work, 'ansible.log');
+      try {
+        const inventory = path.join(work, 'inventory.yml');
+        fs.writeFileSync(inventory, buildInventory(run));
+        const args = ['-i', inventory, run.playbook, ...(run.check ? ['--check', '--diff'] : [])];
+        const child = execa('ansible-playbook', args, {
+          cwd: ansibleDir,
+          reject: false,
+          stdin: 'ignore',
+          all: true,
+          env: {
+            ANSIBLE_CONFIG: path.join(ansibleDir, 'ansible.cfg'),
+            ANSIBLE_NOCOLOR: '1',
+            ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(work, 'cp'),
+            ANSIBLE_FORCE_COLOR: '0',
+          },
+        });
+        fs.mkdirSync(path.dirname(logFile), { recursive: true });
+        const log = fs.createWriteStream(logFile, { flags: 'a' });
+        let lastTask = '';
+        child.all?.on('data', (chunk: Buffer) => {
+          log.write(chunk);
+          const m = chunk.toString().match(/TASK \[(.+?)\]/g);
+          if (m) lastTask = m[m.length - 1];
+          try {
+            Context.current().heartbeat({ task: lastTask });
+          } catch {
+            // not inside an activity
+          }
+        });
+        const result = await child;
+        await new Promise((r) => log.end(r));
+        await closeMasters(path.join(work, 'cp'));
+        const output = result.all ?? '';
+        const recap = parseRecap(output);
+        const changed = Object.values(recap).reduce((n, r) => n + r.changed, 0);
+        if (result.exitCode !== 0) {
+          const unreachable = Object.entries(recap).filter(([, r]) => r.unreachable > 0).map(([h]) => h);
+          const reason = failingTask(output) ?? (unreachable.length ? `unreachable: ${unreachable.join(', ')}` : output.split('\n').slice(-5).join(' '));
+          throw ApplicationFailure.create({
+            message: `ansible-playbook ${run.playbook}${run.check ? ' --check' : ''} failed: ${reason} (log: ${logFile})`,
+            type: 'AnsibleFailed',
+            // Unreachable hosts may just be booting; a failed task is a real problem.
+            nonRetryable: unreachable.length === 0,
+          });
+        }
+        const diff = run.check ? output.split('\n').filter((l) => /^[-+@]|^--- |^\+\+\+ |^changed:/.test(l)).join('\n').slice(0, 20_000) : undefined;
+        return { recap, changed, logFile, diff };
+      } finally {
+        // The inventory is per run; the log stays (in the temp dir when no path was given).
+        if (run.logFile) fs.rmSync(work, { recursive: true, force: true });
+        else fs.rmSync(path.join(work, 'inventory.yml'), { force: true });
+      }
+    },
+  };
+}
+
+/** Ends SSH connection masters (ControlPersist) so no ssh client outlives the run. */
+async function closeMasters(dir: string): Promise<void> {
+  if (!fs.existsSync(dir)) return;
+  for (const socket of fs.readdirSync(dir)) {
+    await execa('ssh', ['-O', 'exit', '-o', `ControlPath=${path.join(dir, socket)}`, 'host'], { reject: false });
+  }
+}

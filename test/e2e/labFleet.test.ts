@@ -1,0 +1,116 @@
+// The whole lab, as a user runs it: `npm run lab:up` brings up lb1, lb2, ns1, ns2 through the
+// Linode emulator as real hosts configured by the production roles; DNS answers through both
+// LBs over UDP and TCP; sshd presents the pinned keys; 20 more instances come and go without
+// leaving a host; `npm run lab:down` leaves nothing behind.
+import execa from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLinodeActivities } from '../../src/activities/linode';
+import { loadFleetConfig } from '../../src/config';
+import { hostMemory, leftovers, listHosts } from '../../lab/hosts';
+import { emulatorPid, emulatorUrl, labToken } from '../../lab/emulatorProcess';
+import { labPaths } from '../../lab/labPaths';
+import { BOOTSTRAP_TAG, LAB_CONFIG, linodeTarget } from '../../lab/up';
+import { PROJECT_DIR } from '../helpers/temporalTools';
+
+const cfg = loadFleetConfig(LAB_CONFIG);
+const npmRun = (script: string) => execa('npm', ['run', '-s', script], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
+const hostLabels = () => listHosts({ stateDir: labPaths.hostsState }).map((h) => h.label).sort();
+/** Deleting an instance returns at once; its host goes when the emulator's onDeleted hook is done. */
+async function hostsSettle(expected: string[], timeoutMs = 15_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (JSON.stringify(hostLabels()) !== JSON.stringify(expected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return hostLabels();
+}
+const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=2'], { reject: false });
+
+beforeAll(() => {
+  if (emulatorPid() || fs.existsSync(labPaths.hostsState)) {
+    throw new Error('a lab is already running here (.lab/ exists): run `npm run lab:down` before this test');
+  }
+});
+
+afterAll(async () => {
+  await npmRun('lab:down');
+});
+
+test('lab:up brings up the fleet; DNS answers through both LBs over UDP and TCP', async () => {
+  const up = await npmRun('lab:up');
+  expect(up.all).toMatch(/Lab fleet is up: lb1=198\.18\.1\.2 lb2=198\.18\.1\.3 ns1=\S+ ns2=\S+/);
+  expect(up.exitCode).toBe(0);
+
+  for (const lb of ['198.18.1.2', '198.18.1.3']) {
+    for (const transport of ['+notcp', '+tcp']) {
+      const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
+      expect(soa.stdout).toMatch(/flags: qr aa;/);
+      expect(soa.stdout).toMatch(/example\.test\.\s+3600\s+IN\s+SOA\s+ns1\.example\.test\. hostmaster\.example\.test\. 2026112301 /);
+      expect(soa.stdout).toMatch(/NSID: .*\("ns[12]"\)/);
+      const mx = await dig(`@${lb}`, 'example.test', 'MX', '+short', transport);
+      expect(mx.stdout.trim()).toBe('10 mail.example.test.');
+    }
+  }
+  // The glue targets in the zone are the LBs themselves.
+  expect((await dig('@198.18.1.2', 'ns2.example.test', 'A', '+short')).stdout.trim()).toBe('198.18.1.3');
+});
+
+test("each host's sshd presents its own pinned key and refuses passwords", async () => {
+  const known = fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n');
+  expect(known).toHaveLength(4);
+  const wrongKnownHosts = path.join(os.tmpdir(), `nsdeploy-wrong-known-${process.pid}`);
+  try {
+    for (const line of known) {
+      const address = line.split(/[ ,]/)[0];
+      const ok = await execa('ssh', ['-i', cfg.ssh.privateKeyFile, '-o', `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, 'cat /etc/ssh/ssh_host_ed25519_key.pub'], { reject: false });
+      expect(ok.exitCode).toBe(0);
+      expect(line).toContain(ok.stdout.trim().split(' ').slice(0, 2).join(' '));
+
+      // Another host's key pinned for this address: the connection must be refused.
+      const other = known.find((l) => l !== line)!.split(' ').slice(1).join(' ');
+      fs.writeFileSync(wrongKnownHosts, `${address} ${other}\n`);
+      const wrong = await execa('ssh', ['-i', cfg.ssh.privateKeyFile, '-o', `UserKnownHostsFile=${wrongKnownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, 'true'], { reject: false });
+      expect(wrong.exitCode).not.toBe(0);
+      expect(wrong.stderr).toMatch(/Host key verification failed/);
+
+      const password = await execa('ssh', ['-o', 'PubkeyAuthentication=no', '-o', 'PasswordAuthentication=yes', '-o', `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`, '-o', 'BatchMode=yes', `root@${address}`, 'true'], { reject: false });
+      expect(password.stderr).toMatch(/Permission denied \(publickey\)/);
+    }
+  } finally {
+    fs.rmSync(wrongKnownHosts, { force: true });
+  }
+});
+
+test('20 instances created and deleted in a row leave no host behind; memory per host is measured', async () => {
+  await fetch(`${emulatorUrl()}/__admin/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencies: { provisioningMs: 50, bootingMs: 50 } }) });
+  const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() }, pollMs: 50 });
+  const target = linodeTarget(cfg);
+  const before = hostLabels();
+  expect(before).toHaveLength(4);
+  for (let i = 1; i <= 20; i++) {
+    const inst = await linode.ensureInstance(target, { label: `churn${i}`, region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['churn'], deployTag: BOOTSTRAP_TAG });
+    await linode.waitForRunning(target, inst.id);
+    expect(await hostsSettle([...before, `linode-${inst.id}`].sort())).toContain(`linode-${inst.id}`);
+    expect(await linode.deleteInstance(target, inst.id)).toEqual({ deleted: true });
+  }
+  expect(await hostsSettle(before)).toEqual(before);
+  const memory = before.map((label) => hostMemory(label, { stateDir: labPaths.hostsState }));
+  for (const m of memory) {
+    expect(m.totalRssBytes).toBeGreaterThan(1 << 20);
+    process.stdout.write(`lab host ${m.label}: RSS ${(m.totalRssBytes / 2 ** 20).toFixed(1)} MiB, PSS ${(m.totalPssBytes / 2 ** 20).toFixed(1)} MiB (${m.processes.map((p) => p.command).join(', ')})\n`);
+  }
+});
+
+test('lab:down leaves no process, namespace, interface, mount or address behind', async () => {
+  const pids = listHosts({ stateDir: labPaths.hostsState }).map((h) => h.pid).filter((p): p is number => p !== null);
+  const emuPid = emulatorPid();
+  const down = await npmRun('lab:down');
+  expect(down.all).toMatch(/Lab is down/);
+  expect(down.exitCode).toBe(0);
+  expect(await leftovers({ stateDir: labPaths.hostsState })).toEqual([]);
+  for (const pid of [...pids, emuPid!]) expect(fs.existsSync(`/proc/${pid}`)).toBe(false);
+  expect((await execa('ip', ['netns', 'list'])).stdout).not.toMatch(/nsdlab-/);
+  expect((await execa('ip', ['-o', 'link'])).stdout).not.toMatch(/nsdlab/);
+  expect((await execa('ip', ['-o', 'addr'])).stdout).not.toMatch(/198\.1[89]\./);
+  expect(fs.readFileSync('/proc/mounts', 'utf8')).not.toMatch(/\.lab\/hosts/);
+  expect(fs.existsSync(labPaths.dir)).toBe(false);
+});
