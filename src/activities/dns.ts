@@ -1,0 +1,177 @@
+// DNS activities: thin wrappers over src/dns that turn its results into compact, Buffer-free
+// JSON for Temporal history. Built by createDnsActivities(deps) so tests can pass their own
+// query function, logger or heartbeat; they also run outside an activity context.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  compactComparison, compareZone, genericRdata, loadZoneFile, loadZoneText, presentRecord, query as realQuery, ZoneLoadError,
+  type CompactLimits, type CompactZoneComparison, type DecodedRecord, type DnsServer, type QueryFn, type ResponseFlags,
+  type Transport, type TransportMode, type Zone,
+} from '../dns';
+import type { Logger } from '../logger';
+
+export interface DnsDeps {
+  query?: QueryFn;
+  logger?: Logger;
+  /** Defaults to Temporal's heartbeat when running inside an activity, else nothing. */
+  heartbeat?: (details: unknown) => void;
+  /** Defaults to the activity's cancellation signal when there is one. */
+  cancellationSignal?: () => AbortSignal | undefined;
+  /** Minimum time between progress heartbeats. Default 1000 ms. */
+  heartbeatIntervalMs?: number;
+}
+
+/** Per-query settings an activity input may carry (all optional, library defaults apply). */
+export interface ProbeSettings {
+  timeoutMs?: number;
+  attempts?: number;
+  totalTimeoutMs?: number;
+  recursionDesired?: boolean;
+  udpPayloadSize?: number;
+}
+
+export interface CompareZoneOnServerInput extends ProbeSettings {
+  server: DnsServer;
+  /** The expected zone: a file on the worker, or its text. */
+  zone: { origin: string; file: string } | { origin: string; text: string };
+  /** Default ["udp", "tcp"]. */
+  transports?: TransportMode[];
+  /** Queries in flight at most. Default 16. */
+  concurrency?: number;
+  /** Caps that keep the result small in history. */
+  limits?: CompactLimits;
+}
+
+export interface ProbeServerInput extends ProbeSettings {
+  server: DnsServer;
+  name: string;
+  type: string;
+  class?: string;
+  /** Default "auto". */
+  transport?: TransportMode;
+}
+
+/** A record in presentation form; unsupported types in RFC 3597 generic form when possible. */
+export interface ProbedRecord {
+  name: string;
+  ttl: number;
+  class: string;
+  type: string;
+  rdata: string;
+}
+
+export interface ProbeServerResult {
+  server: string;
+  name: string;
+  type: string;
+  transport: Transport;
+  udpTruncated: boolean;
+  rcode: string;
+  flags: ResponseFlags;
+  nsid?: string;
+  answers: ProbedRecord[];
+  authorities: ProbedRecord[];
+  additionals: ProbedRecord[];
+  attempts: number;
+  rttMs: number;
+}
+
+function activityHeartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // Not inside an activity (unit tests, CLI tools): nobody to report to.
+  }
+}
+
+function activitySignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
+function probed(r: DecodedRecord): ProbedRecord {
+  const p = presentRecord(r);
+  return { name: p.name, ttl: p.ttl, class: p.class, type: p.type, rdata: p.rdata ?? genericRdata(r.data) ?? '(RDATA of this type not shown)' };
+}
+
+const settingsOf = (i: ProbeSettings) => ({
+  timeoutMs: i.timeoutMs, attempts: i.attempts, totalTimeoutMs: i.totalTimeoutMs, recursionDesired: i.recursionDesired, udpPayloadSize: i.udpPayloadSize,
+});
+
+/** Drop keys whose value is undefined so the library's defaults apply. */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function createDnsActivities(deps: DnsDeps = {}) {
+  const doQuery = deps.query ?? realQuery;
+  const heartbeat = deps.heartbeat ?? activityHeartbeat;
+  const signalOf = deps.cancellationSignal ?? activitySignal;
+  const interval = deps.heartbeatIntervalMs ?? 1000;
+
+  async function loadExpected(zone: CompareZoneOnServerInput['zone']): Promise<Zone> {
+    try {
+      return 'file' in zone ? await loadZoneFile(zone.file, zone.origin) : await loadZoneText(zone.text, zone.origin);
+    } catch (err) {
+      // A broken zone file does not heal on retry.
+      if (err instanceof ZoneLoadError) throw ApplicationFailure.nonRetryable(err.message, 'ZoneLoadError');
+      throw err;
+    }
+  }
+
+  return {
+    /** Ask every RRset of the expected zone of one server; returns the differences found. */
+    async compareZoneOnServer(input: CompareZoneOnServerInput): Promise<CompactZoneComparison> {
+      const zone = await loadExpected(input.zone);
+      let lastBeat = 0;
+      const result = await compareZone(input.server, zone, {
+        transports: input.transports,
+        concurrency: input.concurrency,
+        query: defined(settingsOf(input)),
+        queryFn: doQuery,
+        signal: signalOf(),
+        onProgress: (done, total) => {
+          const now = Date.now();
+          if (now - lastBeat >= interval || done === total) {
+            lastBeat = now;
+            heartbeat({ done, total });
+          }
+        },
+      });
+      deps.logger?.info(
+        { server: result.server, zone: result.origin, differences: result.differences.length, queries: result.queriesSent, ms: result.durationMs },
+        'zone compared',
+      );
+      return compactComparison(result, input.limits);
+    },
+
+    /** One query; the answer in presentation form, with flags and the server's NSID. */
+    async probeServer(input: ProbeServerInput): Promise<ProbeServerResult> {
+      const res = await doQuery(
+        input.server,
+        { name: input.name, type: input.type, class: input.class },
+        defined({ ...settingsOf(input), transport: input.transport }),
+      );
+      return {
+        server: res.server,
+        name: res.question.name,
+        type: res.question.type,
+        transport: res.transport,
+        udpTruncated: res.udpTruncated,
+        rcode: res.rcode,
+        flags: res.flags,
+        ...(res.nsid !== undefined && { nsid: res.nsid }),
+        answers: res.answers.map(probed),
+        authorities: res.authorities.map(probed),
+        additionals: res.additionals.map(probed),
+        attempts: res.attempts,
+        rttMs: res.rttMs,
+      };
+    },
+  };
+}
+
+export type DnsActivities = ReturnType<typeof createDnsActivities>;

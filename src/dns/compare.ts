@@ -1,0 +1,99 @@
+// Compare every RRset of an expected zone with one server's answers, over each transport the
+// caller asks for, with bounded concurrency.
+import pLimit from 'p-limit';
+import { checkAnswer } from './check';
+import { sortDifferences, type Difference, type SkippedCheck, type ZoneComparison } from './difference';
+import { toWireName } from './names';
+import { query as realQuery, serverLabel, type QueryFn } from './query';
+import { groupRRsets, type ExpectedRRset } from './rrsets';
+import type { DnsServer, QueryOptions, TransportMode } from './types';
+import type { Zone } from './zone';
+
+export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_TRANSPORTS: readonly TransportMode[] = ['udp', 'tcp'];
+
+export interface CompareOptions {
+  /** Each RRset is asked once per transport. Default ["udp", "tcp"]. */
+  transports?: readonly TransportMode[];
+  /** Queries in flight at most. Default 16. */
+  concurrency?: number;
+  /** Per-query settings (timeouts, attempts, RD, payload size); transport comes from `transports`. */
+  query?: Omit<QueryOptions, 'transport'>;
+  /** Replaces the real query function (tests wrap it to count queries in flight). */
+  queryFn?: QueryFn;
+  /** Called after each query with the number done and the total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stops starting new queries; compareZone then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+interface Task {
+  set: ExpectedRRset;
+  transport: TransportMode;
+}
+
+export async function compareZone(server: DnsServer, zone: Zone, options: CompareOptions = {}): Promise<ZoneComparison> {
+  const started = Date.now();
+  const transports = [...(options.transports ?? DEFAULT_TRANSPORTS)];
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
+  const doQuery = options.queryFn ?? realQuery;
+  const label = serverLabel(server);
+
+  const sets = groupRRsets(zone);
+  const differences: Difference[] = [];
+  const skipped: SkippedCheck[] = [];
+  const nsids = new Set<string>();
+  let queriesSent = 0;
+  let done = 0;
+
+  const tasks: Task[] = [];
+  for (const set of sets) {
+    if (set.role === 'occluded') {
+      skipped.push({ name: set.name, type: set.type, reason: `occluded by the delegation at ${set.cut ?? '?'}` });
+      continue;
+    }
+    if (toWireName(set.name) === undefined) {
+      for (const transport of transports) {
+        differences.push({ server: label, transport, name: set.name, type: set.type, kind: 'unsupported-name', detail: 'a label holds "." or non-UTF-8 bytes; dns-packet cannot ask for it' });
+      }
+      continue;
+    }
+    for (const transport of transports) tasks.push({ set, transport });
+  }
+
+  const limit = pLimit(concurrency);
+  const run = async ({ set, transport }: Task) => {
+    if (options.signal?.aborted) return;
+    queriesSent += 1;
+    try {
+      const res = await doQuery(server, { name: set.name, type: set.type, class: set.class }, { ...options.query, transport });
+      if (res.nsid !== undefined) nsids.add(res.nsid);
+      const result = checkAnswer(set, transport, res);
+      differences.push(...result.differences);
+      skipped.push(...result.skipped);
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      differences.push({ server: label, transport, name: set.name, type: set.type, kind: 'error', error: e.name, message: e.message });
+    } finally {
+      done += 1;
+      options.onProgress?.(done, tasks.length);
+    }
+  };
+  await Promise.all(tasks.map((t) => limit(() => run(t))));
+  if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('zone comparison aborted');
+
+  const sorted = sortDifferences(differences);
+  return {
+    server: label,
+    origin: zone.origin,
+    transports,
+    ok: sorted.length === 0,
+    recordsChecked: zone.records.length,
+    rrsetsChecked: sets.length,
+    queriesSent,
+    differences: sorted,
+    skipped: skipped.sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type)),
+    nsids: [...nsids].sort(),
+    durationMs: Date.now() - started,
+  };
+}
