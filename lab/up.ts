@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createAnsibleActivities } from '../src/activities/ansible';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
 import { loadFleetConfig, type FleetConfig } from '../src/config';
+import { fleetTag } from '../src/shared';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
 import { labPaths } from './labPaths';
 
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
 
   const linode = createLinodeActivities({ pollMs: 250 });
   const target = linodeTarget(cfg);
-  const spec = (label: string) => ({ label, region: cfg.linode.region, type: cfg.linode.type, image: cfg.linode.image, tags: cfg.linode.tags, deployTag: BOOTSTRAP_TAG });
+  const spec = (label: string) => ({ label, region: cfg.linode.region, type: cfg.linode.type, image: cfg.linode.image, tags: [...cfg.linode.tags, fleetTag(cfg.fleet)], deployTag: BOOTSTRAP_TAG });
   // Created one by one, LBs first, so a fresh lab hands out the same addresses every time
   // (the lab zone's ns1/ns2 records point at the LBs).
   const created: InstanceInfo[] = [];

@@ -49,3 +49,83 @@ export interface WaitStatus {
 
 export const changeWaitUpdate = defineUpdate<WaitStatus, [ChangeWaitRequest]>('changeWait');
 export const waitStatusQuery = defineQuery<WaitStatus | undefined>('waitStatus');
+
+// ---- NS blue-green deploy -------------------------------------------------------------
+
+/** Phases of a deploy, in order; also the value of the DeployPhase search attribute. */
+export type DeployPhase =
+  | 'preflight' | 'create' | 'configure' | 'gate' | 'approval' | 'cutover' | 'soak'
+  | 'drain' | 'retire' | 'rename' | 'done' | 'planned' | 'rolling-back' | 'rolled-back' | 'failed';
+
+export interface ApprovalPolicy {
+  beforeCutover: boolean;
+  timeoutMs: number;
+  onTimeout: 'abort' | 'continue';
+}
+
+/** Everything the NS deploy needs, none of it secret (paths and env var names only). */
+export interface NsDeployInput {
+  fleet: string;
+  domain: string;
+  /** Zone file path as the worker sees it. */
+  zoneFile: string;
+  linode: { apiUrl?: string; tokenEnv: string; region: string; type: string; image: string; tags: string[] };
+  ssh: { user: string; privateKeyFile: string; knownHostsFile: string };
+  nameservers: string[];
+  loadBalancers: string[];
+  nextSuffix: string;
+  policies: {
+    approval: ApprovalPolicy;
+    soakMs: number;
+    /** How often the soak probes through the LBs. */
+    soakProbeEveryMs?: number;
+    gate: { transports: ('udp' | 'tcp')[]; concurrency: number };
+    /** Longest wait for the old servers' query counters to stop rising. */
+    oldServersMaxMs: number;
+  };
+  /** Run the read-only preflight and return the plan; change nothing. */
+  dryRun?: boolean;
+}
+
+export interface HostView {
+  label: string;
+  id?: number;
+  publicIPv4?: string;
+  privateIPv4?: string | null;
+}
+
+export interface DeployStatus {
+  phase: DeployPhase;
+  fleet: string;
+  zoneSerial?: number;
+  oldServers: HostView[];
+  newServers: HostView[];
+  loadBalancers: HostView[];
+  /** LBs whose upstreams point at the new servers. */
+  switched: string[];
+  approval?: { pending: boolean; deadline?: string; decision?: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string };
+  /** The newest events, oldest first (bounded). */
+  events: string[];
+  error?: string;
+}
+
+export interface NsDeployResult {
+  outcome: 'deployed' | 'planned' | 'rolled-back';
+  status: DeployStatus;
+  plan: string[];
+}
+
+export interface ApprovalDecision {
+  by?: string;
+  reason?: string;
+}
+
+export const deployStatusQuery = defineQuery<DeployStatus>('status');
+export const approveUpdate = defineUpdate<DeployStatus, [ApprovalDecision]>('approve');
+export const rejectUpdate = defineUpdate<DeployStatus, [ApprovalDecision]>('reject');
+
+/** Linode tag on every instance of a fleet: how the live fleet is found in the account. */
+export const fleetTag = (fleet: string) => `nsdeploy-fleet-${fleet}`;
+
+/** One deploy per fleet: every top-level deploy of a fleet uses this workflow ID. */
+export const deployWorkflowId = (fleet: string) => `${fleet}/deploy`;

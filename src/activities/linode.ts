@@ -121,6 +121,23 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
     return page.data.find((l) => l.label === label);
   }
 
+  /** Deletes the instance and unpins its keys; an instance already gone counts as deleted. */
+  async function deleteInstance(t: LinodeTarget, id: number): Promise<{ deleted: boolean }> {
+    connect(t);
+    let info: InstanceInfo | undefined;
+    try {
+      info = await describe(t, await getLinode(id));
+    } catch (err) {
+      if (toLinodeError(err).status === 404) return { deleted: false };
+      throw linodeFailure(err, `read instance ${id}`);
+    }
+    await call(`delete ${info.label}`, () => deleteLinode(id));
+    unpinHosts(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])]);
+    fs.rmSync(keyFile(t, info.label), { force: true });
+    fs.rmSync(`${keyFile(t, info.label)}.pub`, { force: true });
+    return { deleted: true };
+  }
+
   return {
     /**
      * Creates the instance unless this deploy already did (found by label + deploy tag), so a
@@ -192,21 +209,21 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
       return describe(t, renamed);
     },
 
-    /** Deletes the instance and unpins its keys; an instance already gone counts as deleted. */
-    async deleteInstance(t: LinodeTarget, id: number): Promise<{ deleted: boolean }> {
+    deleteInstance,
+
+    /**
+     * Compensation for a create: deletes the instance with this label if (and only if) this
+     * deploy made it, whether or not the create's answer ever arrived.
+     */
+    async deleteIfOwned(t: LinodeTarget, label: string, deployTag: string): Promise<{ deleted: boolean }> {
       connect(t);
-      let info: InstanceInfo | undefined;
-      try {
-        info = await describe(t, await getLinode(id));
-      } catch (err) {
-        if (toLinodeError(err).status === 404) return { deleted: false };
-        throw linodeFailure(err, `read instance ${id}`);
+      const existing = await findByLabel(label);
+      if (!existing || !existing.tags.includes(deployTag)) {
+        fs.rmSync(keyFile(t, label), { force: true });
+        fs.rmSync(`${keyFile(t, label)}.pub`, { force: true });
+        return { deleted: false };
       }
-      await call(`delete ${info.label}`, () => deleteLinode(id));
-      unpinHosts(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])]);
-      fs.rmSync(keyFile(t, info.label), { force: true });
-      fs.rmSync(`${keyFile(t, info.label)}.pub`, { force: true });
-      return { deleted: true };
+      return deleteInstance(t, existing.id);
     },
 
     /** Every instance carrying the tag (the fleet's tag), with its addresses. */

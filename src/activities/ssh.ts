@@ -1,0 +1,239 @@
+// SSH activities: the LB upstream switch of the NS blue-green cutover (the proxy role's
+// procedure from ansible/README.md), reading the upstreams back for a compensation, query
+// counters of LBs (stream access log) and nameservers (BIND statistics channel), and waiting
+// until a new host answers SSH with its pinned key. Every connection checks the host key
+// against the pinned known_hosts (never StrictHostKeyChecking=no), uses the worker's key
+// only, and leaves no connection master behind.
+import { ApplicationFailure } from '@temporalio/common';
+import execa from 'execa';
+import crypto from 'node:crypto';
+import {
+  activityHeartbeat, activitySignal, bounded, cancelledError, checkTarget, classifySshError, describeTarget, remoteFailure, runSsh, sleep, sshArgs, sshFailure,
+  type SshFailureKind, type SshTarget,
+} from '../ssh/exec';
+import {
+  bindStatsScript, cleanNginxMessage, countLogScript, parseBindStats, parseCountOutput, parseReadUpstreamOutput, readUpstreamScript, SWITCH_EXIT,
+  switchUpstreamScript, type BindCounters, type LogCount,
+} from '../ssh/remote';
+import {
+  checkParams, checkUpstreams, parseUpstreamConf, renderUpstreamConf, ROLE_DEFAULT_PARAMS, UPSTREAM_FILE, UpstreamParseError, type ParsedUpstream,
+  type Upstream, type UpstreamServerParams,
+} from '../ssh/upstreams';
+
+export type { SshTarget } from '../ssh/exec';
+export type { ParsedUpstream, Upstream } from '../ssh/upstreams';
+
+export interface SwitchUpstreamsRequest {
+  upstreams: Upstream[];
+  /** max_fails per server; default: what the file has now, else the role's default (1). */
+  maxFails?: number;
+  /** fail_timeout per server; default: what the file has now, else the role's default (10s). */
+  failTimeout?: string;
+}
+
+export interface SwitchUpstreamsResult {
+  /** Whether the file's content changed. */
+  changed: boolean;
+  /** The upstreams the file had before (what a compensation switches back to). */
+  previous: ParsedUpstream[];
+  /** When the reload took effect (host clock), or null when nothing was reloaded. */
+  reloadedAt: string | null;
+}
+
+export interface LbQueryCountRequest {
+  /** Count log lines from this time (epoch ms, host clock). */
+  sinceEpochMs: number;
+  /** Default /var/log/nginx/dns-stream.log (proxy_access_log); its ".1" is read too. */
+  logFile?: string;
+}
+
+export interface LbQueryCount extends Omit<LogCount, 'hostNowEpochMs'> {
+  sinceEpochMs: number;
+  /**
+   * False when the oldest line in both files is newer than sinceEpochMs, i.e. the logs may not
+   * reach back that far (rotated twice since, or the LB is new and saw no query before).
+   */
+  coversSince: boolean;
+}
+
+export interface NsQueryCounterOptions {
+  /** nameserver_stats_port; default 8053. */
+  statsPort?: number;
+}
+
+export interface SshDeps {
+  /** proxy_access_log_flush: how long a logged line may wait in nginx's buffer. Default 1000 ms. */
+  logFlushMs?: number;
+  /** Extra wait on top of the flush interval. Default 300 ms. */
+  logFlushMarginMs?: number;
+  heartbeat?: (details?: unknown) => void;
+  cancellationSignal?: () => AbortSignal | undefined;
+  /** Time allowed for nginx to take a reload before the switch is undone. Default 5 s. */
+  reloadApplyTimeoutSec?: number;
+}
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+
+export function createSshActivities(deps: SshDeps = {}) {
+  const heartbeat = deps.heartbeat ?? activityHeartbeat;
+  const signalOf = deps.cancellationSignal ?? activitySignal;
+  const flushMs = deps.logFlushMs ?? 1000;
+  const marginMs = deps.logFlushMarginMs ?? 300;
+
+  /** The live upstream file: its text, parse, and whether a reload may still be owed. */
+  async function readUpstreamFile(t: SshTarget): Promise<{ text: string; pending: boolean; upstreams: ParsedUpstream[]; params?: UpstreamServerParams }> {
+    const what = `cat ${UPSTREAM_FILE}`;
+    const r = await runSsh(t, readUpstreamScript(), { what, signal: signalOf() });
+    if (r.exitCode === SWITCH_EXIT.noFile) throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: `no upstream file to read` });
+    const out = r.exitCode === 0 ? parseReadUpstreamOutput(r.stdout) : undefined;
+    if (!out) throw remoteFailure(t, what, r);
+    try {
+      return { text: out.text, pending: out.pending, ...parseUpstreamConf(out.text) };
+    } catch (err) {
+      if (!(err instanceof UpstreamParseError)) throw err;
+      throw ApplicationFailure.nonRetryable(`${UPSTREAM_FILE} on ${describeTarget(t)} cannot be read as an upstream list: ${err.message}: ${bounded(out.text)}`, 'UpstreamFileUnreadable');
+    }
+  }
+
+  return {
+    /**
+     * Points an LB at these nameservers: the proxy role's cutover (render, upload to a temp
+     * path, nsdeploy-nginx-check, install atomically, service nginx reload). Idempotent: a
+     * file that already has exactly this content is left alone and nginx is not reloaded
+     * (unless an earlier switch was interrupted between install and reload). A configuration
+     * nginx refuses changes nothing on the host and fails with nginx's message (non-retryable).
+     */
+    async switchUpstreams(t: SshTarget, req: SwitchUpstreamsRequest): Promise<SwitchUpstreamsResult> {
+      checkTarget(t);
+      checkUpstreams(req?.upstreams);
+      const current = await readUpstreamFile(t);
+      const params: UpstreamServerParams = {
+        maxFails: req.maxFails ?? current.params?.maxFails ?? ROLE_DEFAULT_PARAMS.maxFails,
+        failTimeout: req.failTimeout ?? current.params?.failTimeout ?? ROLE_DEFAULT_PARAMS.failTimeout,
+      };
+      checkParams(params);
+      const wanted = renderUpstreamConf(req.upstreams, params);
+      const changed = wanted !== current.text;
+      if (!changed && !current.pending) return { changed: false, previous: current.upstreams, reloadedAt: null };
+      heartbeat({ step: changed ? 'install and reload' : 'reload (an earlier switch did not finish)' });
+
+      const what = `nsdeploy-nginx-check <new> ${UPSTREAM_FILE} && install && service nginx reload`;
+      const script = switchUpstreamScript({ expectOldSha256: sha256(current.text), expectNewSha256: sha256(wanted), applyTimeoutSec: deps.reloadApplyTimeoutSec });
+      const r = await runSsh(t, script, { what, input: wanted, signal: signalOf(), timeoutMs: 90_000 });
+      switch (r.exitCode) {
+        case 0: {
+          const m = r.stdout.match(/^reloaded (\d+)$/m);
+          return { changed, previous: current.upstreams, reloadedAt: new Date(m ? Number(m[1]) : Date.now()).toISOString() };
+        }
+        case SWITCH_EXIT.invalid:
+          throw ApplicationFailure.create({
+            message: `nginx refused the upstreams ${req.upstreams.map((u) => `${u.address}:${u.port}`).join(', ')} on ${describeTarget(t)} (nsdeploy-nginx-check, nginx -t); nothing was changed: ${bounded(cleanNginxMessage(r.stderr || r.stdout))}`,
+            type: 'NginxConfigInvalid',
+            nonRetryable: true,
+          });
+        case SWITCH_EXIT.reloadFailed:
+        case SWITCH_EXIT.reloadNotApplied:
+          throw remoteFailure(t, what, r, { type: 'NginxReloadFailed', nonRetryable: true, message: `the reload of nginx failed, the previous upstream file was put back` });
+        case SWITCH_EXIT.notRunning:
+          throw remoteFailure(t, what, r, { type: 'NginxNotRunning', nonRetryable: true, message: 'nothing was changed' });
+        case SWITCH_EXIT.noFile:
+          throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: 'the upstream switch cannot run' });
+        case SWITCH_EXIT.busy:
+        case SWITCH_EXIT.conflict:
+          throw remoteFailure(t, what, r, { type: 'UpstreamSwitchConflict', message: 'the upstream switch was not done (retry)' });
+        default:
+          throw remoteFailure(t, what, r);
+      }
+    },
+
+    /** The LB's current upstreams, in file order. */
+    async readUpstreams(t: SshTarget): Promise<ParsedUpstream[]> {
+      return (await readUpstreamFile(t)).upstreams;
+    },
+
+    /**
+     * Queries the LB logged from sinceEpochMs until (host now − flush interval − margin), from
+     * the stream access log and its rotated file, after waiting for nginx to flush its buffer.
+     * One line per UDP query or per TCP connection. Per-upstream counts say which nameserver
+     * got them; `untilEpochMs` is where the next window should start.
+     */
+    async lbQueryCount(t: SshTarget, req: LbQueryCountRequest): Promise<LbQueryCount> {
+      checkTarget(t);
+      if (!Number.isFinite(req?.sinceEpochMs)) throw ApplicationFailure.nonRetryable('lbQueryCount: sinceEpochMs must be a number (epoch milliseconds)', 'InvalidInput');
+      if (req.logFile !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(req.logFile)) throw ApplicationFailure.nonRetryable(`lbQueryCount: logFile ${JSON.stringify(req.logFile)} is not an absolute path`, 'InvalidInput');
+      heartbeat({ step: 'waiting for the access log flush' });
+      // Lines that were logged before this call reach the file within the flush interval.
+      await sleep(flushMs + marginMs, signalOf());
+      const log = req.logFile ?? '/var/log/nginx/dns-stream.log';
+      const what = `count lines of ${log}{.1,} since ${req.sinceEpochMs}`;
+      const r = await runSsh(t, countLogScript({ sinceEpochMs: req.sinceEpochMs, lagMs: flushMs + marginMs - 100, logFile: req.logFile }), { what, signal: signalOf() });
+      const parsed = r.exitCode === 0 ? parseCountOutput(r.stdout) : undefined;
+      if (!parsed) throw remoteFailure(t, what, r);
+      const { hostNowEpochMs: _now, ...count } = parsed;
+      return {
+        ...count,
+        sinceEpochMs: req.sinceEpochMs,
+        coversSince: parsed.oldestEntryEpochMs === null || parsed.oldestEntryEpochMs <= req.sinceEpochMs,
+      };
+    },
+
+    /** The nameserver's query counters from BIND's statistics channel (read over SSH). */
+    async nsQueryCounter(t: SshTarget, opts: NsQueryCounterOptions = {}): Promise<BindCounters> {
+      checkTarget(t);
+      const port = opts.statsPort ?? 8053;
+      if (!(Number.isInteger(port) && port > 0 && port < 65536)) throw ApplicationFailure.nonRetryable(`nsQueryCounter: statsPort ${port} is not a TCP port`, 'InvalidInput');
+      const what = `curl -s http://127.0.0.1:${port}/json/v1/server`;
+      const r = await runSsh(t, bindStatsScript(port), { what, signal: signalOf() });
+      if (r.exitCode !== 0) {
+        throw remoteFailure(t, what, r, { type: 'NsStatsUnavailable', message: `BIND's statistics channel did not answer (is named running, configured by the nameserver role?)` });
+      }
+      const counters = parseBindStats(r.stdout);
+      if (!counters) throw ApplicationFailure.create({ message: `\`${what}\` on ${describeTarget(t)} did not return BIND's statistics JSON: ${bounded(r.stdout, 200)}`, type: 'NsStatsUnavailable' });
+      return counters;
+    },
+
+    /**
+     * Resolves once `ssh … true` succeeds with the pinned host key (polling, heartbeating).
+     * A host key that does not match the pinned one fails at once (non-retryable); refused
+     * connections, timeouts and a key not yet authorized are retried until timeoutMs.
+     */
+    async waitForSsh(t: SshTarget, timeoutMs: number): Promise<void> {
+      checkTarget(t);
+      if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw ApplicationFailure.nonRetryable(`waitForSsh: timeoutMs ${timeoutMs} must be a positive number`, 'InvalidInput');
+      const signal = signalOf();
+      const started = Date.now();
+      const deadline = started + timeoutMs;
+      let attempt = 0;
+      let last: { kind: SshFailureKind; stderr: string } | undefined;
+      for (;;) {
+        attempt++;
+        const left = deadline - Date.now();
+        const connectSec = Math.max(1, Math.min(10, Math.ceil(left / 1000)));
+        const child = execa('ssh', sshArgs(t, 'true', { connectTimeoutSec: connectSec }), {
+          reject: false, stdin: 'ignore', timeout: connectSec * 1000 + 5000, killSignal: 'SIGKILL', env: { LC_ALL: 'C' }, maxBuffer: 2 ** 20,
+        });
+        const onAbort = () => child.kill('SIGKILL');
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const r = await child.finally(() => signal?.removeEventListener('abort', onAbort));
+        if (signal?.aborted) throw cancelledError(signal, `waitForSsh ${describeTarget(t)}: cancelled`);
+        if (r.exitCode === 0) return;
+        const stderr = String(r.stderr ?? '');
+        const kind: SshFailureKind = r.timedOut ? 'timeout' : r.exitCode === 255 ? classifySshError(stderr) : 'other';
+        // A wrong host key or an unusable key file does not heal by waiting.
+        if (kind === 'host-key' || kind === 'key-file') throw sshFailure(t, 'ssh … true', kind, stderr);
+        last = { kind, stderr: r.timedOut ? 'ssh did not finish in time' : stderr || `exit status ${r.exitCode}` };
+        heartbeat({ attempt, waitedMs: Date.now() - started, last: bounded(last.stderr, 200) });
+        if (Date.now() >= deadline) break;
+        await sleep(Math.min(1000, deadline - Date.now()), signal);
+      }
+      const why = last!.kind === 'auth' ? `the host refused the key ${t.privateKeyFile} (${bounded(last!.stderr, 300)})` : bounded(last!.stderr, 300);
+      throw ApplicationFailure.create({
+        message: `SSH to ${describeTarget(t)} (ssh … true) did not succeed within ${+(timeoutMs / 1000).toFixed(1)} s (${attempt} attempt${attempt === 1 ? '' : 's'}); last: ${why}`,
+        type: last!.kind === 'auth' ? 'SshAuthFailed' : 'SshWaitTimedOut',
+        nonRetryable: true,
+      });
+    },
+  };
+}
+
+export type SshActivities = ReturnType<typeof createSshActivities>;

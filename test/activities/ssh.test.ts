@@ -1,0 +1,411 @@
+// SSH activities. Without root: the upstream file renderer against Ansible's own rendering of
+// the role template, parsers, input checks. As root: a private lab (198.19.240.0/24, bridge
+// nsdt240) with two nameservers and one LB configured by the real roles, then the cutover,
+// its idempotence and refusal paths, query counters on both sides, and waitForSsh.
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import execa from 'execa';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { HostKey, LabHost } from '../../lab/hosts';
+import { createLabNetwork, leftovers, startHost, teardownAll } from '../../lab/hosts';
+import { createSshActivities, type SshTarget } from '../../src/activities/ssh';
+import { bounded, classifySshError, sshArgs } from '../../src/ssh/exec';
+import { cleanNginxMessage, parseBindStats, parseCountOutput, RELOAD_PENDING } from '../../src/ssh/remote';
+import { parseUpstreamConf, renderUpstreamConf, ROLE_DEFAULT_PARAMS, UPSTREAM_FILE, type Upstream } from '../../src/ssh/upstreams';
+import type { TestLab } from '../lab/hosts/helpers';
+import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh } from '../lab/hosts/helpers';
+
+const describeAsRoot = isRoot ? describe : describe.skip;
+if (!isRoot) console.warn('SSH activity lab tests skipped: they need root (network namespaces, mounts)');
+
+const ROLE_DIR = path.join(ANSIBLE_DIR, 'roles', 'proxy');
+
+/** What `err` is as a Temporal failure (the activities throw ApplicationFailure). */
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    return err as ApplicationFailure;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('upstream file, parsers and checks (no lab)', () => {
+  test('renders byte for byte what Ansible renders from the role template', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ssh-render-'));
+    try {
+      const defaults = parseYaml(fs.readFileSync(path.join(ROLE_DIR, 'defaults', 'main.yml'), 'utf8')) as Record<string, unknown>;
+      expect({ maxFails: defaults.proxy_upstream_max_fails, failTimeout: defaults.proxy_upstream_fail_timeout }).toEqual(ROLE_DEFAULT_PARAMS);
+      const cases: { upstreams: Upstream[]; maxFails?: number; failTimeout?: string }[] = [
+        { upstreams: [{ address: '198.19.128.11', port: 53 }] },
+        { upstreams: [{ address: '198.19.128.14', port: 53 }, { address: '198.19.128.15', port: 5353 }, { address: 'ns3.example.net', port: 53 }] },
+        { upstreams: [{ address: '[2001:db8::53]', port: 53 }], maxFails: 3, failTimeout: '30s' },
+      ];
+      const playbook = path.join(dir, 'render.yml');
+      fs.writeFileSync(playbook, JSON.stringify([{
+        hosts: 'localhost',
+        connection: 'local',
+        gather_facts: false,
+        vars_files: [path.join(ROLE_DIR, 'defaults', 'main.yml')],
+        tasks: cases.map((c, i) => ({
+          name: `render case ${i}`,
+          'ansible.builtin.template': { src: path.join(ROLE_DIR, 'templates', 'nsdeploy-upstream.conf.j2'), dest: path.join(dir, `case${i}.conf`), mode: '0644' },
+          vars: { proxy_upstreams: c.upstreams, ...(c.maxFails !== undefined && { proxy_upstream_max_fails: c.maxFails, proxy_upstream_fail_timeout: c.failTimeout }) },
+        })),
+      }]));
+      const run = await execa('ansible-playbook', ['-i', 'localhost,', playbook], { reject: false, env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'False' } });
+      if (run.exitCode !== 0) console.error(run.stdout, run.stderr);
+      expect(run.exitCode).toBe(0);
+      cases.forEach((c, i) => {
+        const ansible = fs.readFileSync(path.join(dir, `case${i}.conf`), 'utf8');
+        const ours = renderUpstreamConf(c.upstreams, c.maxFails !== undefined ? { maxFails: c.maxFails, failTimeout: c.failTimeout! } : undefined);
+        expect(ours).toBe(ansible);
+        expect(parseUpstreamConf(ansible)).toEqual({ upstreams: c.upstreams, params: c.maxFails !== undefined ? { maxFails: c.maxFails, failTimeout: c.failTimeout } : ROLE_DEFAULT_PARAMS });
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('refuses upstreams that cannot be written safely, before any SSH', () => {
+    const bad: unknown[] = [
+      [],
+      [{ address: '198.19.128.11; include /etc/passwd', port: 53 }],
+      [{ address: '198.19.128.11\n}', port: 53 }],
+      [{ address: '198.19.128.11', port: 53.5 }],
+      [{ address: '198.19.128.11', port: 70000 }],
+      [{ address: '198.19.128.11' }],
+    ];
+    for (const upstreams of bad) expect(() => renderUpstreamConf(upstreams as Upstream[])).toThrow(ApplicationFailure);
+    // Port 0 is nginx's to refuse (it names the problem); it is written as given.
+    expect(renderUpstreamConf([{ address: '198.19.128.11', port: 0 }])).toContain('server 198.19.128.11:0 max_fails=1 fail_timeout=10s;');
+  });
+
+  test('parses an upstream file with comments, other directives and mixed parameters', () => {
+    const text = '# x\nupstream other { server 10.0.0.1:53; }\nupstream nsdeploy_nameservers {\n  least_conn;\n  server 10.0.0.2:53 max_fails=2 fail_timeout=5s; # c\n  server [2001:db8::1]:5353;\n}\n';
+    expect(parseUpstreamConf(text)).toEqual({ upstreams: [{ address: '10.0.0.2', port: 53 }, { address: '[2001:db8::1]', port: 5353 }], params: undefined });
+    expect(() => parseUpstreamConf('upstream nsdeploy_nameservers { }')).toThrow(/no server/);
+    expect(() => parseUpstreamConf('stream {}')).toThrow(/no "upstream nsdeploy_nameservers/);
+  });
+
+  test('classifies ssh failures and keeps messages bounded', () => {
+    expect(classifySshError('@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n')).toBe('host-key');
+    expect(classifySshError('No ED25519 host key is known for 198.19.240.21 and you have requested strict checking.\nHost key verification failed.')).toBe('host-key');
+    expect(classifySshError('ssh: connect to host 198.19.240.11 port 2222: Connection refused')).toBe('refused');
+    expect(classifySshError('ssh: connect to host 198.19.240.99 port 22: Connection timed out')).toBe('timeout');
+    expect(classifySshError('root@198.19.240.11: Permission denied (publickey).')).toBe('auth');
+    expect(bounded('x'.repeat(5000)).length).toBeLessThanOrEqual(600);
+    const args = sshArgs({ address: '198.19.240.11', privateKeyFile: '/k', knownHostsFile: '/kh' }, 'true', { connectTimeoutSec: 3 });
+    expect(args.join(' ')).toContain('StrictHostKeyChecking=yes');
+    expect(args.join(' ')).not.toMatch(/StrictHostKeyChecking=(no|accept-new)/);
+    expect(args.indexOf('ConnectTimeout=3')).toBeLessThan(args.indexOf('ConnectTimeout=10')); // ssh keeps the first
+  });
+
+  test('parses log counts, BIND statistics and nginx messages', () => {
+    expect(parseCountOutput('now 1795421436000\nuntil 1795421434800\ntotal 7\nfailed 1\nproto UDP 6\nproto TCP 1\nupstream 198.19.128.11:53 4\nupstream 198.19.128.12:53 3\noldest 1795421000.125\n')).toEqual({
+      queries: 7, udp: 6, tcp: 1, failed: 1, byUpstream: { '198.19.128.11:53': 4, '198.19.128.12:53': 3 }, untilEpochMs: 1795421434800, hostNowEpochMs: 1795421436000, oldestEntryEpochMs: 1795421000125,
+    });
+    expect(parseCountOutput('garbage')).toBeUndefined();
+    expect(parseBindStats('{"boot-time":"2026-11-23T09:00:00.000Z","opcodes":{"QUERY":12},"nsstats":{"QryUDP":10,"QryTCP":2}}')).toEqual({ queries: 12, udp: 10, tcp: 2, bootTime: '2026-11-23T09:00:00.000Z' });
+    expect(parseBindStats('{"boot-time":"2026-11-23T09:00:00.000Z"}')).toEqual({ queries: 0, udp: 0, tcp: 0, bootTime: '2026-11-23T09:00:00.000Z' });
+    expect(parseBindStats('<html>')).toBeUndefined();
+    expect(cleanNginxMessage('2026/11/23 09:11:25 [emerg] 20143#20143: invalid port in upstream "1.2.3.4:0" in /tmp/nsdeploy-nginx-check.AbC123/stream.d/nsdeploy-upstream.conf:5'))
+      .toBe('nginx: [emerg] invalid port in upstream "1.2.3.4:0" in /etc/nginx/stream.d/nsdeploy-upstream.conf:5');
+  });
+
+  test('targets that cannot work are refused without running ssh', async () => {
+    const acts = createSshActivities();
+    const f = await failureOf(acts.readUpstreams({ address: '-oProxyCommand=x', privateKeyFile: '/nonexistent', knownHostsFile: '/nonexistent' }));
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('SshConfigError');
+    const g = await failureOf(acts.readUpstreams({ address: '198.19.240.21', privateKeyFile: __filename, knownHostsFile: '/nonexistent/known_hosts' }));
+    expect(g.message).toMatch(/known_hosts file \/nonexistent\/known_hosts does not exist/);
+  });
+});
+
+const ZONE = `$ORIGIN example.test.
+$TTL 300
+@   IN SOA ns1.example.test. hostmaster.example.test. (
+        2026112301 ; serial
+        7200 900 1209600 300 )
+    IN NS ns1
+    IN NS ns2
+ns1 IN A 192.0.2.53
+ns2 IN A 192.0.2.54
+www IN A 192.0.2.10
+`;
+
+describeAsRoot('SSH activities on lab hosts', () => {
+  let lab: TestLab;
+  let knownHosts: string;
+  const keys: Record<string, HostKey> = {};
+  const hosts: LabHost[] = [];
+  const plan = { ns1: 11, ns2: 12, lb1: 21 } as const;
+  type Label = keyof typeof plan;
+  const pub = (l: Label) => `${lab.net}.${plan[l]}`;
+  const priv = (l: Label) => `${lab.net}.${100 + plan[l]}`;
+  const up = (l: 'ns1' | 'ns2'): Upstream => ({ address: priv(l), port: 53 });
+  const target = (l: Label, extra: Partial<SshTarget> = {}): SshTarget => ({ address: pub(l), privateKeyFile: lab.clientKeyFile, knownHostsFile: knownHosts, ...extra });
+  const acts = createSshActivities();
+
+  const onLb = async (command: string) => {
+    const r = await ssh(lab, knownHosts, pub('lb1'), command);
+    if (r.exitCode !== 0) throw new Error(`${command}: ${r.stderr}`);
+    return r.stdout;
+  };
+  /** The nginx workers taking new queries: they change on every reload. */
+  const workers = async () => (await onLb('ps --ppid "$(cat /run/nginx.pid)" -o pid= -o args= | awk \'NF == 4 && $4 == "process" { print $1 }\' | sort')).trim();
+  const fileState = () => onLb(`stat -c %.9Y ${UPSTREAM_FILE}; sha256sum ${UPSTREAM_FILE}`);
+  /** The LB's upstream file is byte for byte this text. */
+  const lbFileIs = async (text: string) => expect((await onLb(`sha256sum < ${UPSTREAM_FILE}`)).split(' ')[0]).toBe(crypto.createHash('sha256').update(text).digest('hex'));
+  /** NSIDs of the servers answering queries sent through the LB. */
+  const nsidsThroughLb = async (count: number, transport: '+notcp' | '+tcp' = '+notcp') => {
+    const seen: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const out = await dig(pub('lb1'), `q${i}.example.test`, 'A', [transport, '+nsid', '+norec']);
+      seen.push(out.match(/NSID: .*\("([^"]+)"\)/)?.[1] ?? `no answer: ${out.split('\n').find((l) => l.includes('status') || l.includes('timed out'))}`);
+    }
+    return [...new Set(seen)];
+  };
+  const sendThroughLb = async (count: number, transport: '+notcp' | '+tcp' = '+notcp') => {
+    for (let i = 0; i < count; i++) expect(await dig(pub('lb1'), 'www.example.test', 'A', [transport, '+short', '+norec'])).toBe('192.0.2.10');
+  };
+
+  beforeAll(async () => {
+    lab = await makeTestLab('ssh', 240);
+    await createLabNetwork(lab.config);
+    let known = '';
+    for (const label of Object.keys(plan) as Label[]) {
+      keys[label] = await generateKeyPair(path.join(lab.dir, `host-${label}`), label);
+      hosts.push(await startHost({ label, addresses: [pub(label), priv(label)], hostKey: keys[label], authorizedKeys: [lab.clientPublicKey], stateDir: lab.config.stateDir }));
+      known += knownHostsLine([pub(label), priv(label)], keys[label].publicKey);
+    }
+    knownHosts = path.join(lab.dir, 'known_hosts');
+    fs.writeFileSync(knownHosts, known);
+    const zoneFile = path.join(lab.dir, 'example.test.zone');
+    fs.writeFileSync(zoneFile, ZONE);
+    const inventory = path.join(lab.dir, 'inventory.yml');
+    fs.writeFileSync(inventory, JSON.stringify({
+      all: {
+        vars: {
+          ansible_user: 'root',
+          ansible_ssh_private_key_file: lab.clientKeyFile,
+          ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
+        },
+        children: {
+          nameservers: {
+            vars: { nameserver_zones: [{ name: 'example.test', file: zoneFile }] },
+            hosts: Object.fromEntries((['ns1', 'ns2'] as const).map((l) => [l, { ansible_host: pub(l), nameserver_listen_addresses: [priv(l)] }])),
+          },
+          // The LB starts on ns1 only, so switching to ns2 is visible in the answers' NSID.
+          loadbalancers: { vars: { proxy_upstreams: [up('ns1')] }, hosts: { lb1: { ansible_host: pub('lb1'), proxy_listen_addresses: [pub('lb1')] } } },
+        },
+      },
+    }));
+    const run = await ansiblePlaybook(lab, 'site.yml', inventory);
+    if (run.exitCode !== 0) console.error(run.stdout);
+    expect(run.exitCode).toBe(0);
+    await closeSshMasters(lab);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (!lab) return;
+    await closeSshMasters(lab);
+    await teardownAll(lab.config);
+    fs.rmSync(lab.dir, { recursive: true, force: true });
+  });
+
+  test('waitForSsh resolves with the pinned key on every host', async () => {
+    for (const label of Object.keys(plan) as Label[]) await expect(acts.waitForSsh(target(label), 10_000)).resolves.toBeUndefined();
+  });
+
+  test('the rendered file equals what the role wrote; the same upstreams change nothing and do not reload', async () => {
+    await lbFileIs(renderUpstreamConf([up('ns1')]));
+    expect(await acts.readUpstreams(target('lb1'))).toEqual([up('ns1')]);
+    expect(await nsidsThroughLb(3)).toEqual(['ns1']);
+    const [before, file] = [await workers(), await fileState()];
+    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] })).toEqual({ changed: false, previous: [up('ns1')], reloadedAt: null });
+    expect(await workers()).toBe(before);
+    expect(await fileState()).toBe(file);
+  });
+
+  test('switchUpstreams moves the LB to ns2; a second identical call is a no-op', async () => {
+    const before = await workers();
+    const t0 = Date.now();
+    const result = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] });
+    expect(result).toMatchObject({ changed: true, previous: [up('ns1')] });
+    expect(Date.parse(result.reloadedAt!)).toBeGreaterThanOrEqual(t0 - 1000);
+    // The reload has taken effect when the activity returns: every answer now comes from ns2.
+    expect(await nsidsThroughLb(6)).toEqual(['ns2']);
+    expect(await nsidsThroughLb(2, '+tcp')).toEqual(['ns2']);
+    expect(await acts.readUpstreams(target('lb1'))).toEqual([up('ns2')]);
+    const reloaded = await workers();
+    expect(reloaded).not.toBe(before);
+    await lbFileIs(renderUpstreamConf([up('ns2')]));
+    expect(await onLb(`stat -c '%a %U %G' ${UPSTREAM_FILE}; ls /root; ls /etc/nginx/stream.d; test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe(
+      '644 root root\nnsdeploy-dns.conf\nnsdeploy-upstream.conf\nno-pending',
+    );
+
+    const file = await fileState();
+    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] })).toEqual({ changed: false, previous: [up('ns2')], reloadedAt: null });
+    expect(await workers()).toBe(reloaded);
+    expect(await fileState()).toBe(file);
+  });
+
+  test('an upstream nginx refuses changes nothing and reports nginx -t', async () => {
+    const [before, file] = [await workers(), await fileState()];
+    const f = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1'), { address: priv('ns2'), port: 0 }] }));
+    expect(f.type).toBe('NginxConfigInvalid');
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toContain(`invalid port in upstream "${priv('ns2')}:0"`);
+    expect(f.message).toContain(`${UPSTREAM_FILE}:6`);
+    expect(f.message).toContain(pub('lb1'));
+    expect(await fileState()).toBe(file);
+    expect(await workers()).toBe(before);
+    expect(await onLb(`ls /root; test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
+    expect(await nsidsThroughLb(3)).toEqual(['ns2']);
+    // Unsafe input never reaches the host.
+    const g = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [{ address: `${priv('ns1')}:53; }} include /etc/passwd;`, port: 53 }] }));
+    expect(g.type).toBe('InvalidUpstreams');
+    expect(await fileState()).toBe(file);
+  });
+
+  test('a switch interrupted between install and reload is finished by the next call', async () => {
+    // As if the worker died after installing the file: the marker says a reload is owed.
+    await onLb(`touch ${RELOAD_PENDING}`);
+    const before = await workers();
+    const result = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] });
+    expect(result.changed).toBe(false);
+    expect(result.reloadedAt).not.toBeNull();
+    expect(await workers()).not.toBe(before);
+    expect(await onLb(`test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
+  });
+
+  test('lbQueryCount counts exactly the queries sent, per upstream, across log rotation', async () => {
+    const t0 = Date.now();
+    await sendThroughLb(4); // → ns2
+    const toNs1 = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] });
+    expect(toNs1).toMatchObject({ changed: true, previous: [up('ns2')] });
+    // logrotate's move + USR1 (reopen): the lines above are now in dns-stream.log.1.
+    await onLb('mv /var/log/nginx/dns-stream.log /var/log/nginx/dns-stream.log.1 && kill -USR1 "$(cat /run/nginx.pid)"');
+    await new Promise((r) => setTimeout(r, 200));
+    await sendThroughLb(3); // → ns1
+    await sendThroughLb(1, '+tcp'); // → ns1, one line per TCP connection
+    const count = await acts.lbQueryCount(target('lb1'), { sinceEpochMs: t0 });
+    expect(count).toMatchObject({ queries: 8, udp: 7, tcp: 1, failed: 0, byUpstream: { [`${priv('ns2')}:53`]: 4, [`${priv('ns1')}:53`]: 4 }, sinceEpochMs: t0, coversSince: true });
+    expect(await onLb('ls /var/log/nginx')).toMatch(/dns-stream\.log\n.*dns-stream\.log\.1/s);
+    // The next window starts where this one ended: nothing is counted twice.
+    const next = await acts.lbQueryCount(target('lb1'), { sinceEpochMs: count.untilEpochMs });
+    expect(next).toMatchObject({ queries: 0, byUpstream: {} });
+    expect(next.untilEpochMs).toBeGreaterThan(count.untilEpochMs);
+  });
+
+  test('nsQueryCounter: the live server counts the queries, the drained one stays still', async () => {
+    const [ns1Before, ns2Before] = [await acts.nsQueryCounter(target('ns1')), await acts.nsQueryCounter(target('ns2'))];
+    expect(Number.isNaN(Date.parse(ns1Before.bootTime))).toBe(false);
+    await sendThroughLb(5);
+    await sendThroughLb(2, '+tcp');
+    const [ns1After, ns2After] = [await acts.nsQueryCounter(target('ns1')), await acts.nsQueryCounter(target('ns2'))];
+    expect(ns1After.queries - ns1Before.queries).toBeGreaterThanOrEqual(7);
+    expect(ns1After.udp - ns1Before.udp).toBeGreaterThanOrEqual(5);
+    expect(ns1After.tcp - ns1Before.tcp).toBeGreaterThanOrEqual(2);
+    expect(ns1After.bootTime).toBe(ns1Before.bootTime);
+    expect(ns2After.queries).toBe(ns2Before.queries);
+  });
+
+  test('with nginx stopped the switch is refused and nothing changes', async () => {
+    const file = await fileState();
+    await onLb('service nginx stop >/dev/null');
+    try {
+      const f = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] }));
+      expect(f).toMatchObject({ type: 'NginxNotRunning', nonRetryable: true });
+      expect(f.message).toContain('nginx is not running');
+      expect(await fileState()).toBe(file);
+      expect(await onLb(`test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
+    } finally {
+      await onLb('service nginx start >/dev/null');
+    }
+  });
+
+  test('a reload nginx does not take puts the old file back and leaves the reload owed to the next switch', async () => {
+    const file = await fileState();
+    const master = await onLb('cat /run/nginx.pid');
+    await onLb(`kill -STOP ${master}`); // the HUP waits: the new configuration never takes effect
+    try {
+      const f = await failureOf(createSshActivities({ reloadApplyTimeoutSec: 1 }).switchUpstreams(target('lb1'), { upstreams: [up('ns2')] }));
+      expect(f).toMatchObject({ type: 'NginxReloadFailed', nonRetryable: true });
+      expect(f.message).toMatch(/previous upstream file was put back.*did not take the new configuration within 1 s after service nginx reload \(old worker \d+ still takes queries\)/);
+      expect((await fileState()).split('\n')[1]).toBe(file.split('\n')[1]); // same content, restored
+      expect(await onLb(`test -e ${RELOAD_PENDING} && echo pending`)).toBe('pending');
+    } finally {
+      await onLb(`kill -CONT ${master}`);
+    }
+    const again = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] });
+    expect(again).toMatchObject({ changed: false, previous: [up('ns1')] });
+    expect(again.reloadedAt).not.toBeNull();
+    expect(await onLb(`test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
+    expect(await nsidsThroughLb(2)).toEqual(['ns1']);
+  });
+
+  test('a host presenting another key than the pinned one fails fast, non-retryable, and says so', async () => {
+    const wrong = path.join(lab.dir, 'known_hosts.wrong');
+    fs.writeFileSync(wrong, knownHostsLine([pub('lb1')], keys.ns1.publicKey));
+    const started = Date.now();
+    const f = await failureOf(acts.waitForSsh(target('lb1', { knownHostsFile: wrong }), 30_000));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('SshHostKeyVerificationFailed');
+    expect(f.message).toContain('Host key verification failed');
+    expect(f.message).toContain(pub('lb1'));
+    expect(f.message).toContain(wrong);
+    // Every activity refuses it the same way, before touching the host.
+    const g = await failureOf(acts.switchUpstreams(target('lb1', { knownHostsFile: wrong }), { upstreams: [up('ns2')] }));
+    expect(g.type).toBe('SshHostKeyVerificationFailed');
+    // No key pinned for the address at all.
+    const h = await failureOf(acts.nsQueryCounter(target('ns2', { knownHostsFile: wrong })));
+    expect(h.message).toMatch(/Host key verification failed: no host key is pinned for .*known_hosts\.wrong/);
+    expect(await acts.readUpstreams(target('lb1'))).toEqual([up('ns1')]);
+  });
+
+  test('waitForSsh keeps trying a refused port until its bound, heartbeating, and says why', async () => {
+    // The failure is expected: keep the mock's "Activity failed" warning out of the output.
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const started = Date.now();
+    const f = await failureOf(env.run(acts.waitForSsh, target('ns1', { port: 2222 }), 2_500));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_400);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(f.type).toBe('SshWaitTimedOut');
+    expect(f.message).toContain('within 2.5 s');
+    expect(f.message).toContain(`root@${pub('ns1')}:2222`);
+    expect(f.message).toContain('Connection refused');
+    expect(f.message).not.toContain('Host key');
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('waitForSsh stops at once when the activity is cancelled', async () => {
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const started = Date.now();
+    const waiting = env.run(acts.waitForSsh, target('ns1', { port: 2222 }), 30_000);
+    setTimeout(() => env.cancel(), 300);
+    await expect(waiting).rejects.toBeInstanceOf(CancelledFailure);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  test('teardown leaves no host, namespace, ssh client or mount of this lab', async () => {
+    await closeSshMasters(lab);
+    await teardownAll(lab.config);
+    expect(await leftovers(lab.config)).toEqual([]);
+    expect(livePids(hosts.map((h) => h.pid))).toEqual([]);
+    expect((await execa('ip', ['netns', 'list'])).stdout).not.toContain(lab.config.netnsPrefix);
+    expect(fs.readFileSync('/proc/mounts', 'utf8')).not.toContain(lab.dir);
+    expect((await execa('pgrep', ['-f', lab.dir], { reject: false })).stdout).toBe('');
+  });
+});

@@ -1,0 +1,139 @@
+// An in-memory fleet behind fake activities, for workflow tests on the time-skipping server:
+// instances with addresses, LB upstreams, and answers that follow the upstreams. Tests flip
+// its switches (gate failure, soak failure, lost create responses, abort at a phase).
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities } from '../../src/activities';
+import type { InstanceInfo, InstanceSpec } from '../../src/activities/linode';
+
+type Upstream = { address: string; port: number };
+
+export interface FakeFleetOptions {
+  gateFails?: boolean;
+  /** Soak probes through the LBs start failing after this many successful LB probes. */
+  soakFailsAfterProbes?: number;
+  /** The first create of each label makes the instance but its answer is "lost". */
+  loseFirstCreateAnswer?: boolean;
+  /** Called when an activity starts (e.g. to cancel the workflow mid-phase); awaited. */
+  onActivity?: (name: string) => Promise<void> | void;
+}
+
+export class FakeFleet {
+  nextId = 100;
+  nextIp = 10;
+  instances = new Map<number, InstanceInfo & { tags: string[] }>();
+  upstreams = new Map<string, Upstream[]>();
+  calls: string[] = [];
+  creates = new Map<string, number>();
+  lbProbes = 0;
+
+  constructor(readonly opts: FakeFleetOptions = {}) {
+    const make = (label: string) => this.add(label, ['nsdeploy', 'nsdeploy-fleet-lab', 'lab-bootstrap']);
+    const ns = ['ns1', 'ns2'].map(make);
+    for (const lb of ['lb1', 'lb2'].map(make)) this.upstreams.set(lb.publicIPv4, ns.map((n) => ({ address: n.privateIPv4!, port: 53 })));
+  }
+
+  add(label: string, tags: string[]): InstanceInfo {
+    const n = this.nextIp++;
+    const info = { id: this.nextId++, label, status: 'running', tags, publicIPv4: `198.18.1.${n}`, privateIPv4: `198.19.128.${n}` };
+    this.instances.set(info.id, info);
+    return info;
+  }
+
+  byLabel(label: string) {
+    return [...this.instances.values()].find((i) => i.label === label);
+  }
+
+  labels(): string[] {
+    return [...this.instances.values()].map((i) => i.label).sort();
+  }
+
+  /** Which servers an LB's answers come from (their labels, as NSIDs). */
+  answeringBehind(lbAddress: string): string[] {
+    return (this.upstreams.get(lbAddress) ?? []).map((u) => [...this.instances.values()].find((i) => i.privateIPv4 === u.address)?.label ?? `gone(${u.address})`);
+  }
+
+  activities(): Partial<Activities> {
+    const note = async (name: string) => {
+      this.calls.push(name);
+      await this.opts.onActivity?.(name);
+    };
+    const comparison = (server: string, ok: boolean, nsids: string[]) => ({
+      server, origin: 'example.test.', transports: ['udp', 'tcp'] as ('udp' | 'tcp')[], ok, recordsChecked: 12, rrsetsChecked: 10, queriesSent: 20,
+      differences: ok ? [] : [{ server, transport: 'udp' as const, name: 'www.example.test.', type: 'CNAME', kind: 'missing' as const, reason: 'NXDOMAIN' as const }],
+      skipped: [], nsids, durationMs: 5, differencesOmitted: 0, skippedOmitted: 0,
+    });
+    return {
+      checkZone: async () => {
+        await note('checkZone');
+        return { origin: 'example.test.', serial: 2026112302, records: 12, rrsets: 10, caveats: [], warnings: [] };
+      },
+      listInstances: async () => {
+        await note('listInstances');
+        return [...this.instances.values()];
+      },
+      ensureInstance: async (_t, spec: InstanceSpec) => {
+        await note(`ensureInstance ${spec.label}`);
+        const existing = this.byLabel(spec.label);
+        if (existing) return existing;
+        const info = this.add(spec.label, [...spec.tags, spec.deployTag]);
+        const n = (this.creates.get(spec.label) ?? 0) + 1;
+        this.creates.set(spec.label, n);
+        if (this.opts.loseFirstCreateAnswer && n === 1) throw ApplicationFailure.retryable('socket hang up (answer lost)', 'LinodeTransient');
+        return info;
+      },
+      waitForRunning: async (_t, id: number) => {
+        await note('waitForRunning');
+        return this.instances.get(id)!;
+      },
+      waitForSsh: async () => {
+        await note('waitForSsh');
+      },
+      runPlaybook: async (run) => {
+        await note(`runPlaybook ${run.playbook}`);
+        return { recap: {}, changed: 3, logFile: '/dev/null' };
+      },
+      compareZoneOnServer: async (input) => {
+        const address = input.server.address;
+        await note(`compare ${address}`);
+        if (this.upstreams.has(address)) {
+          this.lbProbes++;
+          const failing = this.opts.soakFailsAfterProbes !== undefined && this.lbProbes > this.opts.soakFailsAfterProbes;
+          return comparison(address, !failing, this.answeringBehind(address));
+        }
+        const server = [...this.instances.values()].find((i) => i.privateIPv4 === address);
+        return comparison(address, !this.opts.gateFails, server ? [server.label] : []);
+      },
+      readUpstreams: async (target) => {
+        await note(`readUpstreams ${target.address}`);
+        return this.upstreams.get(target.address) ?? [];
+      },
+      switchUpstreams: async (target, req) => {
+        await note(`switchUpstreams ${target.address}`);
+        const previous = this.upstreams.get(target.address) ?? [];
+        this.upstreams.set(target.address, req.upstreams);
+        return { changed: true, previous, reloadedAt: new Date().toISOString() };
+      },
+      nsQueryCounter: async () => {
+        await note('nsQueryCounter');
+        return { queries: 1000, udp: 900, tcp: 100, bootTime: '2026-11-23T00:00:00Z' };
+      },
+      deleteInstance: async (_t, id: number) => {
+        await note(`deleteInstance ${this.instances.get(id)?.label ?? id}`);
+        return { deleted: this.instances.delete(id) };
+      },
+      deleteIfOwned: async (_t, label: string, deployTag: string) => {
+        await note(`deleteIfOwned ${label}`);
+        const i = this.byLabel(label);
+        if (!i || !i.tags.includes(deployTag)) return { deleted: false };
+        this.instances.delete(i.id);
+        return { deleted: true };
+      },
+      renameInstance: async (_t, id: number, label: string) => {
+        await note(`rename ${this.instances.get(id)!.label} ${label}`);
+        const i = this.instances.get(id)!;
+        i.label = label;
+        return i;
+      },
+    } as Partial<Activities>;
+  }
+}
