@@ -18,7 +18,7 @@ import { bounded, classifySshError, sshArgs } from '../../src/ssh/exec';
 import { cleanNginxMessage, parseBindStats, parseCountOutput, RELOAD_PENDING } from '../../src/ssh/remote';
 import { parseUpstreamConf, renderUpstreamConf, ROLE_DEFAULT_PARAMS, UPSTREAM_FILE, type Upstream } from '../../src/ssh/upstreams';
 import type { TestLab } from '../lab/hosts/helpers';
-import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh } from '../lab/hosts/helpers';
+import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh, ZONE } from '../lab/hosts/helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 if (!isRoot) console.warn('SSH activity lab tests skipped: they need root (network namespaces, mounts)');
@@ -128,18 +128,6 @@ describe('upstream file, parsers and checks (no lab)', () => {
     expect(g.message).toMatch(/known_hosts file \/nonexistent\/known_hosts does not exist/);
   });
 });
-
-const ZONE = `$ORIGIN example.test.
-$TTL 300
-@   IN SOA ns1.example.test. hostmaster.example.test. (
-        2026112301 ; serial
-        7200 900 1209600 300 )
-    IN NS ns1
-    IN NS ns2
-ns1 IN A 192.0.2.53
-ns2 IN A 192.0.2.54
-www IN A 192.0.2.10
-`;
 
 describeAsRoot('SSH activities on lab hosts', () => {
   let lab: TestLab;

@@ -6,21 +6,9 @@ import path from 'node:path';
 import type { HostKey, LabHost } from '../../../lab/hosts';
 import { createLabNetwork, hostMemory, leftovers, startHost, teardownAll } from '../../../lab/hosts';
 import type { TestLab } from './helpers';
-import { ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh } from './helpers';
+import { ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh, ZONE } from './helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
-
-const ZONE = `$ORIGIN example.test.
-$TTL 300
-@   IN SOA ns1.example.test. hostmaster.example.test. (
-        2026112301 ; serial
-        7200 900 1209600 300 )
-    IN NS ns1
-    IN NS ns2
-ns1 IN A 192.0.2.53
-ns2 IN A 192.0.2.54
-www IN A 192.0.2.10
-`;
 
 describeAsRoot('Ansible roles on lab hosts', () => {
   let lab: TestLab;

@@ -8,6 +8,19 @@ import type { HostKey, LabConfig } from '../../../lab/hosts';
 
 export const isRoot = process.getuid?.() === 0;
 
+/** The small zone the lab-host tests serve (example.test, serial 2026112301). */
+export const ZONE = `$ORIGIN example.test.
+$TTL 300
+@   IN SOA ns1.example.test. hostmaster.example.test. (
+        2026112301 ; serial
+        7200 900 1209600 300 )
+    IN NS ns1
+    IN NS ns2
+ns1 IN A 192.0.2.53
+ns2 IN A 192.0.2.54
+www IN A 192.0.2.10
+`;
+
 export const ANSIBLE_DIR = path.resolve(__dirname, '../../../ansible');
 
 export interface TestLab {
@@ -50,19 +63,10 @@ export async function dig(server: string, name: string, type: string, options: s
   return result.stdout;
 }
 
-export interface Recap {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-}
+// The recap parser is the Ansible activity's own, so tests read results as the deploy does.
+import { parseRecap, type HostRecap as Recap } from '../../../src/activities/ansible';
 
-export function parseRecap(stdout: string): Record<string, Recap> {
-  const recap: Record<string, Recap> = {};
-  const re = /^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm;
-  for (const m of stdout.matchAll(re)) recap[m[1]] = { ok: Number(m[2]), changed: Number(m[3]), unreachable: Number(m[4]), failed: Number(m[5]) };
-  return recap;
-}
+export { parseRecap, type Recap };
 
 /** Runs a playbook of ansible/ as the deploy does; SSH masters live in the lab's own dir. */
 export async function ansiblePlaybook(lab: TestLab, playbook: string, inventory: string, args: string[] = []): Promise<{ stdout: string; exitCode: number; recap: Record<string, Recap> }> {
