@@ -3,6 +3,8 @@
 import { Command, Option } from 'commander';
 import { loadFleetConfig } from './config';
 import { changeWait, startWait, waitStatus } from './cli/waitCommands';
+import { decide, followDeploy, startDeploy } from './cli/deployCommands';
+import { deployStatusQuery } from './shared';
 import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from './cli/temporalConnection';
 import { formatDuration } from './workflows/lib/waitRules';
 
@@ -31,6 +33,47 @@ const connectionOptions = (cmd: Command) =>
 const program = new Command('nsdeploy')
   .description('Durable, observable deployments for a self-hosted authoritative DNS fleet, on Temporal.')
   .showHelpAfterError();
+
+connectionOptions(
+  program
+    .command('start-deploy')
+    .description('Start an NS blue-green deploy of the fleet and follow it phase by phase (exit 0 when deployed)')
+    .requiredOption('--config <file>', 'fleet config (YAML)')
+    .option('--dry-run', 'run the read-only preflight, print the plan, change nothing')
+    .option('--detach', 'print the workflow ID and Web UI link and return')
+    .option('--approve-before-cutover', 'wait for `nsdeploy approve` before switching the LBs (overrides the config)'),
+).action(async (opts) => {
+  const cfg = loadFleetConfig(opts.config);
+  await withClient({ ...opts, config: opts.config }, (client, target) =>
+    startDeploy(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach, approveBeforeCutover: opts.approveBeforeCutover }, out),
+  );
+});
+
+connectionOptions(program.command('follow <workflow-id>').description('Follow a running deploy until it ends')).action(async (workflowId: string, opts) => {
+  await withClient(opts, (client) => followDeploy(client, workflowId, out));
+});
+
+for (const [name, approve] of [['approve', true], ['reject', false]] as const) {
+  connectionOptions(
+    program
+      .command(`${name} <workflow-id>`)
+      .description(approve ? 'Approve a deploy waiting before cutover' : 'Reject a deploy waiting before cutover (it rolls back)')
+      .option('--by <name>', 'who decides, recorded in the workflow', process.env.USER)
+      .option('--reason <text>', 'why, recorded in the workflow'),
+  ).action(async (workflowId: string, opts) => {
+    const status = await withClient(opts, (client) => decide(client, workflowId, approve, opts.by, opts.reason));
+    out(`${name === 'approve' ? 'Approved' : 'Rejected'}: ${workflowId} (phase ${status.phase})`);
+  });
+}
+
+connectionOptions(
+  program.command('abort <workflow-id>').description('Abort a deploy: what it changed is undone (non-cancellably), then it ends as cancelled'),
+).action(async (workflowId: string, opts) => {
+  await withClient(opts, async (client) => {
+    await client.workflow.getHandle(workflowId).cancel();
+    out(`Abort requested for ${workflowId}; follow the rollback with: nsdeploy follow ${workflowId}`);
+  });
+});
 
 connectionOptions(
   program
@@ -68,6 +111,11 @@ connectionOptions(
     const desc = await handle.describe();
     out(`${workflowId}: ${desc.status.name} (${desc.type}), started ${desc.startTime.toISOString()}`);
     out(`Web UI: ${workflowUrl(target, workflowId)}`);
+    const deploy = await handle.query(deployStatusQuery).catch(() => undefined);
+    if (deploy) {
+      out(`phase: ${deploy.phase}${deploy.error ? ` — ${deploy.error}` : ''}`);
+      for (const e of deploy.events.slice(-10)) out(`  ${e}`);
+    }
     if (desc.status.name === 'RUNNING') {
       const wait = await waitStatus(client, workflowId).catch(() => undefined);
       if (wait && !wait.done) out(`${wait.label}: ends ${wait.end} (${formatDuration(Date.parse(wait.end) - Date.now())} left)`);

@@ -37,6 +37,12 @@ function step<K extends keyof Activities>(group: keyof typeof a, summary: string
   return (a[group][name] as any).executeWithOptions({ ...options, summary }, args);
 }
 
+/**
+ * NSID of a server this deploy configures: label plus instance ID, unique for ever, so answers
+ * from an older server (which may carry the same label) can never pass for the new one's.
+ */
+export const serverIdOf = (i: Pick<InstanceInfo, 'label' | 'id'>) => `${i.label}.${i.id}`;
+
 const view = (i: InstanceInfo): HostView => ({ label: i.label, id: i.id, publicIPv4: i.publicIPv4, privateIPv4: i.privateIPv4 });
 
 export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult> {
@@ -126,7 +132,9 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     t.phase('configure', 'Ansible nameserver role');
     await step('long', `Ansible nameserver on ${newServers.map((s) => s.label).join(', ')}`, 'runPlaybook', {
       playbook: 'nameserver.yml',
-      groups: { nameservers: newServers.map((s) => ({ name: s.label, address: s.publicIPv4, vars: { nameserver_listen_addresses: [s.privateIPv4] } })) },
+      groups: {
+        nameservers: newServers.map((s) => ({ name: s.label, address: s.publicIPv4, vars: { nameserver_listen_addresses: [s.privateIPv4], nameserver_server_id: serverIdOf(s) } })),
+      },
       groupVars: { nameservers: { nameserver_zones: [{ name: input.domain, file: input.zoneFile }] } },
       privateKeyFile: input.ssh.privateKeyFile,
       knownHostsFile: input.ssh.knownHostsFile,
@@ -161,7 +169,7 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     // 6. Cutover, one LB at a time; each LB's undo switches it back to what it had.
     t.phase('cutover');
     const newUpstreams = newServers.map((s) => ({ address: s.privateIPv4 ?? s.publicIPv4, port: 53 }));
-    const newLabels = new Set(newServers.map((s) => s.label));
+    const newLabels = new Set(newServers.map(serverIdOf));
     for (const lb of lbs) {
       const previous = await step('quick', `read ${lb.label} upstreams`, 'readUpstreams', sshTo(lb.publicIPv4));
       saga.add(`switch ${lb.label} back`, async () => {

@@ -13,6 +13,12 @@ import { emulatorPid, emulatorUrl, labToken } from '../../lab/emulatorProcess';
 import { labPaths } from '../../lab/labPaths';
 import { BOOTSTRAP_TAG, LAB_CONFIG, linodeTarget } from '../../lab/up';
 import { PROJECT_DIR } from '../helpers/temporalTools';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createActivities } from '../../src/activities';
+import { nsDeployInput } from '../../src/cli/deployInput';
+import { nsBlueGreen } from '../../src/workflows';
+import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
 
 const cfg = loadFleetConfig(LAB_CONFIG);
 const npmRun = (script: string) => execa('npm', ['run', '-s', script], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
@@ -79,6 +85,47 @@ test("each host's sshd presents its own pinned key and refuses passwords", async
     fs.rmSync(wrongKnownHosts, { force: true });
   }
 });
+
+test('an NS blue-green deploy runs end to end on the lab: new servers behind both LBs, old ones gone', async () => {
+  process.env[cfg.linode.tokenEnv] = labToken();
+  const env = await createLocalEnv();
+  try {
+    const worker = await Worker.create({
+      connection: env.nativeConnection, taskQueue: 'lab-deploy', workflowBundle: await bundleWorkflows(),
+      activities: createActivities({ logger: pino({ level: 'warn' }) }),
+    });
+    const oldIds = (await linodeIds()).ns;
+    const input = nsDeployInput(cfg);
+    input.policies.soakMs = 6_000;
+    input.policies.soakProbeEveryMs = 3_000;
+    const result = await worker.runUntil(env.client.workflow.execute(nsBlueGreen, { taskQueue: 'lab-deploy', workflowId: 'lab/deploy', args: [input] }));
+    expect(result.outcome).toBe('deployed');
+    expect(result.status.phase).toBe('done');
+
+    const ids = await linodeIds();
+    expect(ids.labels).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+    expect(ids.ns.some((id) => oldIds.includes(id))).toBe(false);
+    // Answers through both LBs, over UDP and TCP, come from the new servers (NSID label.id).
+    for (const lb of ['198.18.1.2', '198.18.1.3']) {
+      for (const transport of ['+notcp', '+tcp']) {
+        const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
+        expect(soa.stdout).toMatch(/flags: qr aa;/);
+        const nsid = soa.stdout.match(/NSID: .*\("([^"]+)"\)/)?.[1];
+        expect(ids.ns.map((id, i) => `${['ns1', 'ns2'][i]}-next.${id}`)).toContain(nsid);
+      }
+    }
+    expect(await hostsSettle(hostLabels())).toHaveLength(4);
+    expect(fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n')).toHaveLength(4);
+  } finally {
+    await env.teardown();
+  }
+});
+
+async function linodeIds(): Promise<{ labels: string[]; ns: number[] }> {
+  const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as { instances: { id: number; label: string }[] };
+  const sorted = [...state.instances].sort((a, b) => a.label.localeCompare(b.label));
+  return { labels: sorted.map((i) => i.label), ns: sorted.filter((i) => /^ns/.test(i.label)).map((i) => i.id) };
+}
 
 test('20 instances created and deleted in a row leave no host behind; memory per host is measured', async () => {
   await fetch(`${emulatorUrl()}/__admin/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencies: { provisioningMs: 50, bootingMs: 50 } }) });

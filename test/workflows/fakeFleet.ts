@@ -52,6 +52,14 @@ export class FakeFleet {
     return (this.upstreams.get(lbAddress) ?? []).map((u) => [...this.instances.values()].find((i) => i.privateIPv4 === u.address)?.label ?? `gone(${u.address})`);
   }
 
+  /** The NSIDs answering through an LB: label.id, as the deploy configures them. */
+  nsidsBehind(lbAddress: string): string[] {
+    return (this.upstreams.get(lbAddress) ?? []).map((u) => {
+      const i = [...this.instances.values()].find((x) => x.privateIPv4 === u.address);
+      return i ? `${i.label}.${i.id}` : `gone(${u.address})`;
+    });
+  }
+
   activities(): Partial<Activities> {
     const note = async (name: string) => {
       this.calls.push(name);
@@ -98,7 +106,7 @@ export class FakeFleet {
         if (this.upstreams.has(address)) {
           this.lbProbes++;
           const failing = this.opts.soakFailsAfterProbes !== undefined && this.lbProbes > this.opts.soakFailsAfterProbes;
-          return comparison(address, !failing, this.answeringBehind(address));
+          return comparison(address, !failing, this.nsidsBehind(address));
         }
         const server = [...this.instances.values()].find((i) => i.privateIPv4 === address);
         return comparison(address, !this.opts.gateFails, server ? [server.label] : []);
