@@ -55,20 +55,32 @@ async function main(): Promise<void> {
   const linode = createLinodeActivities({ pollMs: 250 });
   const target = linodeTarget(cfg);
   const spec = (label: string) => ({ label, region: cfg.linode.region, type: cfg.linode.type, image: cfg.linode.image, tags: [...cfg.linode.tags, fleetTag(cfg.fleet)], deployTag: BOOTSTRAP_TAG });
-  // Created one by one, LBs first, so a fresh lab hands out the same addresses every time
-  // (the lab zone's ns1/ns2 records point at the LBs).
-  const created: InstanceInfo[] = [];
-  for (const host of [...cfg.loadBalancers, ...cfg.nameservers]) created.push(await linode.ensureInstance(target, spec(host.label)));
-  say(`Instances: ${created.map((i) => `${i.label} ${i.publicIPv4}/${i.privateIPv4}`).join(', ')}; waiting until running…`);
-  const running = await Promise.all(created.map((i) => linode.waitForRunning(target, i.id)));
-  const lbs = running.slice(0, cfg.loadBalancers.length);
-  const ns = running.slice(cfg.loadBalancers.length);
+  const wanted = [...cfg.loadBalancers, ...cfg.nameservers].map((h) => h.label);
+  const live = await linode.listInstances(target, fleetTag(cfg.fleet));
+  let lbs: InstanceInfo[];
+  let ns: InstanceInfo[];
+  if (wanted.every((label) => live.some((i) => i.label === label && i.status === 'running'))) {
+    // The fleet exists (perhaps already redeployed by nsdeploy): leave it as it is.
+    const pick = (label: string) => live.find((i) => i.label === label)!;
+    lbs = cfg.loadBalancers.map((h) => pick(h.label));
+    ns = cfg.nameservers.map((h) => pick(h.label));
+    say(`Fleet already up: ${[...lbs, ...ns].map((i) => `${i.label} ${i.publicIPv4}`).join(', ')}`);
+  } else {
+    // Created one by one, LBs first, so a fresh lab hands out the same addresses every time
+    // (the lab zone's ns1/ns2 records point at the LBs).
+    const created: InstanceInfo[] = [];
+    for (const label of wanted) created.push(await linode.ensureInstance(target, spec(label)));
+    say(`Instances: ${created.map((i) => `${i.label} ${i.publicIPv4}/${i.privateIPv4}`).join(', ')}; waiting until running…`);
+    const running = await Promise.all(created.map((i) => linode.waitForRunning(target, i.id)));
+    lbs = running.slice(0, cfg.loadBalancers.length);
+    ns = running.slice(cfg.loadBalancers.length);
 
-  say('Configuring with Ansible (site.yml: nameserver, then proxy)…');
-  fs.mkdirSync(labPaths.ansibleLogs, { recursive: true });
-  const ansible = createAnsibleActivities();
-  const result = await ansible.runPlaybook({ playbook: 'site.yml', ...fleetPlaybook(cfg, ns, lbs), logFile: path.join(labPaths.ansibleLogs, 'lab-up.log') });
-  say(`Ansible done: ${Object.entries(result.recap).map(([h, r]) => `${h} changed=${r.changed}`).join(', ')} (log ${result.logFile})`);
+    say('Configuring with Ansible (site.yml: nameserver, then proxy)…');
+    fs.mkdirSync(labPaths.ansibleLogs, { recursive: true });
+    const ansible = createAnsibleActivities();
+    const result = await ansible.runPlaybook({ playbook: 'site.yml', ...fleetPlaybook(cfg, ns, lbs), logFile: path.join(labPaths.ansibleLogs, 'lab-up.log') });
+    say(`Ansible done: ${Object.entries(result.recap).map(([h, r]) => `${h} changed=${r.changed}`).join(', ')} (log ${result.logFile})`);
+  }
 
   for (const lb of lbs) {
     for (const transport of ['+notcp', '+tcp']) {

@@ -86,7 +86,7 @@ test("each host's sshd presents its own pinned key and refuses passwords", async
   }
 });
 
-test('an NS blue-green deploy runs end to end on the lab: new servers behind both LBs, old ones gone', async () => {
+test('NS blue-green deploys run end to end twice in a row: new servers behind both LBs, old ones gone', async () => {
   process.env[cfg.linode.tokenEnv] = labToken();
   const env = await createLocalEnv();
   try {
@@ -94,37 +94,42 @@ test('an NS blue-green deploy runs end to end on the lab: new servers behind bot
       connection: env.nativeConnection, taskQueue: 'lab-deploy', workflowBundle: await bundleWorkflows(),
       activities: createActivities({ logger: pino({ level: 'warn' }) }),
     });
-    const oldIds = (await linodeIds()).ns;
-    const input = nsDeployInput(cfg);
-    input.policies.soakMs = 6_000;
-    input.policies.soakProbeEveryMs = 3_000;
-    const result = await worker.runUntil(env.client.workflow.execute(nsBlueGreen, { taskQueue: 'lab-deploy', workflowId: 'lab/deploy', args: [input] }));
-    expect(result.outcome).toBe('deployed');
-    expect(result.status.phase).toBe('done');
+    for (const round of [1, 2]) {
+      const oldIds = (await linodeIds()).ns;
+      const input = nsDeployInput(cfg);
+      input.policies.soakMs = 6_000;
+      input.policies.soakProbeEveryMs = 3_000;
+      const result = await worker.runUntil(env.client.workflow.execute(nsBlueGreen, { taskQueue: 'lab-deploy', workflowId: `lab/deploy-${round}`, args: [input] }));
+      expect(result.outcome).toBe('deployed');
+      expect(result.status.phase).toBe('done');
 
-    const ids = await linodeIds();
-    expect(ids.labels).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
-    expect(ids.ns.some((id) => oldIds.includes(id))).toBe(false);
-    // Answers through both LBs, over UDP and TCP, come from the new servers (NSID label.id).
-    for (const lb of ['198.18.1.2', '198.18.1.3']) {
-      for (const transport of ['+notcp', '+tcp']) {
-        const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
-        expect(soa.stdout).toMatch(/flags: qr aa;/);
-        const nsid = soa.stdout.match(/NSID: .*\("([^"]+)"\)/)?.[1];
-        expect(ids.ns.map((id, i) => `${['ns1', 'ns2'][i]}-next.${id}`)).toContain(nsid);
+      const ids = await linodeIds();
+      expect(ids.labels).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+      expect(ids.ns.some((id) => oldIds.includes(id))).toBe(false);
+      // Answers through both LBs, over UDP and TCP, come from the new servers (NSID label.id).
+      for (const lb of ['198.18.1.2', '198.18.1.3']) {
+        for (const transport of ['+notcp', '+tcp']) {
+          const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
+          expect(soa.stdout).toMatch(/flags: qr aa;/);
+          const nsid = soa.stdout.match(/NSID: .*\("([^"]+)"\)/)?.[1];
+          expect(ids.ns.map((id, i) => `${['ns1', 'ns2'][i]}-next.${id}`)).toContain(nsid);
+        }
       }
+      // The replaced instances' hosts are gone; nothing else is left.
+      const hosts = await hostsSettle(ids.all.map((id) => `linode-${id}`).sort());
+      expect(hosts).toEqual(ids.all.map((id) => `linode-${id}`).sort());
+      for (const id of oldIds) expect(hosts).not.toContain(`linode-${id}`);
+      expect(fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n')).toHaveLength(4);
     }
-    expect(await hostsSettle(hostLabels())).toHaveLength(4);
-    expect(fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n')).toHaveLength(4);
   } finally {
     await env.teardown();
   }
 });
 
-async function linodeIds(): Promise<{ labels: string[]; ns: number[] }> {
+async function linodeIds(): Promise<{ labels: string[]; ns: number[]; all: number[] }> {
   const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as { instances: { id: number; label: string }[] };
   const sorted = [...state.instances].sort((a, b) => a.label.localeCompare(b.label));
-  return { labels: sorted.map((i) => i.label), ns: sorted.filter((i) => /^ns/.test(i.label)).map((i) => i.id) };
+  return { labels: sorted.map((i) => i.label), ns: sorted.filter((i) => /^ns/.test(i.label)).map((i) => i.id), all: sorted.map((i) => i.id) };
 }
 
 test('20 instances created and deleted in a row leave no host behind; memory per host is measured', async () => {
