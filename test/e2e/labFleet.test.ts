@@ -94,33 +94,36 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
       connection: env.nativeConnection, taskQueue: 'lab-deploy', workflowBundle: await bundleWorkflows(),
       activities: createActivities({ logger: pino({ level: 'warn' }) }),
     });
-    for (const round of [1, 2]) {
-      const oldIds = (await linodeIds()).ns;
-      const input = nsDeployInput(cfg);
-      input.policies.soakMs = 6_000;
-      input.policies.soakProbeEveryMs = 3_000;
-      const result = await worker.runUntil(env.client.workflow.execute(nsBlueGreen, { taskQueue: 'lab-deploy', workflowId: `lab/deploy-${round}`, args: [input] }));
-      expect(result.outcome).toBe('deployed');
-      expect(result.status.phase).toBe('done');
+    // One worker run for both deploys (a worker can only run once).
+    await worker.runUntil(async () => {
+      for (const round of [1, 2]) {
+        const oldIds = (await linodeIds()).ns;
+        const input = nsDeployInput(cfg);
+        input.policies.soakMs = 6_000;
+        input.policies.soakProbeEveryMs = 3_000;
+        const result = await env.client.workflow.execute(nsBlueGreen, { taskQueue: 'lab-deploy', workflowId: `lab/deploy-${round}`, args: [input] });
+        expect(result.outcome).toBe('deployed');
+        expect(result.status.phase).toBe('done');
 
-      const ids = await linodeIds();
-      expect(ids.labels).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
-      expect(ids.ns.some((id) => oldIds.includes(id))).toBe(false);
-      // Answers through both LBs, over UDP and TCP, come from the new servers (NSID label.id).
-      for (const lb of ['198.18.1.2', '198.18.1.3']) {
-        for (const transport of ['+notcp', '+tcp']) {
-          const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
-          expect(soa.stdout).toMatch(/flags: qr aa;/);
-          const nsid = soa.stdout.match(/NSID: .*\("([^"]+)"\)/)?.[1];
-          expect(ids.ns.map((id, i) => `${['ns1', 'ns2'][i]}-next.${id}`)).toContain(nsid);
+        const ids = await linodeIds();
+        expect(ids.labels).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+        expect(ids.ns.some((id) => oldIds.includes(id))).toBe(false);
+        // Answers through both LBs, over UDP and TCP, come from the new servers (NSID label.id).
+        for (const lb of ['198.18.1.2', '198.18.1.3']) {
+          for (const transport of ['+notcp', '+tcp']) {
+            const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
+            expect(soa.stdout).toMatch(/flags: qr aa;/);
+            const nsid = soa.stdout.match(/NSID: .*\("([^"]+)"\)/)?.[1];
+            expect(ids.ns.map((id, i) => `${['ns1', 'ns2'][i]}-next.${id}`)).toContain(nsid);
+          }
         }
+        // The replaced instances' hosts are gone; nothing else is left.
+        const hosts = await hostsSettle(ids.all.map((id) => `linode-${id}`).sort());
+        expect(hosts).toEqual(ids.all.map((id) => `linode-${id}`).sort());
+        for (const id of oldIds) expect(hosts).not.toContain(`linode-${id}`);
+        expect(fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n')).toHaveLength(4);
       }
-      // The replaced instances' hosts are gone; nothing else is left.
-      const hosts = await hostsSettle(ids.all.map((id) => `linode-${id}`).sort());
-      expect(hosts).toEqual(ids.all.map((id) => `linode-${id}`).sort());
-      for (const id of oldIds) expect(hosts).not.toContain(`linode-${id}`);
-      expect(fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n')).toHaveLength(4);
-    }
+    });
   } finally {
     await env.teardown();
   }
