@@ -1,13 +1,13 @@
 // Runs the project's Ansible playbooks against hosts with an inventory generated for the run
 // (never edited in place). Host keys are verified against the pinned known_hosts; output is
 // streamed to a log file; a failure names the failing task and host.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { activityHeartbeat } from './context';
 
 export const ANSIBLE_DIR = path.resolve(__dirname, '..', '..', 'ansible');
 
@@ -125,11 +125,7 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
           log.write(chunk);
           const m = chunk.toString().match(/TASK \[(.+?)\]/g);
           if (m) lastTask = m[m.length - 1];
-          try {
-            Context.current().heartbeat({ task: lastTask });
-          } catch {
-            // not inside an activity
-          }
+          activityHeartbeat({ task: lastTask });
         });
         const result = await child;
         await new Promise((r) => log.end(r));

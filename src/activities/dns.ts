@@ -1,7 +1,6 @@
 // DNS activities: thin wrappers over src/dns that turn its results into compact, Buffer-free
 // JSON for Temporal history. Built by createDnsActivities(deps) so tests can pass their own
 // query function, logger or heartbeat; they also run outside an activity context.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   compactComparison, compareZone, genericRdata, loadZoneFile, loadZoneText, presentRecord, query as realQuery, ZoneLoadError,
@@ -9,6 +8,7 @@ import {
   type Transport, type TransportMode, type Zone,
 } from '../dns';
 import type { Logger } from '../logger';
+import { activityHeartbeat, activitySignal } from './context';
 
 export interface DnsDeps {
   query?: QueryFn;
@@ -74,22 +74,6 @@ export interface ProbeServerResult {
   additionals: ProbedRecord[];
   attempts: number;
   rttMs: number;
-}
-
-function activityHeartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // Not inside an activity (unit tests, CLI tools): nobody to report to.
-  }
-}
-
-function activitySignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
 }
 
 function probed(r: DecodedRecord): ProbedRecord {

@@ -1,7 +1,6 @@
 // Linode activities: create (idempotent by label + deploy tag), wait until running, rename,
 // delete, list the fleet. The API token is read from the environment variable the fleet
 // config names; it never appears in inputs, results or history.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLinode, deleteLinode, getLinode, getLinodeIPs, getLinodes, updateLinode, type Linode } from '@linode/api-v4';
 import crypto from 'node:crypto';
@@ -10,6 +9,7 @@ import path from 'node:path';
 import { configureLinodeClient, toLinodeError } from '../linode';
 import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../ssh/hostKeys';
 import { pinHostKey, unpinHosts } from '../ssh/knownHosts';
+import { activityHeartbeat as heartbeat } from './context';
 import { linodeFailure } from './linodeErrors';
 
 /** Where the fleet's Linode account and pinned keys are; names and paths only, no secrets. */
@@ -47,14 +47,6 @@ export interface LinodeDeps {
   sleep?: (ms: number) => Promise<void>;
   pollMs?: number;
 }
-
-const heartbeat = (details?: unknown) => {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // Called outside an activity (lab bootstrap, unit tests): nothing to report to.
-  }
-};
 
 /** Pending host keys live next to known_hosts, readable by root only, until the instance exists. */
 const keyDir = (t: LinodeTarget) => path.join(path.dirname(t.knownHostsFile), 'host-keys');

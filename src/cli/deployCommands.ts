@@ -1,11 +1,11 @@
 // CLI for the NS blue-green deploy: start it (one per fleet), follow it phase by phase, and
 // steer it (approve, reject, abort).
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
 import { approveUpdate, deployStatusQuery, deployWorkflowId, rejectUpdate, type DeployStatus, type NsDeployResult } from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
 import { nsDeployInput } from './deployInput';
-import { workflowUrl, type TemporalTarget } from './temporalConnection';
+import { refusedAsError, workflowUrl, type TemporalTarget } from './temporalConnection';
 
 type Out = (line: string) => void;
 
@@ -69,10 +69,5 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
 }
 
 export async function decide(client: Client, workflowId: string, approve: boolean, by: string | undefined, reason: string | undefined): Promise<DeployStatus> {
-  try {
-    return await client.workflow.getHandle(workflowId).executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [{ by, reason }] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause) throw new Error(`refused: ${err.cause.message}`);
-    throw err;
-  }
+  return refusedAsError(() => client.workflow.getHandle(workflowId).executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [{ by, reason }] }));
 }

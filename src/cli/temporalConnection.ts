@@ -1,6 +1,6 @@
 // Where the CLI and the worker find Temporal: flags, then the fleet config, then the
 // environment, then the local dev server's defaults.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { TASK_QUEUE } from '../shared';
 
 export interface TemporalTarget {
@@ -36,4 +36,14 @@ export async function connectClient(target: TemporalTarget): Promise<{ client: C
     );
   }
   return { client: new Client({ connection, namespace: target.namespace }), close: () => connection.close() };
+}
+
+/** Runs a workflow update; a refusal by its validator becomes an Error saying just why. */
+export async function refusedAsError<T>(update: () => Promise<T>): Promise<T> {
+  try {
+    return await update();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause) throw new Error(`refused: ${err.cause.message}`);
+    throw err;
+  }
 }

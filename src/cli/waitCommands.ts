@@ -1,9 +1,9 @@
 // CLI commands around extendable waits: start one on its own, see it, move its end.
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { changeWaitUpdate, waitStatusQuery, type ChangeWaitRequest, type WaitStatus } from '../shared';
 import { durableWait } from '../workflows/durableWait';
 import { formatDuration, parseDuration } from '../workflows/lib/waitRules';
-import { workflowUrl, type TemporalTarget } from './temporalConnection';
+import { refusedAsError, workflowUrl, type TemporalTarget } from './temporalConnection';
 
 export interface StartWaitOptions {
   fleet: string;
@@ -49,13 +49,7 @@ export async function followWait(client: Client, workflowId: string, out: (line:
 }
 
 export async function changeWait(client: Client, workflowId: string, req: ChangeWaitRequest): Promise<WaitStatus> {
-  try {
-    return await client.workflow.getHandle(workflowId).executeUpdate(changeWaitUpdate, { args: [req] });
-  } catch (err) {
-    // The validator's message says what was wrong with the request; show just that.
-    if (err instanceof WorkflowUpdateFailedError && err.cause) throw new Error(`refused: ${err.cause.message}`);
-    throw err;
-  }
+  return refusedAsError(() => client.workflow.getHandle(workflowId).executeUpdate(changeWaitUpdate, { args: [req] }));
 }
 
 export async function waitStatus(client: Client, workflowId: string): Promise<WaitStatus | undefined> {

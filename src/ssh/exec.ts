@@ -3,7 +3,6 @@
 // connection masters left behind. SSH-level failures become ApplicationFailures that say
 // which host, which command and what went wrong; the remote command's own exit status is
 // returned to the caller, which knows what it means.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import execa from 'execa';
 import fs from 'node:fs';
@@ -193,22 +192,7 @@ export function remoteFailure(t: SshTarget, what: string, r: RemoteResult, opts:
   });
 }
 
-/** Heartbeat when running inside an activity; nothing otherwise (tests, tools). */
-export function activityHeartbeat(details?: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // Not inside an activity: nobody to report to.
-  }
-}
-
-export function activitySignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
-}
+export { activityHeartbeat, activitySignal } from '../activities/context';
 
 /**
  * What to throw once the activity's signal has aborted: Temporal's own reason (a
