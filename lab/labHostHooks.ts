@@ -2,6 +2,8 @@
 // a host appears with the instance's addresses and the SSH host key and authorized keys from
 // its cloud-init user data; when it stops or is deleted, the host goes. Loaded by the emulator
 // with `--hooks lab/labHostHooks.ts`.
+import fs from 'node:fs';
+import path from 'node:path';
 import { parse } from 'yaml';
 import { createLabNetwork, destroyHost, startHost, stopHost } from './hosts';
 import type { InstanceLifecycleHooks, LabInstance } from './linode-emulator/hooks';
@@ -31,10 +33,32 @@ export function hostSpecFromUserData(instance: LabInstance, userData: string | n
   };
 }
 
+/**
+ * Lab faults for hosts, read at each boot from `<stateDir>/faults.json`:
+ * `{ "noHost": ["ns1-next"] }` — instances with these labels run in the API but get no host,
+ * so nothing answers at their addresses (an image whose network never came up).
+ */
+export interface HostFaults {
+  noHost?: string[];
+}
+export const hostFaultsFile = (stateDir = labPaths.hostsState) => path.join(stateDir, 'faults.json');
+export function writeHostFaults(faults: HostFaults, stateDir = labPaths.hostsState): void {
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.writeFileSync(hostFaultsFile(stateDir), JSON.stringify(faults));
+}
+function readHostFaults(stateDir: string): HostFaults {
+  try {
+    return JSON.parse(fs.readFileSync(hostFaultsFile(stateDir), 'utf8')) as HostFaults;
+  } catch {
+    return {};
+  }
+}
+
 export function labHostHooks(stateDir = labPaths.hostsState): InstanceLifecycleHooks {
   let network: Promise<unknown> | undefined;
   return {
     async onRunning(instance, userData) {
+      if (readHostFaults(stateDir).noHost?.includes(instance.label)) return;
       network ??= createLabNetwork({ stateDir });
       await network;
       await startHost({ ...hostSpecFromUserData(instance, userData), stateDir });

@@ -82,6 +82,10 @@ export interface NsDeployInput {
     gate: { transports: ('udp' | 'tcp')[]; concurrency: number };
     /** Longest wait for the old servers' query counters to stop rising. */
     oldServersMaxMs: number;
+    /** Create → running, per new instance (default 15 min). */
+    bootTimeoutMs?: number;
+    /** Running → SSH answers with the pinned key, per new instance (default 5 min). */
+    sshTimeoutMs?: number;
   };
   /** Run the read-only preflight and return the plan; change nothing. */
   dryRun?: boolean;

@@ -19,6 +19,8 @@ export function nsDeployInput(cfg: FleetConfig, opts: { dryRun?: boolean; approv
       soakMs: p.soak,
       gate: { transports: p.gate.transports, concurrency: p.gate.concurrency },
       oldServersMaxMs: p.drain.oldServersMax,
+      bootTimeoutMs: p.bootTimeout,
+      sshTimeoutMs: p.sshTimeout,
     },
     dryRun: opts.dryRun,
   };

@@ -45,6 +45,10 @@ const policies = z.strictObject({
   approval: approval.prefault({}),
   /** How long to keep probing through the LBs after cutover before retiring the old servers. */
   soak: duration('5m').prefault('5m'),
+  /** How long a new instance may take from create to `running`. */
+  bootTimeout: duration('15m').prefault('15m'),
+  /** How long a running new instance may take to answer SSH with its pinned key. */
+  sshTimeout: duration('5m').prefault('5m'),
   gate: z
     .strictObject({
       transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),

@@ -17,6 +17,8 @@ export interface SshTarget {
   port?: number;
   privateKeyFile: string;
   knownHostsFile: string;
+  /** The host's label (e.g. "ns1-next"), for messages only. */
+  name?: string;
 }
 
 export interface RemoteResult {
@@ -57,7 +59,7 @@ const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
 const ADDRESS = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
 
 export const userOf = (t: SshTarget) => t.user ?? 'root';
-export const describeTarget = (t: SshTarget) => `${userOf(t)}@${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}`;
+export const describeTarget = (t: SshTarget) => `${t.name ? `${t.name} (` : ''}${userOf(t)}@${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}${t.name ? ')' : ''}`;
 
 /** Refuses targets that cannot work (non-retryable: a retry would not fix them). */
 export function checkTarget(t: SshTarget): void {

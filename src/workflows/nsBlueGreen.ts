@@ -2,40 +2,16 @@
 // record by record, switched in one LB at a time, soaked, and only then the old ones retired.
 // Every step that changes the fleet registers its undo right after it (saga); a failure or an
 // abort before the old servers are deleted puts the fleet back as it was.
-import {
-  ApplicationFailure, CancellationScope, condition, isCancellation, log, proxyActivities, setHandler, sleep, workflowInfo, type ActivityOptions,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ApplicationFailure, condition, isCancellation, log, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { InstanceInfo, LinodeTarget } from '../activities/linode';
 import {
   approveUpdate, deployStatusQuery, fleetTag, rejectUpdate, type ApprovalDecision, type HostView, type NsDeployInput, type NsDeployResult,
 } from '../shared';
+import { reasonOf } from './lib/failures';
 import { Saga } from './lib/saga';
+import { step, waitingUpTo, whole } from './lib/steps';
 import { DeployTracker } from './lib/tracker';
 import { formatDuration } from './lib/waitRules';
-
-const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
-const quick: ActivityOptions = { startToCloseTimeout: '2m', retry: { ...retry, maximumAttempts: 8 } };
-const long: ActivityOptions = { startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry: { ...retry, maximumAttempts: 3 } };
-const boot: ActivityOptions = { startToCloseTimeout: '20m', heartbeatTimeout: '1m', retry: { ...retry, maximumAttempts: 3 } };
-
-/**
- * A short change that an abort must not cut in half: it runs to its end, then the abort is
- * seen. Otherwise a create still in flight could leave an instance after its undo ran.
- */
-const whole = <T>(fn: () => Promise<T>): Promise<T> => CancellationScope.nonCancellable(fn);
-
-const a = {
-  quick: proxyActivities<Activities>(quick),
-  long: proxyActivities<Activities>(long),
-  boot: proxyActivities<Activities>(boot),
-};
-/** Call an activity with a one-line summary that the Web UI shows on the event. */
-function step<K extends keyof Activities>(group: keyof typeof a, summary: string, name: K, ...args: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>> {
-  const options = group === 'quick' ? quick : group === 'long' ? long : boot;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return (a[group][name] as any).executeWithOptions({ ...options, summary }, args);
-}
 
 /**
  * NSID of a server this deploy configures: label plus instance ID, unique for ever, so answers
@@ -51,7 +27,7 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
   const plan: string[] = [];
   const deployTag = `nsdeploy-${workflowInfo().runId.slice(0, 8)}`;
   const linode: LinodeTarget = { apiUrl: input.linode.apiUrl, tokenEnv: input.linode.tokenEnv, knownHostsFile: input.ssh.knownHostsFile, privateKeyFile: input.ssh.privateKeyFile };
-  const sshTo = (address: string) => ({ address, user: input.ssh.user, privateKeyFile: input.ssh.privateKeyFile, knownHostsFile: input.ssh.knownHostsFile });
+  const sshTo = (address: string, name?: string) => ({ address, name, user: input.ssh.user, privateKeyFile: input.ssh.privateKeyFile, knownHostsFile: input.ssh.knownHostsFile });
   const zone = { origin: input.domain, file: input.zoneFile };
   const { gate, approval } = input.policies;
 
@@ -123,8 +99,10 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     let newServers = (created as PromiseFulfilledResult<InstanceInfo>[]).map((r) => r.value);
     t.status.newServers = newServers.map(view);
     t.render();
-    newServers = await Promise.all(newServers.map((s) => step('boot', `wait until ${s.label} runs`, 'waitForRunning', linode, s.id, 15 * 60_000)));
-    await Promise.all(newServers.map((s) => step('boot', `SSH to ${s.label} with its pinned key`, 'waitForSsh', sshTo(s.publicIPv4), 5 * 60_000)));
+    const bootMs = input.policies.bootTimeoutMs ?? 15 * 60_000;
+    const sshMs = input.policies.sshTimeoutMs ?? 5 * 60_000;
+    newServers = await Promise.all(newServers.map((s) => step(waitingUpTo(bootMs), `wait until ${s.label} runs (up to ${formatDuration(bootMs)})`, 'waitForRunning', linode, s.id, bootMs)));
+    await Promise.all(newServers.map((s) => step(waitingUpTo(sshMs), `SSH to ${s.label} with its pinned key (up to ${formatDuration(sshMs)})`, 'waitForSsh', sshTo(s.publicIPv4, s.label), sshMs)));
     t.status.newServers = newServers.map(view);
     t.event('new servers running, SSH verified with pinned host keys');
 
@@ -171,12 +149,12 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     const newUpstreams = newServers.map((s) => ({ address: s.privateIPv4 ?? s.publicIPv4, port: 53 }));
     const newLabels = new Set(newServers.map(serverIdOf));
     for (const lb of lbs) {
-      const previous = await step('quick', `read ${lb.label} upstreams`, 'readUpstreams', sshTo(lb.publicIPv4));
+      const previous = await step('quick', `read ${lb.label} upstreams`, 'readUpstreams', sshTo(lb.publicIPv4, lb.label));
       saga.add(`switch ${lb.label} back`, async () => {
-        await step('quick', `switch ${lb.label} back to the old servers`, 'switchUpstreams', sshTo(lb.publicIPv4), { upstreams: previous });
+        await step('quick', `switch ${lb.label} back to the old servers`, 'switchUpstreams', sshTo(lb.publicIPv4, lb.label), { upstreams: previous });
         t.status.switched = t.status.switched.filter((l) => l !== lb.label);
       });
-      await whole(() => step('quick', `switch ${lb.label} to ${[...newLabels].join(', ')}`, 'switchUpstreams', sshTo(lb.publicIPv4), { upstreams: newUpstreams }));
+      await whole(() => step('quick', `switch ${lb.label} to ${[...newLabels].join(', ')}`, 'switchUpstreams', sshTo(lb.publicIPv4, lb.label), { upstreams: newUpstreams }));
       const through = await step('long', `verify through ${lb.label}`, 'compareZoneOnServer', { server: { address: lb.publicIPv4 }, zone, transports: gate.transports, concurrency: gate.concurrency });
       const strangers = through.nsids.filter((n) => !newLabels.has(n));
       if (!through.ok || strangers.length > 0 || through.nsids.length === 0) {
@@ -204,10 +182,10 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     // 8. Drain: the old servers get no more queries (bounded wait), then the change is final.
     t.phase('drain', `until ${oldServers.map((s) => s.label).join(', ')} stop receiving queries`);
     const drainEnd = Date.now() + input.policies.oldServersMaxMs;
-    let last = await Promise.all(oldServers.map((s) => step('quick', `query counter of ${s.label}`, 'nsQueryCounter', sshTo(s.publicIPv4))));
+    let last = await Promise.all(oldServers.map((s) => step('quick', `query counter of ${s.label}`, 'nsQueryCounter', sshTo(s.publicIPv4, s.label))));
     for (;;) {
       await sleep(5_000, { summary: 'wait for the old servers to go quiet' });
-      const now = await Promise.all(oldServers.map((s) => step('quick', `query counter of ${s.label}`, 'nsQueryCounter', sshTo(s.publicIPv4))));
+      const now = await Promise.all(oldServers.map((s) => step('quick', `query counter of ${s.label}`, 'nsQueryCounter', sshTo(s.publicIPv4, s.label))));
       const rising = oldServers.filter((_, i) => now[i].queries > last[i].queries);
       if (rising.length === 0) break;
       if (Date.now() >= drainEnd) {
@@ -228,7 +206,7 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     t.phase('done', `serving ${input.domain} serial ${check.serial} from ${newServers.map((s) => s.label).join(', ')}`);
     return { outcome: 'deployed', status: t.status, plan };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = reasonOf(err);
     t.status.error = isCancellation(err) ? 'aborted' : message;
     const undo = saga.pending;
     t.phase('rolling-back', undo.length ? undo.slice().reverse().join(', ') : 'nothing to undo');
