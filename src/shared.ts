@@ -2,7 +2,7 @@
 // Changing any string here changes what running workflows answer to — treat as an API.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 // Definitions only (no workflow runtime is touched), so the client may import this file too.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const TASK_QUEUE = 'nsdeploy';
 
@@ -55,7 +55,9 @@ export const waitStatusQuery = defineQuery<WaitStatus | undefined>('waitStatus')
 /** Phases of a deploy, in order; also the value of the DeployPhase search attribute. */
 export type DeployPhase =
   | 'preflight' | 'create' | 'configure' | 'gate' | 'approval' | 'cutover' | 'soak'
-  | 'drain' | 'retire' | 'rename' | 'done' | 'planned' | 'rolling-back' | 'rolled-back' | 'failed';
+  | 'drain' | 'retire' | 'rename' | 'done' | 'planned' | 'rolling-back' | 'rolled-back' | 'failed'
+  // in-place LB update (lbUpdate): per LB, plan (--check --diff), apply, verify through it
+  | 'plan' | 'apply' | 'verify';
 
 export interface ApprovalPolicy {
   beforeCutover: boolean;
@@ -111,6 +113,8 @@ export interface DeployStatus {
   /** The newest events, oldest first (bounded). */
   events: string[];
   error?: string;
+  /** In-place LB update: each LB's progress, in the order they are updated. */
+  lbUpdates?: LbUpdateView[];
 }
 
 export interface NsDeployResult {
@@ -133,3 +137,139 @@ export const fleetTag = (fleet: string) => `nsdeploy-fleet-${fleet}`;
 
 /** One deploy per fleet: every top-level deploy of a fleet uses this workflow ID. */
 export const deployWorkflowId = (fleet: string) => `${fleet}/deploy`;
+
+// ---- LB replacement --------------------------------------------------------------------
+
+export type LbPhase =
+  | 'preflight' | 'create' | 'configure' | 'verify' | 'zone' | 'glue' | 'drain' | 'proof' | 'approval'
+  | 'retire' | 'rename' | 'done' | 'planned' | 'not-retired' | 'glue-revert' | 'rolling-back' | 'rolled-back' | 'failed';
+
+/** One NS name's glue at the registrar: what it is, what it must become. */
+export interface GlueChange {
+  name: string;
+  from: string[];
+  to: string[];
+}
+
+/** What one parent server serves for the delegation, as last polled. */
+export interface ParentGlue {
+  parent: string;
+  serves: 'old' | 'new' | 'other' | 'unreachable';
+  /** e.g. "ns1.example.test A 198.18.1.2 (udp+tcp, TTL 172800)" or the error. */
+  detail: string;
+}
+
+export interface GlueSignal {
+  at: string;
+  by?: string;
+  note?: string;
+  /** How many parents served the new glue when it arrived. */
+  parentsServingNew: number;
+  parents: number;
+}
+
+export interface LbReplacementPolicies {
+  gate: { transports: ('udp' | 'tcp')[]; concurrency: number };
+  /** Added to the observed delegation + zone TTLs. */
+  drainMarginMs: number;
+  /** Longest the drain may be moved to (changeWait bound). */
+  drainMaxMs: number;
+  glueCheckEveryMs: number;
+  /** Longest wait for the parents to serve the new glue (then rolled back). */
+  glueTimeoutMs: number;
+  proof: { windowMs: number; maxQueries: number; maxWaitMs: number };
+  approval: { beforeRetire: boolean; timeoutMs: number; onTimeout: 'abort' | 'continue' };
+  bootTimeoutMs?: number;
+  sshTimeoutMs?: number;
+}
+
+export interface LbReplacementInput {
+  fleet: string;
+  domain: string;
+  zoneFile: string;
+  linode: NsDeployInput['linode'];
+  ssh: NsDeployInput['ssh'];
+  nameservers: string[];
+  loadBalancers: string[];
+  nextSuffix: string;
+  parents: { address: string; port: number }[];
+  policies: LbReplacementPolicies;
+  /** The NS deploy that serves the changed zone (run as a child workflow). */
+  nsDeployPolicies: NsDeployInput['policies'];
+  dryRun?: boolean;
+}
+
+export interface LbReplacementStatus {
+  phase: LbPhase;
+  fleet: string;
+  oldLbs: HostView[];
+  newLbs: HostView[];
+  zone?: { serialBefore?: number; serialAfter?: number; moved: string[] };
+  glue?: { change: GlueChange[]; parents: ParentGlue[]; signals: GlueSignal[]; allNewSince?: string; checkedAt?: string };
+  drain?: { delegationTtlSeconds: number; zoneTtlSeconds: number; marginMs: number; totalMs: number; end?: string };
+  proof?: { windowMs: number; maxQueries: number; attempts: number; last?: string; provenAt?: string };
+  approval?: DeployStatus['approval'];
+  events: string[];
+  error?: string;
+}
+
+export interface LbReplacementResult {
+  outcome: 'replaced' | 'planned';
+  status: LbReplacementStatus;
+  plan: string[];
+}
+
+export interface GlueUpdatedArgs {
+  by?: string;
+  note?: string;
+}
+
+/** Same name as the NS deploy's, so `nsdeploy status` reads either. */
+export const lbStatusQuery = defineQuery<LbReplacementStatus>('status');
+/** The operator says the glue was changed at the registrar; the workflow checks the parents. */
+export const glueUpdatedSignal = defineSignal<[GlueUpdatedArgs?]>('glueUpdated');
+/** Like the signal, but answers with what the workflow sees at the parents after checking. */
+export const glueUpdatedCheck = defineUpdate<NonNullable<LbReplacementStatus['glue']>, [GlueUpdatedArgs]>('glueUpdatedCheck');
+
+export const lbReplacementWorkflowId = (fleet: string) => `${fleet}/lb-replacement`;
+
+// ---- In-place LB update ---------------------------------------------------------------
+
+/** Everything the in-place LB update needs, none of it secret (paths and env var names only). */
+export interface LbUpdateInput {
+  fleet: string;
+  domain: string;
+  /** Zone file path as the worker sees it: what every LB must keep serving. */
+  zoneFile: string;
+  linode: { apiUrl?: string; tokenEnv: string };
+  ssh: { user: string; privateKeyFile: string; knownHostsFile: string };
+  /** Updated in this order, one at a time. */
+  loadBalancers: string[];
+  /** Variables of the proxy role for every LB (config `proxyVars`). */
+  proxyVars: Record<string, unknown>;
+  verify: { transports: ('udp' | 'tcp')[]; concurrency: number };
+  /** Plan every LB (--check --diff) and change nothing. */
+  dryRun?: boolean;
+}
+
+export type LbUpdateState = 'pending' | 'planned' | 'applying' | 'verifying' | 'updated' | 'unchanged' | 'failed' | 'untouched';
+
+export interface LbUpdateView {
+  label: string;
+  publicIPv4?: string;
+  state: LbUpdateState;
+  /** Upstreams as read from the LB (kept by the update). */
+  upstreams?: string[];
+  /** Changed tasks the plan (--check) reported, and its diff (bounded). */
+  plannedChanges?: number;
+  plan?: string;
+  error?: string;
+}
+
+export interface LbUpdateResult {
+  outcome: 'updated' | 'planned';
+  status: DeployStatus;
+}
+
+/** One LB change per fleet at a time (see lbUpdate's start in the CLI). */
+export const lbUpdateWorkflowId = (fleet: string) => `${fleet}/lb-update`;

@@ -3,11 +3,14 @@
 import { CancellationScope, log } from '@temporalio/workflow';
 
 export class Saga {
-  private readonly steps: { name: string; undo: () => Promise<void> }[] = [];
+  private readonly steps: { name: string; undo: () => Promise<void>; stopOnFailure: boolean }[] = [];
 
-  /** Register how to undo what was just done. */
-  add(name: string, undo: () => Promise<void>): void {
-    this.steps.push({ name, undo });
+  /**
+   * Register how to undo what was just done. With `stopOnFailure`, a failure of this undo
+   * leaves the older steps undone (e.g. never delete LBs the glue may still point at).
+   */
+  add(name: string, undo: () => Promise<void>, opts: { stopOnFailure?: boolean } = {}): void {
+    this.steps.push({ name, undo, stopOnFailure: opts.stopOnFailure ?? false });
   }
 
   /** Forget every compensation: past this point the change is committed. */
@@ -19,7 +22,10 @@ export class Saga {
     return this.steps.map((s) => s.name);
   }
 
-  /** Undo everything, newest first; one failing compensation does not stop the others. */
+  /**
+   * Undo everything, newest first; one failing compensation does not stop the others, unless
+   * it was registered with `stopOnFailure` (then the rest stay pending and are reported).
+   */
   async compensate(onStep: (name: string, error?: unknown) => void): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
       while (this.steps.length > 0) {
@@ -30,6 +36,7 @@ export class Saga {
         } catch (err) {
           log.error('compensation failed', { step: step.name, error: String(err) });
           onStep(step.name, err);
+          if (step.stopOnFailure) return;
         }
       }
     });

@@ -8,7 +8,8 @@ const MAX_EVENTS = 40;
 export class DeployTracker {
   readonly status: DeployStatus;
 
-  constructor(fleet: string) {
+  /** `hosts`: the lines describing the hosts in the current details (default: NS deploy's). */
+  constructor(fleet: string, private readonly hosts?: (s: DeployStatus) => string[]) {
     this.status = { phase: 'preflight', fleet, oldServers: [], newServers: [], loadBalancers: [], switched: [], events: [] };
     upsertSearchAttributes([{ key: FLEET, value: fleet }, { key: DEPLOY_PHASE, value: 'preflight' }]);
   }
@@ -33,9 +34,11 @@ export class DeployTracker {
       [
         `**Phase: ${s.phase}** — fleet \`${s.fleet}\`${s.zoneSerial ? `, zone serial ${s.zoneSerial}` : ''}`,
         '',
-        `- old servers: ${hosts(s.oldServers)}`,
-        `- new servers: ${hosts(s.newServers)}`,
-        `- load balancers: ${s.loadBalancers.map((l) => `${l.label}${s.switched.includes(l.label) ? ' → new' : ''}`).join(', ') || '—'}`,
+        ...(this.hosts?.(s) ?? [
+          `- old servers: ${hosts(s.oldServers)}`,
+          `- new servers: ${hosts(s.newServers)}`,
+          `- load balancers: ${s.loadBalancers.map((l) => `${l.label}${s.switched.includes(l.label) ? ' → new' : ''}`).join(', ') || '—'}`,
+        ]),
         ...(s.approval?.pending ? ['', `**Waiting for approval** until ${s.approval.deadline}: \`nsdeploy approve ${workflowInfo().workflowId}\` or \`nsdeploy reject …\``] : []),
         ...(s.error ? ['', `**Error:** ${s.error}`] : []),
         ...(extra ? ['', extra] : []),

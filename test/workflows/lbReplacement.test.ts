@@ -1,0 +1,195 @@
+// The LB replacement on the time-skipping server with a 2-day delegation TTL, activities faked
+// at the boundary (fakeLbFleet.ts): the whole run in seconds, a signal before the parents
+// agree, parents agreeing before any signal, the drain extended and a shortening refused,
+// traffic that does not stop, and an abort during the drain.
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  changeWaitUpdate, DEPLOY_PHASE, glueUpdatedCheck, glueUpdatedSignal, lbStatusQuery, waitStatusQuery,
+  type LbReplacementInput, type LbReplacementResult, type LbReplacementStatus,
+} from '../../src/shared';
+import { lbReplacement } from '../../src/workflows';
+import { bundleWorkflows, createTimeSkippingEnv } from '../helpers/temporalEnv';
+import { DELEGATION_TTL, FakeLbFleet, PARENTS, ZONE_TTL, type FakeLbFleetOptions } from './fakeLbFleet';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let seq = 0;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+function input(over: Partial<LbReplacementInput['policies']> = {}): LbReplacementInput {
+  return {
+    fleet: 'lab',
+    domain: 'example.test',
+    zoneFile: '/zones/example.test.zone',
+    linode: { apiUrl: 'http://127.0.0.1:8789/v4', tokenEnv: 'LINODE_TOKEN', region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['nsdeploy'] },
+    ssh: { user: 'root', privateKeyFile: '/keys/id', knownHostsFile: '/keys/known_hosts' },
+    nameservers: ['ns1', 'ns2'],
+    loadBalancers: ['lb1', 'lb2'],
+    nextSuffix: '-next',
+    parents: PARENTS.map((address) => ({ address, port: 53 })),
+    policies: {
+      gate: { transports: ['udp', 'tcp'], concurrency: 16 },
+      drainMarginMs: HOUR,
+      drainMaxMs: 14 * 24 * HOUR,
+      glueCheckEveryMs: 5 * MIN,
+      glueTimeoutMs: 7 * 24 * HOUR,
+      proof: { windowMs: 10 * MIN, maxQueries: 0, maxWaitMs: 2 * HOUR },
+      approval: { beforeRetire: false, timeoutMs: HOUR, onTimeout: 'abort' },
+      ...over,
+    },
+    nsDeployPolicies: {
+      approval: { beforeCutover: false, timeoutMs: 30 * MIN, onTimeout: 'abort' },
+      soakMs: 1_000, soakProbeEveryMs: 1_000,
+      gate: { transports: ['udp', 'tcp'], concurrency: 16 },
+      oldServersMaxMs: MIN,
+    },
+  };
+}
+
+type Outcome = LbReplacementResult | WorkflowFailedError;
+async function replace(opts: FakeLbFleetOptions & { input?: LbReplacementInput; during?: (h: WorkflowHandle<typeof lbReplacement>, f: FakeLbFleet) => Promise<void> } = {}) {
+  const fleet = new FakeLbFleet(opts);
+  const taskQueue = `lb-replace-${++seq}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fleet.activities() });
+  let handle!: WorkflowHandle<typeof lbReplacement>;
+  const started = Date.now();
+  const outcome: Outcome = await worker.runUntil(async () => {
+    handle = await env.client.workflow.start(lbReplacement, { taskQueue, workflowId: `lab/lb-replacement-${seq}`, args: [opts.input ?? input()] });
+    await opts.during?.(handle, fleet);
+    return handle.result().catch((e: unknown) => e as WorkflowFailedError);
+  });
+  return { fleet, handle, outcome, wallMs: Date.now() - started };
+}
+
+async function waitForPhase(h: WorkflowHandle<typeof lbReplacement>, phase: LbReplacementStatus['phase'], timeoutMs = 60_000): Promise<LbReplacementStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await h.query(lbStatusQuery);
+    if (s.phase === phase) return s;
+    if (Date.now() > deadline) throw new Error(`phase ${phase} not reached; at ${s.phase}: ${s.events.slice(-3).join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const failure = (o: Outcome) => {
+  expect(o).toBeInstanceOf(WorkflowFailedError);
+  const cause = (o as WorkflowFailedError).cause;
+  return `${cause?.name}: ${cause?.message}`;
+};
+
+test('the whole replacement with a 2-day delegation TTL: glue by the parents, drain, proof, retire, rename', async () => {
+  const { fleet, handle, outcome, wallMs } = await replace({ parentsNewAtPoll: [2, 3, 4] });
+  const result = outcome as LbReplacementResult;
+  expect(result.outcome).toBe('replaced');
+  expect(fleet.labels()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+  expect(fleet.byLabel('lb1')!.id).toBeGreaterThan(103); // the new instances carry the live names
+  expect(result.status.phase).toBe('done');
+  // The drain: delegation TTL + zone TTL + margin, counted from when all parents served the new glue.
+  const { drain, glue } = result.status;
+  expect(drain).toMatchObject({ delegationTtlSeconds: DELEGATION_TTL, zoneTtlSeconds: ZONE_TTL, totalMs: (DELEGATION_TTL + ZONE_TTL) * 1000 + HOUR });
+  expect(Date.parse(drain!.end!) - Date.parse(glue!.allNewSince!)).toBe(drain!.totalMs);
+  expect(glue!.change).toEqual([
+    { name: 'ns1.example.test', from: ['198.18.1.12'], to: [fleet.byLabel('lb1')!.publicIPv4] },
+    { name: 'ns2.example.test', from: ['198.18.1.13'], to: [fleet.byLabel('lb2')!.publicIPv4] },
+  ]);
+  expect(glue!.parents.every((p) => p.serves === 'new')).toBe(true);
+  expect(result.status.events.join('\n')).toMatch(/every parent serves the new glue \(before any glueUpdated signal\)/);
+  // Runbook order: zone served before the glue step, proof after the drain, delete before rename.
+  const idx = (c: string, from = 0) => fleet.calls.indexOf(c, from);
+  expect(idx('moveZoneAddresses')).toBeLessThan(idx('readDelegation 198.18.0.55', idx('moveZoneAddresses')));
+  expect(idx('lbQueryCount 198.18.1.12')).toBeGreaterThan(idx('moveZoneAddresses'));
+  expect(idx('deleteInstance lb1')).toBeLessThan(idx('rename lb1-next lb1'));
+  expect(fleet.calls).toContain('discardZoneBackup');
+  // Every LB (the new ones too) follows the new nameservers of the child NS deploy.
+  for (const lb of ['lb1', 'lb2']) expect(fleet.answeringBehind(fleet.byLabel(lb)!.publicIPv4)).toEqual(['ns1', 'ns2']);
+  expect((await handle.describe()).typedSearchAttributes.get(DEPLOY_PHASE)).toBe('done');
+  expect(wallMs).toBeLessThan(60_000); // more than two days of workflow time
+});
+
+test('a signal while the parents still disagree is recorded, not trusted; the step ends when all serve it', async () => {
+  const { fleet, outcome } = await replace({
+    input: input({ glueCheckEveryMs: 2_000 }),
+    during: async (h, f) => {
+      const s = await waitForPhase(h, 'glue');
+      expect(s.glue!.change.map((c) => c.name)).toEqual(['ns1.example.test', 'ns2.example.test']);
+      f.setParent(0, f.newGlue()); // the registrar reached one parent of three
+      const seen = await h.executeUpdate(glueUpdatedCheck, { args: [{ by: 'alice', note: 'done at the registrar' }] });
+      expect(seen.parents.map((p) => p.serves)).toEqual(['new', 'old', 'old']);
+      expect(seen.signals).toHaveLength(1);
+      expect((await h.query(lbStatusQuery)).phase).toBe('glue');
+      expect((await h.query(lbStatusQuery)).events.join('\n')).toMatch(/2 of 3 parent\(s\) do not serve the new glue yet: 198\.18\.0\.54:53 old/);
+      f.setParent(1, f.newGlue());
+      f.setParent(2, f.newGlue());
+      await h.signal(glueUpdatedSignal, { by: 'alice' });
+      await waitForPhase(h, 'drain');
+    },
+  });
+  expect((outcome as LbReplacementResult).outcome).toBe('replaced');
+  expect((outcome as LbReplacementResult).status.glue!.signals.map((s) => [s.by, s.parentsServingNew])).toEqual([['alice', 0], ['alice', 1]]);
+  expect(fleet.labels()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+});
+
+test('the drain is extended by an update; a shortening is refused without force', async () => {
+  let endBefore = '';
+  const { outcome } = await replace({
+    parentsNewAtPoll: [1, 1, 1],
+    during: async (h) => {
+      await waitForPhase(h, 'drain');
+      endBefore = (await h.query(waitStatusQuery))!.end;
+      const extended = await h.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1d', reason: 'registrar TTL unclear' }] });
+      expect(Date.parse(extended.end) - Date.parse(endBefore)).toBe(24 * HOUR);
+      await expect(h.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '-2d' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      expect((await h.query(waitStatusQuery))!.end).toBe(extended.end);
+    },
+  });
+  const status = (outcome as LbReplacementResult).status;
+  expect(status.drain!.end).toBe(new Date(Date.parse(endBefore) + 24 * HOUR).toISOString());
+  expect(status.phase).toBe('done');
+});
+
+test('traffic that does not stop: nothing retired, both LB sets kept, the reason shown', async () => {
+  const { fleet, outcome } = await replace({ parentsNewAtPoll: [1, 1, 1], oldLbQueries: 37 });
+  expect(failure(outcome)).toMatch(/old LBs still received queries after 2h .*lb1: 37 queries.*nothing retired/);
+  const status = ((outcome as WorkflowFailedError).cause as { details?: unknown[] }).details?.[0] as LbReplacementStatus;
+  expect(status.phase).toBe('not-retired');
+  expect(status.proof!.attempts).toBe(12); // 2 h of 10-minute windows
+  expect(fleet.labels()).toEqual(['lb1', 'lb1-next', 'lb2', 'lb2-next', 'ns1', 'ns2']);
+  expect(fleet.calls.filter((c) => /^deleteInstance lb|^deleteIfOwned lb|restoreZoneFile/.test(c))).toEqual([]);
+});
+
+test('abort during the drain: glue changed back first, zone restored, new LBs deleted, old LBs kept', async () => {
+  const { fleet, outcome } = await replace({
+    parentsNewAtPoll: [1, 1, 1],
+    input: input({ glueCheckEveryMs: 2_000 }),
+    during: async (h, f) => {
+      await waitForPhase(h, 'drain');
+      await h.cancel();
+      const s = await waitForPhase(h, 'glue-revert');
+      expect(s.events.join('\n')).toMatch(/change the glue back: ns1\.example\.test: .* → 198\.18\.1\.12/);
+      f.glueWanted = undefined;
+      for (let i = 0; i < PARENTS.length; i++) f.setParent(i, f.oldGlue());
+      await h.signal(glueUpdatedSignal, { by: 'alice' });
+    },
+  });
+  expect((outcome as WorkflowFailedError).cause?.name).toBe('CancelledFailure');
+  expect(fleet.labels()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+  expect(fleet.byLabel('lb1')!.id).toBe(102);
+  expect(fleet.zoneRestored).toBe(1);
+  // Order of the undo: the parents serve the old glue, then the zone comes back, then the LBs go.
+  const lastPoll = fleet.calls.lastIndexOf('readDelegation 198.18.0.55');
+  expect(lastPoll).toBeLessThan(fleet.calls.indexOf('restoreZoneFile'));
+  expect(fleet.calls.indexOf('restoreZoneFile')).toBeLessThan(fleet.calls.indexOf('deleteIfOwned lb1-next'));
+  for (const lb of ['lb1', 'lb2']) expect(fleet.answeringBehind(fleet.byLabel(lb)!.publicIPv4)).toEqual(['ns1', 'ns2']);
+});
