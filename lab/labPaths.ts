@@ -10,6 +10,10 @@ export const labPaths = {
   emulatorLog: path.join(LAB_DIR, 'emulator.log'),
   token: path.join(LAB_DIR, 'linode-token'),
   ansibleLogs: path.join(LAB_DIR, 'logs'),
+  /** The fake parent (TLD) servers and the registrar's record (lab/parent). */
+  parentState: path.join(LAB_DIR, 'parent'),
+  /** The lab's recursive resolver (unbound). */
+  resolverState: path.join(LAB_DIR, 'resolver'),
 };
 /** The emulator's port; config/lab.yaml's linode.apiUrl points here. */
 export const LAB_EMULATOR_PORT = Number(process.env.LAB_EMULATOR_PORT ?? 8789);

@@ -1,7 +1,9 @@
-// npm run lab:status — what the lab is running: emulator, instances, hosts and their processes.
+// npm run lab:status — what the lab is running: emulator, instances, hosts and their processes,
+// the parent servers (with the glue they serve, asked over DNS) and the resolver.
 import { listHosts } from './hosts';
 import { emulatorPid, emulatorUrl } from './emulatorProcess';
 import { labPaths } from './labPaths';
+import { describeParentView, listParents, resolverStatus, showParents } from './parent';
 
 async function main(): Promise<void> {
   const pid = emulatorPid();
@@ -14,6 +16,13 @@ async function main(): Promise<void> {
   const hosts = listHosts({ stateDir: labPaths.hostsState });
   console.log(`Lab hosts (${hosts.length}):`);
   for (const h of hosts) console.log(`  ${h.label.padEnd(12)} ${h.running ? `running, sshd pid ${h.pid}` : 'stopped'.padEnd(20)} ${h.addresses.join(' ')} netns ${h.netns}`);
+  const parents = listParents({ stateDir: labPaths.parentState });
+  console.log(`Parent servers (${parents.length}):`);
+  if (parents.length > 0) {
+    for (const view of await showParents({ stateDir: labPaths.parentState })) for (const line of describeParentView(view)) console.log(`  ${line}`);
+  }
+  const resolver = resolverStatus({ stateDir: labPaths.resolverState });
+  console.log(resolver ? `Resolver (unbound): ${resolver.running ? `running, pid ${resolver.pid}` : 'NOT RUNNING'}, ${resolver.address}, stub for the TLD at ${resolver.parents.join(' ')}` : 'Resolver: not running');
 }
 
 main().catch((err: unknown) => {

@@ -10,6 +10,7 @@ import { loadFleetConfig, type FleetConfig } from '../src/config';
 import { fleetTag } from '../src/shared';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
 import { labPaths } from './labPaths';
+import { startParents, startResolver } from './parent';
 
 const ROOT = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(line + '\n');
@@ -88,10 +89,25 @@ async function main(): Promise<void> {
       if (dig.exitCode !== 0 || !dig.stdout.trim()) throw new Error(`no SOA answer through ${lb.label} (${lb.publicIPv4}) ${transport}: ${dig.stdout}${dig.stderr}`);
     }
   }
+  // The TLD's parent servers, with glue = the LBs (as the zone's ns1/ns2 records), and a resolver
+  // that follows them. Left as they are when running: the registrar may have changed the glue.
+  const parents = await startParents({
+    stateDir: labPaths.parentState,
+    addresses: cfg.parents.map((p) => p.address),
+    domain: cfg.domain,
+    glue: Object.fromEntries(lbs.map((lb, i) => [`ns${i + 1}.${cfg.domain}`, lb.publicIPv4])),
+  });
+  const resolver = await startResolver({ stateDir: labPaths.resolverState, parents: parents.map((p) => p.address) });
+
   say('');
   say(`Lab fleet is up: ${[...lbs, ...ns].map((i) => `${i.label}=${i.publicIPv4}`).join(' ')}`);
   say('Query it through either load balancer:');
   for (const lb of lbs) say(`  dig @${lb.publicIPv4} ${cfg.domain} SOA        (add +tcp for TCP, +nsid to see which nameserver answered)`);
+  const served = parents[0].served;
+  say(`Parent servers of .${cfg.domain.split('.').slice(1).join('.')}: ${parents.map((p) => `${p.name}=${p.address}`).join(' ')}; glue ${Object.entries(served.glue).map(([n, a]) => `${n}=${a.join(',')}`).join(' ')} (TTL ${served.ttl} s)`);
+  say(`  dig @${parents[0].address} ${cfg.domain} NS +norec      (the referral with glue; npm run lab:registrar -- show | set-glue …)`);
+  say(`Recursive resolver (unbound) at ${resolver.address}:`);
+  say(`  dig @${resolver.address} www.${cfg.domain}`);
   say(`SSH (pinned host keys): ssh -i ${path.relative(ROOT, cfg.ssh.privateKeyFile)} -o UserKnownHostsFile=${path.relative(ROOT, cfg.ssh.knownHostsFile)} root@${ns[0].publicIPv4}`);
   say('Status: npm run lab:status    Tear down: npm run lab:down');
 }

@@ -2,10 +2,12 @@
 // Workflows import only the *type* of this module.
 import type { Logger } from '../logger';
 import { createAnsibleActivities } from './ansible';
+import { createDelegationActivities } from './delegation';
 import { createDnsActivities, type DnsDeps } from './dns';
 import { createLinodeActivities, type LinodeDeps } from './linode';
 import { createSshActivities } from './ssh';
 import { createZoneActivities } from './zone';
+import { createZoneChangeActivities } from './zoneChange';
 
 export interface ActivityDeps {
   logger: Logger;
@@ -17,7 +19,9 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createLinodeActivities(deps.linode),
     ...createDnsActivities({ logger: deps.logger, ...deps.dns }),
+    ...createDelegationActivities({ logger: deps.logger, query: deps.dns?.query }),
     ...createZoneActivities(),
+    ...createZoneChangeActivities(),
     ...createAnsibleActivities(),
     ...createSshActivities(),
   };
