@@ -12,6 +12,8 @@ export const labPaths = {
   ansibleLogs: path.join(LAB_DIR, 'logs'),
   /** The fake parent (TLD) servers and the registrar's record (lab/parent). */
   parentState: path.join(LAB_DIR, 'parent'),
+  /** The lab's working copy of the zone (config/lab.yaml's zoneFile). */
+  zoneFile: path.join(LAB_DIR, 'zones', 'example.test.zone'),
   /** The lab's recursive resolver (unbound). */
   resolverState: path.join(LAB_DIR, 'resolver'),
 };

@@ -24,6 +24,19 @@ async function ensureClientKey(cfg: FleetConfig): Promise<void> {
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nsdeploy-lab', '-f', cfg.ssh.privateKeyFile]);
 }
 
+/**
+ * The lab serves a working copy of zones/example.test.zone: an LB replacement moves its ns1/ns2
+ * records to the new LBs, as it edits the operator's zone file in production, and the copy in
+ * the repository stays as it is. A fresh lab starts from the template again.
+ */
+export function ensureLabZone(): string {
+  if (!fs.existsSync(labPaths.zoneFile)) {
+    fs.mkdirSync(path.dirname(labPaths.zoneFile), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'zones/example.test.zone'), labPaths.zoneFile);
+  }
+  return labPaths.zoneFile;
+}
+
 export function linodeTarget(cfg: FleetConfig): LinodeTarget {
   return { apiUrl: cfg.linode.apiUrl, tokenEnv: cfg.linode.tokenEnv, knownHostsFile: cfg.ssh.knownHostsFile, privateKeyFile: cfg.ssh.privateKeyFile };
 }
@@ -46,6 +59,7 @@ export function fleetPlaybook(cfg: FleetConfig, ns: InstanceInfo[], lbs: Instanc
 }
 
 async function main(): Promise<void> {
+  ensureLabZone();
   const cfg = loadFleetConfig(LAB_CONFIG);
   process.env[cfg.linode.tokenEnv] = labToken();
   await ensureClientKey(cfg);

@@ -3,8 +3,10 @@
 import { Command, Option } from 'commander';
 import { loadFleetConfig } from './config';
 import { changeWait, startWait, waitStatus } from './cli/waitCommands';
-import { decide, followDeploy, startDeploy } from './cli/deployCommands';
-import { deployStatusQuery } from './shared';
+import { decide, followDeploy, glueLines, startDeploy } from './cli/deployCommands';
+import { glueUpdated, startLbReplacement } from './cli/lbCommands';
+import { startLbUpdate } from './cli/lbUpdateCommands';
+import { deployStatusQuery, type LbReplacementStatus } from './shared';
 import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from './cli/temporalConnection';
 import { formatDuration } from './workflows/lib/waitRules';
 
@@ -49,6 +51,41 @@ connectionOptions(
   );
 });
 
+connectionOptions(
+  program
+    .command('start-lb-replacement')
+    .description('Replace the load balancers: new LBs, zone moved to them, you change the glue, TTL drain, proof of no traffic, retire (follows it)')
+    .requiredOption('--config <file>', 'fleet config (YAML); needs `parents:`')
+    .option('--dry-run', 'run the read-only preflight (fleet, zone, delegation at every parent), print the plan, change nothing')
+    .option('--detach', 'print the workflow ID and Web UI link and return'),
+).action(async (opts) => {
+  const cfg = loadFleetConfig(opts.config);
+  await withClient({ ...opts, config: opts.config }, (client, target) => startLbReplacement(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach }, out));
+});
+
+connectionOptions(
+  program
+    .command('glue-updated <workflow-id>')
+    .description('Tell an LB replacement that you changed the glue at the registrar (it checks every parent; the parents decide)')
+    .option('--by <name>', 'who changed it, recorded in the workflow', process.env.USER)
+    .option('--note <text>', 'e.g. the registrar ticket, recorded in the workflow')
+    .option('--check', 'wait for the workflow to check every parent and print what each serves'),
+).action(async (workflowId: string, opts) => {
+  await withClient(opts, (client) => glueUpdated(client, workflowId, { by: opts.by, note: opts.note, check: opts.check }, out));
+});
+
+connectionOptions(
+  program
+    .command('update-lbs')
+    .description('Update the LBs in place with the proxy role (+ proxyVars), one at a time: plan, apply, verify through it; stops at the first failure (exit 1)')
+    .requiredOption('--config <file>', 'fleet config (YAML)')
+    .option('--dry-run', 'show each LB\'s plan (ansible --check --diff), change nothing')
+    .option('--detach', 'print the workflow ID and Web UI link and return'),
+).action(async (opts) => {
+  const cfg = loadFleetConfig(opts.config);
+  await withClient({ ...opts, config: opts.config }, (client, target) => startLbUpdate(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach }, out));
+});
+
 connectionOptions(program.command('follow <workflow-id>').description('Follow a running deploy until it ends')).action(async (workflowId: string, opts) => {
   await withClient(opts, (client) => followDeploy(client, workflowId, out));
 });
@@ -88,20 +125,22 @@ connectionOptions(
   await withClient(opts, (client, target) => startWait(client, target, { fleet: cfg.fleet, label: opts.label, duration: opts.duration, detach: opts.detach }, out));
 });
 
-connectionOptions(
-  program
-    .command('extend-wait <workflow-id>')
-    .description('Move the end of a running wait (drain timer, delayed teardown); earlier only with --force')
-    .option('--by <duration>', 'move the end by this much, e.g. "12h" (negative shortens: "-2h")')
-    .option('--until <time>', 'new end as ISO 8601 time with zone, e.g. 2026-12-01T09:00:00Z')
-    .option('--force', 'allow moving the end earlier than it is now')
-    .option('--reason <text>', 'why, recorded in the workflow'),
-).action(async (workflowId: string, opts) => {
-  const status = await withClient(opts, (client) =>
-    changeWait(client, workflowId, { extendBy: opts.by, until: opts.until, force: opts.force, reason: opts.reason }),
-  );
-  out(`${status.label}: now ends at ${status.end}${status.changes.at(-1)?.forced ? ' (forced)' : ''}`);
-});
+for (const [name, what] of [['extend-wait', 'a running wait (drain timer, delayed teardown)'], ['extend-drain', "an LB replacement's drain timer"]] as const) {
+  connectionOptions(
+    program
+      .command(`${name} <workflow-id>`)
+      .description(`Move the end of ${what}; earlier only with --force`)
+      .option('--by <duration>', 'move the end by this much, e.g. "12h" (negative shortens: "-2h")')
+      .option('--until <time>', 'new end as ISO 8601 time with zone, e.g. 2026-12-01T09:00:00Z')
+      .option('--force', 'allow moving the end earlier than it is now (below the TTL-derived bound)')
+      .option('--reason <text>', 'why, recorded in the workflow'),
+  ).action(async (workflowId: string, opts) => {
+    const status = await withClient(opts, (client) =>
+      changeWait(client, workflowId, { extendBy: opts.by, until: opts.until, force: opts.force, reason: opts.reason }),
+    );
+    out(`${status.label}: now ends at ${status.end}${status.changes.at(-1)?.forced ? ' (forced)' : ''}`);
+  });
+}
 
 connectionOptions(
   program.command('status <workflow-id>').description('Show a workflow: state, phase, and any wait in progress'),
@@ -114,6 +153,9 @@ connectionOptions(
     const deploy = await handle.query(deployStatusQuery).catch(() => undefined);
     if (deploy) {
       out(`phase: ${deploy.phase}${deploy.error ? ` — ${deploy.error}` : ''}`);
+      const lb = deploy as unknown as Partial<LbReplacementStatus>;
+      if (lb.glue && (deploy.phase as string).startsWith('glue')) for (const l of glueLines(deploy.phase, lb.glue.change, workflowId)) out(l);
+      if (lb.glue?.parents.length) for (const p of lb.glue.parents) out(`  parent ${p.parent}: ${p.serves} — ${p.detail}`);
       for (const e of deploy.events.slice(-10)) out(`  ${e}`);
     }
     if (desc.status.name === 'RUNNING') {

@@ -194,6 +194,8 @@ export interface LbReplacementInput {
   nextSuffix: string;
   parents: { address: string; port: number }[];
   policies: LbReplacementPolicies;
+  /** Extra proxy role variables (fleet config `proxyVars`), so new LBs match the live ones. */
+  proxyVars?: Record<string, unknown>;
   /** The NS deploy that serves the changed zone (run as a child workflow). */
   nsDeployPolicies: NsDeployInput['policies'];
   dryRun?: boolean;

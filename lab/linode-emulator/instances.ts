@@ -11,6 +11,12 @@ import type { LifecycleEngine } from './transitions';
 import { validateCreate, validateUpdate } from './validation';
 
 export class InstanceService {
+  /**
+   * Secrets clients sent in creates (root passwords, user data), kept in memory only, newest
+   * 200: the lab's secret scan looks for them in workflow histories.
+   */
+  readonly receivedSecrets: { rootPasswords: string[]; userData: string[] } = { rootPasswords: [], userData: [] };
+
   constructor(
     private readonly store: StateStore,
     private readonly engine: LifecycleEngine,
@@ -35,6 +41,12 @@ export class InstanceService {
 
   create(body: unknown): StoredInstance {
     const request = validateCreate(body, this.labelTaken);
+    const keep = (list: string[], value: string | undefined) => {
+      if (value) list.push(value);
+      if (list.length > 200) list.shift();
+    };
+    keep(this.receivedSecrets.rootPasswords, request.root_pass);
+    keep(this.receivedSecrets.userData, request.user_data ? Buffer.from(request.user_data, 'base64').toString('utf8') : undefined);
     const state = this.store.state;
     const inUse = this.store.addressesInUse();
     const pub = this.pools.public.allocate(inUse, state.ipCursor.public);

@@ -25,8 +25,12 @@ export interface PlaybookRun {
   privateKeyFile: string;
   knownHostsFile: string;
   user?: string;
-  /** --check --diff: show what would change, change nothing. */
+  /** --check: show what would change, change nothing. */
   check?: boolean;
+  /** --diff: report each file's change (default: on with check); returned in `diff`, bounded. */
+  diff?: boolean;
+  /** --limit: only these inventory hosts (the others' variables are still visible). */
+  limit?: string[];
   /** Where the full output goes; default: a file under the OS temp dir. */
   logFile?: string;
 }
@@ -42,8 +46,40 @@ export interface PlaybookResult {
   recap: Record<string, HostRecap>;
   changed: number;
   logFile: string;
-  /** The diff/plan lines, for --check runs (bounded so history stays small). */
+  /** With diff: each changed task and its file diff (bounded so history stays small). */
   diff?: string;
+}
+
+/** The largest diff text a run returns (the full output is in the log file). */
+export const MAX_DIFF_CHARS = 16_000;
+const HOST_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * The changes in ansible-playbook --diff output: for each task that changed something, its
+ * heading, its diff and the "changed: [host]" line; "ok" tasks are left out.
+ */
+export function diffText(output: string, max = MAX_DIFF_CHARS): string {
+  const kept: string[] = [];
+  let task = '';
+  let block: string[] = [];
+  for (const line of output.split('\n')) {
+    const t = line.match(/^TASK \[(.+?)\]/) ?? line.match(/^RUNNING HANDLER \[(.+?)\]/);
+    if (t) {
+      task = line.replace(/\s*\*+\s*$/, '');
+      block = [];
+      continue;
+    }
+    if (/^changed: \[/.test(line)) {
+      kept.push(task, ...block, line.replace(/ => \{.*$/, ''), '');
+      block = [];
+    } else if (/^(ok|skipping|fatal|failed): \[/.test(line)) {
+      block = [];
+    } else if (/^(--- before|\+\+\+ after|@@ |[-+ ])/.test(line) && (block.length > 0 || /^--- before/.test(line))) {
+      block.push(line);
+    }
+  }
+  const text = kept.join('\n').trim();
+  return text.length <= max ? text : `${text.slice(0, max)}\n… (${text.length - max} more characters in the log)`;
 }
 
 export function buildInventory(run: PlaybookRun): string {
@@ -86,7 +122,8 @@ export function failingTask(output: string): string | undefined {
       let msg = f[3];
       try {
         const parsed = JSON.parse(msg) as { msg?: string; stderr?: string };
-        msg = parsed.msg ?? parsed.stderr ?? msg;
+        // "failed to validate" alone hides the validator's reason (nginx -t's message) in stderr.
+        msg = [parsed.msg, parsed.stderr?.trim()].filter(Boolean).join(': ') || msg;
       } catch {
         // not JSON: keep the raw text
       }
@@ -105,7 +142,12 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
       try {
         const inventory = path.join(work, 'inventory.yml');
         fs.writeFileSync(inventory, buildInventory(run));
-        const args = ['-i', inventory, run.playbook, ...(run.check ? ['--check', '--diff'] : [])];
+        const diff = run.diff ?? run.check ?? false;
+        for (const h of run.limit ?? []) {
+          if (!HOST_PATTERN.test(h)) throw ApplicationFailure.nonRetryable(`runPlaybook: limit ${JSON.stringify(h)} is not an inventory host name`, 'InvalidInput');
+        }
+        if (run.limit && run.limit.length === 0) throw ApplicationFailure.nonRetryable('runPlaybook: an empty limit would match no host', 'InvalidInput');
+        const args = ['-i', inventory, run.playbook, ...(run.check ? ['--check'] : []), ...(diff ? ['--diff'] : []), ...(run.limit ? ['--limit', run.limit.join(',')] : [])];
         const child = execa('ansible-playbook', args, {
           cwd: ansibleDir,
           reject: false,
@@ -137,14 +179,13 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
           const unreachable = Object.entries(recap).filter(([, r]) => r.unreachable > 0).map(([h]) => h);
           const reason = failingTask(output) ?? (unreachable.length ? `unreachable: ${unreachable.join(', ')}` : output.split('\n').slice(-5).join(' '));
           throw ApplicationFailure.create({
-            message: `ansible-playbook ${run.playbook}${run.check ? ' --check' : ''} failed: ${reason} (log: ${logFile})`,
+            message: `ansible-playbook ${run.playbook}${run.check ? ' --check' : ''}${run.limit ? ` --limit ${run.limit.join(',')}` : ''} failed: ${reason} (log: ${logFile})`,
             type: 'AnsibleFailed',
             // Unreachable hosts may just be booting; a failed task is a real problem.
             nonRetryable: unreachable.length === 0,
           });
         }
-        const diff = run.check ? output.split('\n').filter((l) => /^[-+@]|^--- |^\+\+\+ |^changed:/.test(l)).join('\n').slice(0, 20_000) : undefined;
-        return { recap, changed, logFile, diff };
+        return { recap, changed, logFile, ...(diff && { diff: diffText(output) }) };
       } finally {
         // The inventory is per run; the log stays (in the temp dir when no path was given).
         if (run.logFile) fs.rmSync(work, { recursive: true, force: true });

@@ -2,9 +2,12 @@
 // steer it (approve, reject, abort).
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
-import { approveUpdate, deployStatusQuery, deployWorkflowId, rejectUpdate, type DeployStatus, type NsDeployResult } from '../shared';
+import {
+  approveUpdate, deployWorkflowId, rejectUpdate, type DeployStatus, type GlueChange, type LbReplacementResult, type LbReplacementStatus, type NsDeployResult,
+} from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
 import { nsDeployInput } from './deployInput';
+import { formatDuration } from '../workflows/lib/waitRules';
 import { refusedAsError, workflowUrl, type TemporalTarget } from './temporalConnection';
 
 type Out = (line: string) => void;
@@ -12,7 +15,7 @@ type Out = (line: string) => void;
 export async function startDeploy(
   client: Client, target: TemporalTarget, cfg: FleetConfig,
   opts: { dryRun?: boolean; detach?: boolean; approveBeforeCutover?: boolean }, out: Out,
-): Promise<NsDeployResult | undefined> {
+): Promise<NsDeployResult | LbReplacementResult | undefined> {
   const workflowId = deployWorkflowId(cfg.fleet);
   const input = nsDeployInput(cfg, opts);
   try {
@@ -36,14 +39,21 @@ export async function startDeploy(
   return followDeploy(client, workflowId, out);
 }
 
+/** What either workflow's `status` query returns, as far as following it needs. */
+type AnyStatus = Pick<DeployStatus, 'events' | 'approval' | 'error'> & { phase: string } & Partial<Pick<LbReplacementStatus, 'glue' | 'drain'>>;
+
 /** Prints each phase and event as it happens; resolves with the result, throws the reason. */
-export async function followDeploy(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<NsDeployResult> {
-  const handle = client.workflow.getHandle<typeof nsBlueGreen>(workflowId);
-  const result = handle.result();
+export async function followDeploy(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<NsDeployResult | LbReplacementResult> {
+  const handle = client.workflow.getHandle(workflowId);
+  const result = handle.result() as Promise<NsDeployResult | LbReplacementResult>;
   // Events are a bounded window of timestamped lines; print each one once.
   const printed = new Set<string>();
   let askedApproval = false;
-  const show = (s: DeployStatus | undefined) => {
+  let askedGlue = '';
+  let drainShown = '';
+  let drainTickAt = 0;
+  const parentSeen = new Map<string, string>();
+  const show = (s: AnyStatus | undefined) => {
     if (!s) return;
     for (const e of s.events.filter((x) => !printed.has(x))) {
       printed.add(e);
@@ -51,23 +61,50 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
     }
     if (s.approval?.pending && !askedApproval) out(`  waiting for approval until ${s.approval.deadline}: nsdeploy approve ${workflowId}`);
     askedApproval = !!s.approval?.pending;
+    if (s.glue && (s.phase === 'glue' || s.phase === 'glue-revert') && askedGlue !== s.phase) {
+      askedGlue = s.phase;
+      for (const line of glueLines(s.phase, s.glue.change, workflowId)) out(`  ${line}`);
+    }
+    // While a human changes the glue: each parent as it starts serving something else.
+    for (const p of s.phase.startsWith('glue') ? s.glue?.parents ?? [] : []) {
+      if (parentSeen.get(p.parent) !== p.serves) out(`  parent ${p.parent}: ${p.serves} (${p.detail})`);
+      parentSeen.set(p.parent, p.serves);
+    }
+    if (s.phase === 'drain' && s.drain?.end && drainShown !== s.drain.end) {
+      drainShown = s.drain.end;
+      out(`  drain ends ${s.drain.end} (delegation TTL ${s.drain.delegationTtlSeconds}s + zone TTL ${s.drain.zoneTtlSeconds}s + margin); move it with: nsdeploy extend-drain ${workflowId} --by 12h`);
+    } else if (s.phase === 'drain' && s.drain?.end && Date.now() - drainTickAt >= 60_000) {
+      out(`  drain: ${formatDuration(Math.max(0, Date.parse(s.drain.end) - Date.now()))} left`);
+    }
+    if (s.phase === 'drain' && Date.now() - drainTickAt >= 60_000) drainTickAt = Date.now();
   };
   for (;;) {
     const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);
-    show(await handle.query(deployStatusQuery).catch(() => undefined));
+    show(await handle.query<AnyStatus>('status').catch(() => undefined));
     if (done) break;
   }
   try {
     const r = await result;
     for (const line of r.plan) if (r.outcome === 'planned') out(`  plan: ${line}`);
-    out(`Deploy ${r.outcome}: phase ${r.status.phase}`);
+    out(`${workflowId}: ${r.outcome} (phase ${r.status.phase})`);
     return r;
   } catch (err) {
     const cause = err instanceof WorkflowFailedError ? err.cause?.message ?? err.message : String(err);
-    throw new Error(`deploy ${workflowId} did not complete: ${cause}`);
+    throw new Error(`${workflowId} did not complete: ${cause}`);
   }
 }
 
 export async function decide(client: Client, workflowId: string, approve: boolean, by: string | undefined, reason: string | undefined): Promise<DeployStatus> {
   return refusedAsError(() => client.workflow.getHandle(workflowId).executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [{ by, reason }] }));
+}
+
+/** The registrar instructions, as the CLI prints them (and `status` shows them). */
+export function glueLines(phase: string, change: GlueChange[], workflowId: string): string[] {
+  const back = phase === 'glue-revert';
+  return [
+    back ? 'CHANGE THE GLUE BACK at your registrar:' : 'YOUR TURN: change the glue (host records) at your registrar:',
+    ...change.map((c) => `  ${c.name}: ${(back ? c.to : c.from).join(', ')} -> ${(back ? c.from : c.to).join(', ')}`),
+    `then: nsdeploy glue-updated ${workflowId}   (or: temporal workflow signal --workflow-id ${workflowId} --name glueUpdated)`,
+    'the workflow continues when every parent server serves it',
+  ];
 }

@@ -32,6 +32,15 @@ const port = z.number().int().min(1).max(65535);
 
 const host = z.strictObject({ label });
 
+/** Only the proxy role's own variables; the ones nsdeploy derives from the live fleet are refused. */
+const PROXY_VARS_FROM_FLEET = ['proxy_upstreams', 'proxy_listen_addresses'];
+const proxyVars = z.record(z.string(), z.json()).superRefine((vars, ctx) => {
+  for (const key of Object.keys(vars)) {
+    if (!/^proxy_[a-z0-9_]+$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'not a variable of the proxy role (they start with "proxy_", e.g. proxy_upstream_fail_timeout)' });
+    else if (PROXY_VARS_FROM_FLEET.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is taken from the live fleet (each LB keeps its own), not from the config' });
+  }
+});
+
 const server = z.strictObject({ address, port: port.default(53) });
 
 const approval = z.strictObject({
@@ -69,6 +78,17 @@ const policies = z.strictObject({
     .strictObject({
       window: duration('1h').prefault('1h'),
       maxQueries: z.number().int().min(0).default(0),
+      /** Longest the proof may keep waiting for the old LBs to go quiet (then nothing is retired). */
+      maxWait: duration('7d').prefault('7d'),
+    })
+    .prefault({}),
+  /** The human glue step of an LB replacement. */
+  glue: z
+    .strictObject({
+      /** How often every parent server is asked for the delegation. */
+      checkEvery: duration('1m').prefault('1m'),
+      /** Longest wait for every parent to serve the new glue (then rolled back). */
+      timeout: duration('7d').prefault('7d'),
     })
     .prefault({}),
 });
@@ -112,6 +132,12 @@ export const fleetConfigSchema = z
       })
       .prefault({}),
     policies: policies.prefault({}),
+    /**
+     * Extra variables of the Ansible proxy role for the load balancers (ansible/README.md),
+     * applied in place by `update-lbs`. Upstreams and listen addresses are not set here:
+     * nsdeploy takes them from the live fleet, so an update never repoints an LB.
+     */
+    proxyVars: proxyVars.default({}),
   })
   .superRefine((cfg, ctx) => {
     const all = [

@@ -16,7 +16,8 @@ import { reasonOf } from './lib/failures';
 import { delegationTtl, glueInstructions, judgeParent } from './lib/glue';
 import { LbTracker } from './lib/lbTracker';
 import { Saga } from './lib/saga';
-import { step, waitingUpTo, whole } from './lib/steps';
+import { createNewInstances } from './lib/newInstances';
+import { step } from './lib/steps';
 import { formatDuration } from './lib/waitRules';
 import { nsBlueGreen } from './nsBlueGreen';
 
@@ -145,20 +146,11 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
     // 2. New LBs in parallel, idempotent; each undo registered before its create.
     t.phase('create', input.loadBalancers.map((l) => l + input.nextSuffix).join(', '));
     const spec = (label: string) => ({ label, region: input.linode.region, type: input.linode.type, image: input.linode.image, tags: [...input.linode.tags, fleetTag(input.fleet)], deployTag });
-    const created = await Promise.allSettled(input.loadBalancers.map((l) => {
-      const label = l + input.nextSuffix;
-      saga.add(`delete ${label}`, async () => {
-        await step('quick', `delete ${label}`, 'deleteIfOwned', linode, label, deployTag);
-      });
-      return whole(() => step('quick', `create ${label}`, 'ensureInstance', linode, spec(label)));
-    }));
-    const failed = created.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    let newLbs = (created as PromiseFulfilledResult<InstanceInfo>[]).map((r) => r.value);
-    const bootMs = policies.bootTimeoutMs ?? 15 * 60_000;
-    const sshMs = policies.sshTimeoutMs ?? 5 * 60_000;
-    newLbs = await Promise.all(newLbs.map((l) => step(waitingUpTo(bootMs), `wait until ${l.label} runs`, 'waitForRunning', linode, l.id, bootMs)));
-    await Promise.all(newLbs.map((l) => step(waitingUpTo(sshMs), `SSH to ${l.label} with its pinned key`, 'waitForSsh', sshTo(l), sshMs)));
+    let newLbs = await createNewInstances({
+      saga, linode, spec, sshTo,
+      labels: input.loadBalancers.map((l) => l + input.nextSuffix),
+      bootTimeoutMs: policies.bootTimeoutMs, sshTimeoutMs: policies.sshTimeoutMs,
+    });
     t.status.newLbs = newLbs.map(view);
 
     // 3. Configure them to the nameservers the live LBs use right now.
@@ -167,7 +159,7 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
     await step('long', `Ansible proxy on ${newLbs.map((l) => l.label).join(', ')}`, 'runPlaybook', {
       playbook: 'proxy.yml',
       groups: { loadbalancers: newLbs.map((l) => ({ name: l.label, address: l.publicIPv4, vars: { proxy_listen_addresses: [l.publicIPv4] } })) },
-      groupVars: { loadbalancers: { proxy_upstreams: upstreams } },
+      groupVars: { loadbalancers: { ...input.proxyVars, proxy_upstreams: upstreams } },
       privateKeyFile: input.ssh.privateKeyFile,
       knownHostsFile: input.ssh.knownHostsFile,
       user: input.ssh.user,
@@ -221,13 +213,13 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
       t.status.glue!.parents = now.judged;
       if (now.judged.every((p) => p.serves === 'old') && t.status.glue!.signals.length === 0) return;
       const back = changing.map((c) => ({ name: c.name, from: c.to, to: c.from }));
-      t.phase('glue-revert', `change the glue back: ${glueInstructions(input.domain, back).join('; ')}`);
+      t.phase('glue-revert', `change the glue back at the registrar: ${glueInstructions(input.domain, back)}`);
       if (!(await waitForParents(changing, 'old'))) {
         throw ApplicationFailure.nonRetryable(`the parents still serve the new glue after ${formatDuration(policies.glueTimeoutMs)}: the new LBs are kept`, 'GlueRevertTimedOut');
       }
       t.event('every parent serves the old glue again');
     }, { stopOnFailure: true });
-    t.phase('glue', `change the glue at the registrar: ${glueInstructions(input.domain, changing).join('; ')}`);
+    t.phase('glue', `change the glue at the registrar: ${glueInstructions(input.domain, changing)}`);
     if (!(await waitForParents(changing, 'new'))) {
       throw ApplicationFailure.nonRetryable(`the parents did not all serve the new glue within ${formatDuration(policies.glueTimeoutMs)}`, 'GlueTimedOut');
     }

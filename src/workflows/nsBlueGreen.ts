@@ -9,7 +9,8 @@ import {
 } from '../shared';
 import { reasonOf } from './lib/failures';
 import { Saga } from './lib/saga';
-import { step, waitingUpTo, whole } from './lib/steps';
+import { createNewInstances } from './lib/newInstances';
+import { step, whole } from './lib/steps';
 import { DeployTracker } from './lib/tracker';
 import { formatDuration } from './lib/waitRules';
 
@@ -85,24 +86,15 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     //    half-way (the instance may exist although its answer was lost).
     t.phase('create', input.nameservers.map((l) => l + input.nextSuffix).join(', '));
     const spec = (label: string) => ({ label, region: input.linode.region, type: input.linode.type, image: input.linode.image, tags: [...input.linode.tags, fleetTag(input.fleet)], deployTag });
-    const created = await Promise.allSettled(
-      input.nameservers.map((l) => {
-        const label = l + input.nextSuffix;
-        saga.add(`delete ${label}`, async () => {
-          await step('quick', `delete ${label}`, 'deleteIfOwned', linode, label, deployTag);
-        });
-        return whole(() => step('quick', `create ${label}`, 'ensureInstance', linode, spec(label)));
-      }),
-    );
-    const failedCreate = created.find((r) => r.status === 'rejected');
-    if (failedCreate) throw (failedCreate as PromiseRejectedResult).reason;
-    let newServers = (created as PromiseFulfilledResult<InstanceInfo>[]).map((r) => r.value);
-    t.status.newServers = newServers.map(view);
-    t.render();
-    const bootMs = input.policies.bootTimeoutMs ?? 15 * 60_000;
-    const sshMs = input.policies.sshTimeoutMs ?? 5 * 60_000;
-    newServers = await Promise.all(newServers.map((s) => step(waitingUpTo(bootMs), `wait until ${s.label} runs (up to ${formatDuration(bootMs)})`, 'waitForRunning', linode, s.id, bootMs)));
-    await Promise.all(newServers.map((s) => step(waitingUpTo(sshMs), `SSH to ${s.label} with its pinned key (up to ${formatDuration(sshMs)})`, 'waitForSsh', sshTo(s.publicIPv4, s.label), sshMs)));
+    let newServers = await createNewInstances({
+      saga, linode, spec, sshTo: (i) => sshTo(i.publicIPv4, i.label),
+      labels: input.nameservers.map((l) => l + input.nextSuffix),
+      bootTimeoutMs: input.policies.bootTimeoutMs, sshTimeoutMs: input.policies.sshTimeoutMs,
+      onCreated: (made) => {
+        t.status.newServers = made.map(view);
+        t.render();
+      },
+    });
     t.status.newServers = newServers.map(view);
     t.event('new servers running, SSH verified with pinned host keys');
 

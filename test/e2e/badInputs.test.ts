@@ -20,6 +20,7 @@ import { listHosts } from '../../lab/hosts';
 import { labPaths } from '../../lab/labPaths';
 import { LAB_CONFIG } from '../../lab/up';
 import { PROJECT_DIR } from '../helpers/temporalTools';
+import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
 import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
 
 const npmRun = (script: string) => execa('npm', ['run', '-s', script], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
@@ -168,6 +169,9 @@ test('a new host that never answers SSH: the wait times out and the new instance
     writeHostFaults({});
   }
   await expectFleetUntouched();
+  // The rolled-back run: no secret in its history; kept for the replay test.
+  const key = path.resolve(path.dirname(LAB_CONFIG), (parse(fs.readFileSync(LAB_CONFIG, 'utf8')) as Yaml).ssh.privateKeyFile);
+  recordHistories('ns-rollback', await expectNoSecrets(env.client, ['lab/deploy'], await labSecrets(key)));
 });
 
 test('a second deploy while one runs is refused naming it; the first, aborted, rolls back', async () => {

@@ -11,15 +11,17 @@ import { loadFleetConfig } from '../../src/config';
 import { hostMemory, leftovers, listHosts } from '../../lab/hosts';
 import { emulatorPid, emulatorUrl, labToken } from '../../lab/emulatorProcess';
 import { labPaths } from '../../lab/labPaths';
-import { BOOTSTRAP_TAG, LAB_CONFIG, linodeTarget } from '../../lab/up';
+import { BOOTSTRAP_TAG, ensureLabZone, LAB_CONFIG, linodeTarget } from '../../lab/up';
 import { PROJECT_DIR } from '../helpers/temporalTools';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../../src/activities';
 import { nsDeployInput } from '../../src/cli/deployInput';
 import { nsBlueGreen } from '../../src/workflows';
+import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
 import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
 
+ensureLabZone(); // the config's zone file is the lab's working copy
 const cfg = loadFleetConfig(LAB_CONFIG);
 const npmRun = (script: string) => execa('npm', ['run', '-s', script], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
 const hostLabels = () => listHosts({ stateDir: labPaths.hostsState }).map((h) => h.label).sort();
@@ -124,6 +126,8 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
         expect(fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n')).toHaveLength(4);
       }
     });
+    const histories = await expectNoSecrets(env.client, ['lab/deploy-1', 'lab/deploy-2'], await labSecrets(cfg.ssh.privateKeyFile));
+    recordHistories('ns-deploy', { 'lab/deploy-1': histories['lab/deploy-1'] });
   } finally {
     await env.teardown();
   }

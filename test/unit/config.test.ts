@@ -33,10 +33,18 @@ function problems(text: string): string[] {
 }
 
 test('the lab and production examples load, with paths resolved next to the file', () => {
-  const lab = loadFleetConfig(path.join(root, 'config/lab.yaml'));
+  // The lab config names the lab's working copy of the zone (made by lab:up): give it one.
+  const labRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-labcfg-'));
+  fs.mkdirSync(path.join(labRoot, 'config'));
+  fs.mkdirSync(path.join(labRoot, '.lab/zones'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'config/lab.yaml'), path.join(labRoot, 'config/lab.yaml'));
+  fs.copyFileSync(path.join(root, 'zones/example.test.zone'), path.join(labRoot, '.lab/zones/example.test.zone'));
+  const lab = loadFleetConfig(path.join(labRoot, 'config/lab.yaml'));
+  fs.rmSync(labRoot, { recursive: true, force: true });
   expect(lab.fleet).toBe('lab');
-  expect(lab.zoneFile).toBe(path.join(root, 'zones/example.test.zone'));
-  expect(lab.ssh.knownHostsFile).toBe(path.join(root, '.lab/ssh/known_hosts'));
+  expect(lab.zoneFile).toBe(path.join(labRoot, '.lab/zones/example.test.zone'));
+  expect(lab.ssh.knownHostsFile).toBe(path.join(labRoot, '.lab/ssh/known_hosts'));
+  expect(lab.parents.map((p) => p.address)).toEqual(['198.18.0.53', '198.18.0.54', '198.18.0.55']);
   expect(lab.policies.soak).toBe(30_000);
   expect(lab.policies.drain.maxWait).toBe(24 * 3600_000);
   expect(lab.nameservers.map((h) => h.label)).toEqual(['ns1', 'ns2']);
@@ -118,4 +126,16 @@ test('YAML syntax errors and unreadable files are reported with their location',
   expect(problems('fleet: demo\ndomain: [unclosed\n')[0]).toMatch(/^\d+ \(yaml\): /);
   expect(problems('fleet: a\nfleet: b\n')[0]).toMatch(/\(yaml\): .*[Mm]ap keys must be unique/);
   expect(() => loadFleetConfig(path.join(dir, 'missing.yaml'))).toThrow(/missing\.yaml:\n {2}- \(file\): cannot read it: ENOENT/);
+});
+
+test('proxyVars: the proxy role\'s variables for update-lbs; the fleet-derived ones and others refused', () => {
+  expect(parseFleetConfig(minimal, path.join(dir, 'fleet.yaml')).proxyVars).toEqual({});
+  const cfg = parseFleetConfig(`${minimal}proxyVars: { proxy_upstream_fail_timeout: 3s, proxy_worker_connections: 8192 }\n`, path.join(dir, 'fleet.yaml'));
+  expect(cfg.proxyVars).toEqual({ proxy_upstream_fail_timeout: '3s', proxy_worker_connections: 8192 });
+  expect(loadFleetConfig(path.join(root, 'config/production.example.yaml')).proxyVars).toEqual({ proxy_upstream_fail_timeout: '10s' });
+  expect(problems(`${minimal}proxyVars:\n  proxy_upstreams: []\n  nginx_port: 53\n`)).toEqual([
+    '8 proxyVars.proxy_upstreams: is taken from the live fleet (each LB keeps its own), not from the config',
+    '9 proxyVars.nginx_port: not a variable of the proxy role (they start with "proxy_", e.g. proxy_upstream_fail_timeout)',
+  ]);
+  expect(problems(`${minimal}proxyVars: [proxy_port]\n`)).toEqual(['7 proxyVars: Invalid input: expected record, received array']);
 });

@@ -83,6 +83,10 @@ async function waitForPhase(h: WorkflowHandle<typeof lbReplacement>, phase: LbRe
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+/** What the Web UI shows as the workflow's current details (the SDK's built-in metadata query). */
+async function currentDetails(h: WorkflowHandle<typeof lbReplacement>): Promise<string> {
+  return (await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+}
 const failure = (o: Outcome) => {
   expect(o).toBeInstanceOf(WorkflowFailedError);
   const cause = (o as WorkflowFailedError).cause;
@@ -126,6 +130,12 @@ test('a signal while the parents still disagree is recorded, not trusted; the st
       expect(s.glue!.change.map((c) => c.name)).toEqual(['ns1.example.test', 'ns2.example.test']);
       f.setParent(0, f.newGlue()); // the registrar reached one parent of three
       const seen = await h.executeUpdate(glueUpdatedCheck, { args: [{ by: 'alice', note: 'done at the registrar' }] });
+      // The Web UI's current details say exactly what to change, and what each parent serves.
+      const details = await currentDetails(h);
+      expect(details).toMatch(/Your turn: change the glue at your registrar/);
+      expect(details).toContain(`**ns1.example.test**: 198.18.1.12 → **${f.byLabel('lb1-next')!.publicIPv4}**`);
+      expect(details).toContain(`**ns2.example.test**: 198.18.1.13 → **${f.byLabel('lb2-next')!.publicIPv4}**`);
+      expect(details).toMatch(/198\.18\.0\.53:53: \*\*new\*\*[\s\S]*198\.18\.0\.54:53: \*\*old\*\*/);
       expect(seen.parents.map((p) => p.serves)).toEqual(['new', 'old', 'old']);
       expect(seen.signals).toHaveLength(1);
       expect((await h.query(lbStatusQuery)).phase).toBe('glue');
@@ -148,6 +158,10 @@ test('the drain is extended by an update; a shortening is refused without force'
     during: async (h) => {
       await waitForPhase(h, 'drain');
       endBefore = (await h.query(waitStatusQuery))!.end;
+      // The Web UI's current details: when the drain ends, and why that long.
+      const details = await currentDetails(h);
+      expect(details).toContain(`waiting until **${endBefore}**`);
+      expect(details).toMatch(/Why this long: delegation TTL 172800s \(observed at the parents\) \+ zone TTL 3600s .* \+ margin 1h/);
       const extended = await h.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1d', reason: 'registrar TTL unclear' }] });
       expect(Date.parse(extended.end) - Date.parse(endBefore)).toBe(24 * HOUR);
       await expect(h.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '-2d' }] })).rejects.toThrow(WorkflowUpdateFailedError);
@@ -177,7 +191,7 @@ test('abort during the drain: glue changed back first, zone restored, new LBs de
       await waitForPhase(h, 'drain');
       await h.cancel();
       const s = await waitForPhase(h, 'glue-revert');
-      expect(s.events.join('\n')).toMatch(/change the glue back: ns1\.example\.test: .* → 198\.18\.1\.12/);
+      expect(s.events.join('\n')).toMatch(/change the glue back at the registrar: glue \(host records\) of example\.test: ns1\.example\.test \S+ → 198\.18\.1\.12;/);
       f.glueWanted = undefined;
       for (let i = 0; i < PARENTS.length; i++) f.setParent(i, f.oldGlue());
       await h.signal(glueUpdatedSignal, { by: 'alice' });

@@ -51,6 +51,9 @@ export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     return {};
   });
 
+  /** Root passwords and user data received in creates since the emulator started (lab secret scan). */
+  app.get('/__admin/received-secrets', async () => ctx.instances.receivedSecrets);
+
   app.get('/__admin/faults', async () => faults.list());
 
   app.post('/__admin/faults', async (request, reply) => {

@@ -24,7 +24,7 @@ export function delegationTtl(results: ReadDelegationResult[]): number {
   return Math.max(0, ...results.flatMap((r) => r.views.flatMap((v) => [v.nsTtl ?? 0, ...v.glue.map((g) => g.ttl)])));
 }
 
-/** The registrar instructions, one line per NS name. */
-export function glueInstructions(domain: string, change: GlueChange[]): string[] {
-  return change.map((c) => `${c.name}: ${c.from.join(', ')} → ${c.to.join(', ')}`).concat(`(host records / glue of the delegation of ${domain})`);
+/** The registrar instructions in one line: "glue of example.test: ns1… 198.18.1.2 → 198.18.1.9; …". */
+export function glueInstructions(domain: string, change: GlueChange[]): string {
+  return `glue (host records) of ${domain}: ${change.map((c) => `${c.name} ${c.from.join(', ')} → ${c.to.join(', ')}`).join('; ')}`;
 }

@@ -1,30 +1,13 @@
 // What the operator sees of an LB replacement: the status query, the DeployPhase search
 // attribute, and current details that put the one thing a human must do — the glue change at
 // the registrar — at the top, with what every parent serves right now.
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { DEPLOY_PHASE, FLEET, type LbPhase, type LbReplacementStatus } from '../../shared';
+import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { LbReplacementStatus } from '../../shared';
+import { PhaseTracker } from './phaseTracker';
 
-const MAX_EVENTS = 40;
-
-export class LbTracker {
-  readonly status: LbReplacementStatus;
-
+export class LbTracker extends PhaseTracker<LbReplacementStatus> {
   constructor(fleet: string) {
-    this.status = { phase: 'preflight', fleet, oldLbs: [], newLbs: [], events: [] };
-    upsertSearchAttributes([{ key: FLEET, value: fleet }, { key: DEPLOY_PHASE, value: 'preflight' }]);
-  }
-
-  phase(phase: LbPhase, note?: string): void {
-    this.status.phase = phase;
-    upsertSearchAttributes([{ key: DEPLOY_PHASE, value: phase }]);
-    this.event(note ? `${phase}: ${note}` : phase);
-  }
-
-  event(text: string): void {
-    const at = new Date(Date.now()).toISOString().slice(11, 19);
-    this.status.events.push(`${at} ${text}`);
-    if (this.status.events.length > MAX_EVENTS) this.status.events.splice(0, this.status.events.length - MAX_EVENTS);
-    this.render();
+    super({ phase: 'preflight', fleet, oldLbs: [], newLbs: [], events: [] });
   }
 
   render(): void {

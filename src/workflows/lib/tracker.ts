@@ -1,30 +1,13 @@
 // Keeps what the operator sees in step with the workflow: the status query, the DeployPhase
 // search attribute and the Web UI's current details.
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { DEPLOY_PHASE, FLEET, type DeployPhase, type DeployStatus } from '../../shared';
+import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { DeployStatus } from '../../shared';
+import { PhaseTracker } from './phaseTracker';
 
-const MAX_EVENTS = 40;
-
-export class DeployTracker {
-  readonly status: DeployStatus;
-
+export class DeployTracker extends PhaseTracker<DeployStatus> {
   /** `hosts`: the lines describing the hosts in the current details (default: NS deploy's). */
   constructor(fleet: string, private readonly hosts?: (s: DeployStatus) => string[]) {
-    this.status = { phase: 'preflight', fleet, oldServers: [], newServers: [], loadBalancers: [], switched: [], events: [] };
-    upsertSearchAttributes([{ key: FLEET, value: fleet }, { key: DEPLOY_PHASE, value: 'preflight' }]);
-  }
-
-  phase(phase: DeployPhase, note?: string): void {
-    this.status.phase = phase;
-    upsertSearchAttributes([{ key: DEPLOY_PHASE, value: phase }]);
-    this.event(note ? `${phase}: ${note}` : phase);
-  }
-
-  event(text: string): void {
-    const at = new Date(Date.now()).toISOString().slice(11, 19);
-    this.status.events.push(`${at} ${text}`);
-    if (this.status.events.length > MAX_EVENTS) this.status.events.splice(0, this.status.events.length - MAX_EVENTS);
-    this.render();
+    super({ phase: 'preflight', fleet, oldServers: [], newServers: [], loadBalancers: [], switched: [], events: [] });
   }
 
   render(extra?: string): void {

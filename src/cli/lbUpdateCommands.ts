@@ -1,0 +1,101 @@
+// CLI for the in-place LB update: start it (one LB change per fleet at a time), follow it LB
+// by LB, print each LB's plan, and fail (non-zero exit) with the LB and task that stopped it.
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { FleetConfig } from '../config';
+import { deployStatusQuery, lbUpdateWorkflowId, type DeployStatus, type LbUpdateInput, type LbUpdateResult } from '../shared';
+import { lbUpdate } from '../workflows/lbUpdate';
+import { workflowUrl, type TemporalTarget } from './temporalConnection';
+
+type Out = (line: string) => void;
+
+export function lbUpdateInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {}): LbUpdateInput {
+  return {
+    fleet: cfg.fleet,
+    domain: cfg.domain,
+    zoneFile: cfg.zoneFile,
+    linode: { apiUrl: cfg.linode.apiUrl, tokenEnv: cfg.linode.tokenEnv },
+    ssh: { user: cfg.ssh.user, privateKeyFile: cfg.ssh.privateKeyFile, knownHostsFile: cfg.ssh.knownHostsFile },
+    loadBalancers: cfg.loadBalancers.map((h) => h.label),
+    proxyVars: cfg.proxyVars as Record<string, unknown>,
+    verify: { transports: cfg.policies.gate.transports, concurrency: cfg.policies.gate.concurrency },
+    dryRun: opts.dryRun,
+  };
+}
+
+/**
+ * Other workflows of this fleet still running (an NS deploy's cutover rewrites the LBs'
+ * upstreams). Best effort: the workflow itself also stops if an LB's upstreams move under it.
+ */
+async function otherChangesRunning(client: Client, fleet: string, self: string): Promise<string[]> {
+  const ids: string[] = [];
+  try {
+    for await (const w of client.workflow.list({ query: `Fleet = "${fleet}" AND ExecutionStatus = "Running"` })) {
+      if (w.workflowId !== self && w.type !== 'durableWait') ids.push(w.workflowId);
+    }
+  } catch {
+    // A server without visibility queries (or the attribute) cannot tell; the workflow's own check remains.
+  }
+  return ids;
+}
+
+export async function startLbUpdate(client: Client, target: TemporalTarget, cfg: FleetConfig, opts: { dryRun?: boolean; detach?: boolean }, out: Out): Promise<LbUpdateResult | undefined> {
+  const workflowId = lbUpdateWorkflowId(cfg.fleet);
+  const input = lbUpdateInput(cfg, opts);
+  if (!opts.dryRun) {
+    const others = await otherChangesRunning(client, cfg.fleet, workflowId);
+    if (others.length > 0) throw new Error(`fleet ${cfg.fleet} has a change running: ${others.join(', ')}; wait for it (nsdeploy follow ${others[0]}) before updating the LBs`);
+  }
+  try {
+    await client.workflow.start(lbUpdate, {
+      taskQueue: target.taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: 'FAIL',
+      args: [input],
+      staticSummary: `${opts.dryRun ? 'Plan of an' : 'In-place'} LB update of fleet ${cfg.fleet}: ${input.loadBalancers.join(', ')}`,
+      staticDetails: `Ansible proxy role${Object.keys(input.proxyVars).length ? ` with ${Object.entries(input.proxyVars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : ''}, one LB at a time: plan (--check --diff), apply, verify ${cfg.domain} through it.`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new Error(`an LB update of fleet ${cfg.fleet} is already running: ${workflowId} (${workflowUrl(target, workflowId)}); wait for it, or \`nsdeploy abort ${workflowId}\``);
+    }
+    throw err;
+  }
+  out(`Started ${workflowId}`);
+  out(`Web UI: ${workflowUrl(target, workflowId)}`);
+  if (opts.detach) return undefined;
+  return followLbUpdate(client, workflowId, out);
+}
+
+/** Prints each event as it happens and each LB's plan once; resolves with the result, throws the reason. */
+export async function followLbUpdate(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<LbUpdateResult> {
+  const handle = client.workflow.getHandle<typeof lbUpdate>(workflowId);
+  const result = handle.result();
+  const printed = new Set<string>();
+  const plans = new Set<string>();
+  const show = (s: DeployStatus | undefined) => {
+    for (const e of s?.events.filter((x) => !printed.has(x)) ?? []) {
+      printed.add(e);
+      out(`  ${e}`);
+    }
+    for (const u of s?.lbUpdates ?? []) {
+      if (u.plan === undefined || plans.has(u.label)) continue;
+      plans.add(u.label);
+      out(`  plan for ${u.label} (${u.plannedChanges ?? 0} change(s)):`);
+      for (const line of (u.plan || '(no change)').split('\n')) out(`    ${line}`);
+    }
+  };
+  for (;;) {
+    const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);
+    show(await handle.query(deployStatusQuery).catch(() => undefined));
+    if (done) break;
+  }
+  try {
+    const r = await result;
+    show(r.status);
+    out(`LB update ${r.outcome}: ${(r.status.lbUpdates ?? []).map((u) => `${u.label} ${u.state}`).join(', ')}`);
+    return r;
+  } catch (err) {
+    const cause = err instanceof WorkflowFailedError ? err.cause?.message ?? err.message : String(err);
+    throw new Error(`LB update ${workflowId} did not complete: ${cause}`);
+  }
+}

@@ -1,0 +1,42 @@
+// Histories of real lab runs (test/histories/, recorded by the e2e tests with
+// NSDEPLOY_RECORD_HISTORIES=1) replayed against the current workflow code: a change that would
+// break deploys already running fails here. Guard such changes with patched().
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import fs from 'node:fs';
+import path from 'node:path';
+import { HISTORIES_DIR } from '../helpers/histories';
+import { bundleWorkflows } from '../helpers/temporalEnv';
+
+const stored = fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort() : [];
+const load = (file: string) => {
+  const j = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
+  return { workflowId: j.workflowId, history: historyFromJSON(j.history) };
+};
+const typeOf = (h: ReturnType<typeof load>) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+
+async function replay(bundle: WorkflowBundleWithSourceMap, files: string[]): Promise<Record<string, string | undefined>> {
+  const results: Record<string, string | undefined> = {};
+  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, files.map(load))) {
+    results[r.workflowId] = r.error ? `${r.error.name}: ${r.error.message.slice(0, 200)}` : undefined;
+  }
+  return results;
+}
+
+test('histories of both workflows are stored, from successful and rolled-back runs', () => {
+  const types = stored.map((f) => typeOf(load(f)));
+  expect(types).toContain('nsBlueGreen');
+  expect(types).toContain('lbReplacement');
+});
+
+test('every stored history replays against the current workflow code', async () => {
+  const results = await replay(await bundleWorkflows(), stored);
+  expect(Object.keys(results)).toHaveLength(stored.length);
+  expect(results).toEqual(Object.fromEntries(Object.keys(results).map((id) => [id, undefined])));
+});
+
+test('a workflow changed incompatibly fails the replay (the check can fail)', async () => {
+  const changed = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../fixtures/replay/workflows.ts'), logger: new DefaultLogger('WARN') });
+  const results = await replay(changed, stored);
+  for (const error of Object.values(results)) expect(error).toMatch(/DeterminismViolation|Nondeterminism|nondeterminism/i);
+});
