@@ -25,8 +25,8 @@ test('text edit: only the addresses and the serial, comments and layout kept', (
   const changed = r.text.split('\n').filter((l, i) => l !== ZONE.split('\n')[i]);
   expect(changed).toEqual([
     expect.stringMatching(/^\s+2026112302 ; serial$/),
-    'ns1                 IN A    198.18.1.20',
-    'ns2                 IN A    198.18.1.21',
+    'ns1              30 IN A    198.18.1.20',
+    'ns2              30 IN A    198.18.1.21',
   ]);
 });
 
