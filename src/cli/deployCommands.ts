@@ -1,6 +1,6 @@
 // CLI for the NS blue-green deploy: start it (one per fleet), follow it phase by phase, and
 // steer it (approve, reject, abort).
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
 import {
   approveUpdate, deployWorkflowId, rejectUpdate, type DeployStatus, type GlueChange, type LbReplacementResult, type LbReplacementStatus, type NsDeployResult,
@@ -8,7 +8,8 @@ import {
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
 import { nsDeployInput } from './deployInput';
 import { formatDuration } from '../workflows/lib/waitRules';
-import { refusedAsError, workflowUrl, type TemporalTarget } from './temporalConnection';
+import { startExclusive } from './startExclusive';
+import { refusedAsError, type TemporalTarget } from './temporalConnection';
 
 type Out = (line: string) => void;
 
@@ -18,23 +19,11 @@ export async function startDeploy(
 ): Promise<NsDeployResult | LbReplacementResult | undefined> {
   const workflowId = deployWorkflowId(cfg.fleet);
   const input = nsDeployInput(cfg, opts);
-  try {
-    await client.workflow.start(nsBlueGreen, {
-      taskQueue: target.taskQueue,
-      workflowId,
-      workflowIdConflictPolicy: 'FAIL',
-      args: [input],
-      staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${cfg.domain} on fleet ${cfg.fleet}`,
-      staticDetails: `Replace ${input.nameservers.join(', ')} behind ${input.loadBalancers.join(', ')} with fresh servers from ${cfg.zoneFile}.`,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new Error(`a deploy of fleet ${cfg.fleet} is already running: ${workflowId} (${workflowUrl(target, workflowId)}); wait for it, or \`nsdeploy abort ${workflowId}\``);
-    }
-    throw err;
-  }
-  out(`Started ${workflowId}`);
-  out(`Web UI: ${workflowUrl(target, workflowId)}`);
+  await startExclusive(client, target, {
+    workflow: nsBlueGreen, workflowId, args: [input], fleet: cfg.fleet, what: 'a deploy',
+    staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${cfg.domain} on fleet ${cfg.fleet}`,
+    staticDetails: `Replace ${input.nameservers.join(', ')} behind ${input.loadBalancers.join(', ')} with fresh servers from ${cfg.zoneFile}.`,
+  }, out);
   if (opts.detach) return undefined;
   return followDeploy(client, workflowId, out);
 }

@@ -1,12 +1,13 @@
 // CLI for the LB replacement: start it (one per fleet), tell it the glue was changed, and
 // follow it (the same follower as the NS deploy: phases, events, the glue instructions).
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
 import { glueUpdatedCheck, glueUpdatedSignal, lbReplacementWorkflowId, type LbReplacementStatus } from '../shared';
 import { lbReplacement } from '../workflows/lbReplacement';
 import { followDeploy } from './deployCommands';
 import { lbReplacementInput } from './lbInput';
-import { refusedAsError, workflowUrl, type TemporalTarget } from './temporalConnection';
+import { startExclusive } from './startExclusive';
+import { refusedAsError, type TemporalTarget } from './temporalConnection';
 
 type Out = (line: string) => void;
 
@@ -14,23 +15,11 @@ export async function startLbReplacement(client: Client, target: TemporalTarget,
   const workflowId = lbReplacementWorkflowId(cfg.fleet);
   const input = lbReplacementInput(cfg, opts);
   if (input.parents.length === 0) throw new Error(`${cfg.fleet}: the config lists no parent servers (\`parents:\`), so the glue change could not be checked`);
-  try {
-    await client.workflow.start(lbReplacement, {
-      taskQueue: target.taskQueue,
-      workflowId,
-      workflowIdConflictPolicy: 'FAIL',
-      args: [input],
-      staticSummary: `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${input.loadBalancers.join(', ')} for ${cfg.domain} on fleet ${cfg.fleet}`,
-      staticDetails: `New ${input.loadBalancers.map((l) => l + input.nextSuffix).join(', ')}; the zone's records move to them; you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new Error(`an LB replacement of fleet ${cfg.fleet} is already running: ${workflowId} (${workflowUrl(target, workflowId)})`);
-    }
-    throw err;
-  }
-  out(`Started ${workflowId}`);
-  out(`Web UI: ${workflowUrl(target, workflowId)}`);
+  await startExclusive(client, target, {
+    workflow: lbReplacement, workflowId, args: [input], fleet: cfg.fleet, what: 'an LB replacement', aloneInFleet: !opts.dryRun,
+    staticSummary: `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${input.loadBalancers.join(', ')} for ${cfg.domain} on fleet ${cfg.fleet}`,
+    staticDetails: `New ${input.loadBalancers.map((l) => l + input.nextSuffix).join(', ')}; the zone's records move to them; you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
+  }, out);
   if (opts.detach) return undefined;
   return followDeploy(client, workflowId, out);
 }

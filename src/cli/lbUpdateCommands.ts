@@ -1,10 +1,11 @@
 // CLI for the in-place LB update: start it (one LB change per fleet at a time), follow it LB
 // by LB, print each LB's plan, and fail (non-zero exit) with the LB and task that stopped it.
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
 import { deployStatusQuery, lbUpdateWorkflowId, type DeployStatus, type LbUpdateInput, type LbUpdateResult } from '../shared';
 import { lbUpdate } from '../workflows/lbUpdate';
-import { workflowUrl, type TemporalTarget } from './temporalConnection';
+import { startExclusive } from './startExclusive';
+import type { TemporalTarget } from './temporalConnection';
 
 type Out = (line: string) => void;
 
@@ -22,46 +23,14 @@ export function lbUpdateInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {})
   };
 }
 
-/**
- * Other workflows of this fleet still running (an NS deploy's cutover rewrites the LBs'
- * upstreams). Best effort: the workflow itself also stops if an LB's upstreams move under it.
- */
-async function otherChangesRunning(client: Client, fleet: string, self: string): Promise<string[]> {
-  const ids: string[] = [];
-  try {
-    for await (const w of client.workflow.list({ query: `Fleet = "${fleet}" AND ExecutionStatus = "Running"` })) {
-      if (w.workflowId !== self && w.type !== 'durableWait') ids.push(w.workflowId);
-    }
-  } catch {
-    // A server without visibility queries (or the attribute) cannot tell; the workflow's own check remains.
-  }
-  return ids;
-}
-
 export async function startLbUpdate(client: Client, target: TemporalTarget, cfg: FleetConfig, opts: { dryRun?: boolean; detach?: boolean }, out: Out): Promise<LbUpdateResult | undefined> {
   const workflowId = lbUpdateWorkflowId(cfg.fleet);
   const input = lbUpdateInput(cfg, opts);
-  if (!opts.dryRun) {
-    const others = await otherChangesRunning(client, cfg.fleet, workflowId);
-    if (others.length > 0) throw new Error(`fleet ${cfg.fleet} has a change running: ${others.join(', ')}; wait for it (nsdeploy follow ${others[0]}) before updating the LBs`);
-  }
-  try {
-    await client.workflow.start(lbUpdate, {
-      taskQueue: target.taskQueue,
-      workflowId,
-      workflowIdConflictPolicy: 'FAIL',
-      args: [input],
-      staticSummary: `${opts.dryRun ? 'Plan of an' : 'In-place'} LB update of fleet ${cfg.fleet}: ${input.loadBalancers.join(', ')}`,
-      staticDetails: `Ansible proxy role${Object.keys(input.proxyVars).length ? ` with ${Object.entries(input.proxyVars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : ''}, one LB at a time: plan (--check --diff), apply, verify ${cfg.domain} through it.`,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new Error(`an LB update of fleet ${cfg.fleet} is already running: ${workflowId} (${workflowUrl(target, workflowId)}); wait for it, or \`nsdeploy abort ${workflowId}\``);
-    }
-    throw err;
-  }
-  out(`Started ${workflowId}`);
-  out(`Web UI: ${workflowUrl(target, workflowId)}`);
+  await startExclusive(client, target, {
+    workflow: lbUpdate, workflowId, args: [input], fleet: cfg.fleet, what: 'an LB update', aloneInFleet: !opts.dryRun,
+    staticSummary: `${opts.dryRun ? 'Plan of an' : 'In-place'} LB update of fleet ${cfg.fleet}: ${input.loadBalancers.join(', ')}`,
+    staticDetails: `Ansible proxy role${Object.keys(input.proxyVars).length ? ` with ${Object.entries(input.proxyVars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : ''}, one LB at a time: plan (--check --diff), apply, verify ${cfg.domain} through it.`,
+  }, out);
   if (opts.detach) return undefined;
   return followLbUpdate(client, workflowId, out);
 }

@@ -35,3 +35,24 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
     logger: new DefaultLogger('WARN'),
   });
 }
+
+/**
+ * For workflow test files: the workflow bundle once per file, and a fresh time-skipping test
+ * server per test (a workflow left running by one case, e.g. a cancelled one whose activities
+ * still finish, must not hold time skipping for the next). Read both through the getters.
+ */
+export function timeSkippingPerTest(): { env: () => TestWorkflowEnvironment; bundle: () => WorkflowBundleWithSourceMap } {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  beforeAll(async () => {
+    bundle = await bundleWorkflows();
+  });
+  beforeEach(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterEach(async () => {
+    await env?.teardown();
+    env = undefined;
+  });
+  return { env: () => env!, bundle: () => bundle! };
+}

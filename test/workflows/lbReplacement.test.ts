@@ -3,31 +3,20 @@
 // agree, parents agreeing before any signal, the drain extended and a shortening refused,
 // traffic that does not stop, and an abort during the drain.
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import {
   changeWaitUpdate, DEPLOY_PHASE, glueUpdatedCheck, glueUpdatedSignal, lbStatusQuery, waitStatusQuery,
   type LbReplacementInput, type LbReplacementResult, type LbReplacementStatus,
 } from '../../src/shared';
 import { lbReplacement } from '../../src/workflows';
-import { bundleWorkflows, createTimeSkippingEnv } from '../helpers/temporalEnv';
+import { timeSkippingPerTest } from '../helpers/temporalEnv';
 import { DELEGATION_TTL, FakeLbFleet, PARENTS, ZONE_TTL, type FakeLbFleetOptions } from './fakeLbFleet';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
 let seq = 0;
 
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+const t = timeSkippingPerTest();
 
 function input(over: Partial<LbReplacementInput['policies']> = {}): LbReplacementInput {
   return {
@@ -63,11 +52,11 @@ type Outcome = LbReplacementResult | WorkflowFailedError;
 async function replace(opts: FakeLbFleetOptions & { input?: LbReplacementInput; during?: (h: WorkflowHandle<typeof lbReplacement>, f: FakeLbFleet) => Promise<void> } = {}) {
   const fleet = new FakeLbFleet(opts);
   const taskQueue = `lb-replace-${++seq}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fleet.activities() });
+  const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities: fleet.activities() });
   let handle!: WorkflowHandle<typeof lbReplacement>;
   const started = Date.now();
   const outcome: Outcome = await worker.runUntil(async () => {
-    handle = await env.client.workflow.start(lbReplacement, { taskQueue, workflowId: `lab/lb-replacement-${seq}`, args: [opts.input ?? input()] });
+    handle = await t.env().client.workflow.start(lbReplacement, { taskQueue, workflowId: `lab/lb-replacement-${seq}`, args: [opts.input ?? input()] });
     await opts.during?.(handle, fleet);
     return handle.result().catch((e: unknown) => e as WorkflowFailedError);
   });

@@ -3,27 +3,16 @@
 // next), dry run (plans only), a failed apply at lb1 (lb2 untouched), a failed verify.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { PlaybookRun } from '../../src/activities/ansible';
 import { DEPLOY_PHASE, deployStatusQuery, type DeployStatus, type LbUpdateInput } from '../../src/shared';
 import { lbUpdate } from '../../src/workflows';
-import { bundleWorkflows, createTimeSkippingEnv } from '../helpers/temporalEnv';
+import { timeSkippingPerTest } from '../helpers/temporalEnv';
 import { FakeFleet } from './fakeFleet';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
 let seq = 0;
 
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+const t = timeSkippingPerTest();
 
 const LB1 = '198.18.1.12';
 const LB2 = '198.18.1.13';
@@ -90,17 +79,17 @@ async function run(opts: Options & { input?: LbUpdateInput } = {}) {
     },
   };
   const taskQueue = `lb-update-${++seq}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+  const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities });
   const workflowId = `lab/lb-update-${seq}`;
   let queried: DeployStatus | undefined;
   const outcome = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(lbUpdate, { taskQueue, workflowId, args: [opts.input ?? input()] });
+    const handle = await t.env().client.workflow.start(lbUpdate, { taskQueue, workflowId, args: [opts.input ?? input()] });
     const result = await handle.result().catch((e: unknown) => e as WorkflowFailedError);
     // A query needs the worker: ask while it runs.
     queried = await handle.query(deployStatusQuery);
     return result;
   });
-  const handle = env.client.workflow.getHandle(workflowId);
+  const handle = t.env().client.workflow.getHandle(workflowId);
   return { fleet, playbooks, outcome, handle, queried: queried! };
 }
 
@@ -190,8 +179,8 @@ test('upstreams that move during the update (another change running) stop it bef
     },
   };
   const taskQueue = `lb-update-${++seq}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
-  const outcome = await worker.runUntil(env.client.workflow.execute(lbUpdate, { taskQueue, workflowId: `lab/lb-update-${seq}`, args: [input()] }).catch((e: unknown) => e));
+  const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities });
+  const outcome = await worker.runUntil(t.env().client.workflow.execute(lbUpdate, { taskQueue, workflowId: `lab/lb-update-${seq}`, args: [input()] }).catch((e: unknown) => e));
   expect(failureOf(outcome).message).toMatch(/stopped at lb2: lb2's upstreams changed during the update .*198\.19\.128\.99:53.*another change of fleet lab/);
   expect(fleet.calls.filter((c) => /^(plan|apply)/.test(c))).toEqual(['plan lb1', 'apply lb1']);
 });

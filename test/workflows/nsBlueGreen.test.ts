@@ -2,29 +2,16 @@
 // in-memory fleet: success, gate and soak failures, approval paths, abort at each phase, and
 // retried creates that must not make a second instance.
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { approveUpdate, DEPLOY_PHASE, deployStatusQuery, rejectUpdate, type NsDeployInput } from '../../src/shared';
 import { nsBlueGreen } from '../../src/workflows';
-import { bundleWorkflows, createTimeSkippingEnv } from '../helpers/temporalEnv';
+import { timeSkippingPerTest } from '../helpers/temporalEnv';
 import { FakeFleet, type FakeFleetOptions } from './fakeFleet';
 
 const MIN = 60_000;
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
 let seq = 0;
 
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-// A fresh test server per test: a workflow left running by one case (e.g. a cancelled one
-// whose activities still finish) must not hold time skipping for the next.
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  await env?.teardown();
-});
+const t = timeSkippingPerTest();
 
 function input(over: Partial<NsDeployInput['policies']> = {}, extra: Partial<NsDeployInput> = {}): NsDeployInput {
   return {
@@ -71,9 +58,9 @@ async function deploy(opts: FakeFleetOptions & { input?: NsDeployInput; during?:
     },
   });
   const taskQueue = `ns-deploy-${++seq}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fleet.activities() });
+  const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities: fleet.activities() });
   const outcome = await worker.runUntil(async () => {
-    handle = await env.client.workflow.start(nsBlueGreen, { taskQueue, workflowId: `lab/deploy-${seq}`, args: [opts.input ?? input()] });
+    handle = await t.env().client.workflow.start(nsBlueGreen, { taskQueue, workflowId: `lab/deploy-${seq}`, args: [opts.input ?? input()] });
     // Time skipping starts only when we wait for the result, so `during` sees real waits.
     await opts.during?.(handle, fleet);
     return handle.result().catch((e: unknown) => e as WorkflowFailedError);
