@@ -4,8 +4,21 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities';
 import type { InstanceInfo, InstanceSpec } from '../../src/activities/linode';
+import type { NsDeployInput } from '../../src/shared';
 
 type Upstream = { address: string; port: number };
+
+/** The fleet fields every workflow input shares, for the fake fleet below (paths are never read). */
+export const LAB_FLEET: Pick<NsDeployInput, 'fleet' | 'domain' | 'zoneFile' | 'linode' | 'ssh' | 'nameservers' | 'loadBalancers' | 'nextSuffix'> = {
+  fleet: 'lab',
+  domain: 'example.test',
+  zoneFile: '/zones/example.test.zone',
+  linode: { apiUrl: 'http://127.0.0.1:8789/v4', tokenEnv: 'LINODE_TOKEN', region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['nsdeploy'] },
+  ssh: { user: 'root', privateKeyFile: '/keys/id', knownHostsFile: '/keys/known_hosts' },
+  nameservers: ['ns1', 'ns2'],
+  loadBalancers: ['lb1', 'lb2'],
+  nextSuffix: '-next',
+};
 
 export interface FakeFleetOptions {
   gateFails?: boolean;

@@ -10,6 +10,7 @@ import {
 } from '../../src/shared';
 import { lbReplacement } from '../../src/workflows';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
+import { LAB_FLEET } from './fakeFleet';
 import { DELEGATION_TTL, FakeLbFleet, PARENTS, ZONE_TTL, type FakeLbFleetOptions } from './fakeLbFleet';
 
 const MIN = 60_000;
@@ -20,14 +21,7 @@ const t = timeSkippingPerTest();
 
 function input(over: Partial<LbReplacementInput['policies']> = {}): LbReplacementInput {
   return {
-    fleet: 'lab',
-    domain: 'example.test',
-    zoneFile: '/zones/example.test.zone',
-    linode: { apiUrl: 'http://127.0.0.1:8789/v4', tokenEnv: 'LINODE_TOKEN', region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['nsdeploy'] },
-    ssh: { user: 'root', privateKeyFile: '/keys/id', knownHostsFile: '/keys/known_hosts' },
-    nameservers: ['ns1', 'ns2'],
-    loadBalancers: ['lb1', 'lb2'],
-    nextSuffix: '-next',
+    ...LAB_FLEET,
     parents: PARENTS.map((address) => ({ address, port: 53 })),
     policies: {
       gate: { transports: ['udp', 'tcp'], concurrency: 16 },

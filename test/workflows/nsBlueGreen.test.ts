@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { approveUpdate, DEPLOY_PHASE, deployStatusQuery, rejectUpdate, type NsDeployInput } from '../../src/shared';
 import { nsBlueGreen } from '../../src/workflows';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
-import { FakeFleet, type FakeFleetOptions } from './fakeFleet';
+import { FakeFleet, LAB_FLEET, type FakeFleetOptions } from './fakeFleet';
 
 const MIN = 60_000;
 let seq = 0;
@@ -15,14 +15,7 @@ const t = timeSkippingPerTest();
 
 function input(over: Partial<NsDeployInput['policies']> = {}, extra: Partial<NsDeployInput> = {}): NsDeployInput {
   return {
-    fleet: 'lab',
-    domain: 'example.test',
-    zoneFile: '/zones/example.test.zone',
-    linode: { apiUrl: 'http://127.0.0.1:8789/v4', tokenEnv: 'LINODE_TOKEN', region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['nsdeploy'] },
-    ssh: { user: 'root', privateKeyFile: '/keys/id', knownHostsFile: '/keys/known_hosts' },
-    nameservers: ['ns1', 'ns2'],
-    loadBalancers: ['lb1', 'lb2'],
-    nextSuffix: '-next',
+    ...LAB_FLEET,
     policies: {
       approval: { beforeCutover: false, timeoutMs: 30 * MIN, onTimeout: 'abort' },
       soakMs: 5 * MIN,
