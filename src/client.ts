@@ -9,6 +9,7 @@ import { startLbUpdate } from './cli/lbUpdateCommands';
 import { deployStatusQuery, type LbReplacementStatus } from './shared';
 import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from './cli/temporalConnection';
 import { formatDuration } from './workflows/lib/waitRules';
+import { registerCodecServerCommand } from './codec/server';
 
 const out = (line: string) => process.stdout.write(line + '\n');
 
@@ -164,6 +165,8 @@ connectionOptions(
     }
   });
 });
+
+registerCodecServerCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`nsdeploy: ${err instanceof Error ? err.message : String(err)}\n`);

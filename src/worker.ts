@@ -4,10 +4,12 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { temporalTarget } from './cli/temporalConnection';
+import { dataConverter } from './codec';
 import { logger } from './logger';
 
 async function main(): Promise<void> {
   const target = temporalTarget();
+  const converter = dataConverter(); // payload encryption, if keys are configured (docs/encryption.md)
   const connection = await NativeConnection.connect({ address: target.address });
   const worker = await Worker.create({
     connection,
@@ -15,8 +17,9 @@ async function main(): Promise<void> {
     taskQueue: target.taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities: createActivities({ logger }),
+    dataConverter: converter,
   });
-  logger.info({ address: target.address, namespace: target.namespace, taskQueue: target.taskQueue }, 'worker started');
+  logger.info({ address: target.address, namespace: target.namespace, taskQueue: target.taskQueue, payloadEncryption: converter ? 'on' : 'off' }, 'worker started');
   try {
     await worker.run(); // Returns after SIGINT/SIGTERM once in-flight tasks are done.
   } finally {

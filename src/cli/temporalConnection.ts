@@ -1,6 +1,7 @@
 // Where the CLI and the worker find Temporal: flags, then the fleet config, then the
 // environment, then the local dev server's defaults.
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { dataConverter } from '../codec';
 import { TASK_QUEUE } from '../shared';
 
 export interface TemporalTarget {
@@ -26,6 +27,7 @@ export function workflowUrl(target: TemporalTarget, workflowId: string): string 
 }
 
 export async function connectClient(target: TemporalTarget): Promise<{ client: Client; close: () => Promise<void> }> {
+  const converter = dataConverter(); // before connecting: bad key material is reported as such
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: target.address, connectTimeout: '5s' });
@@ -35,7 +37,7 @@ export async function connectClient(target: TemporalTarget): Promise<{ client: C
         'Start the local dev server with `bash temporal-dev/start`, or set TEMPORAL_ADDRESS.',
     );
   }
-  return { client: new Client({ connection, namespace: target.namespace }), close: () => connection.close() };
+  return { client: new Client({ connection, namespace: target.namespace, dataConverter: converter }), close: () => connection.close() };
 }
 
 /** Runs a workflow update; a refusal by its validator becomes an Error saying just why. */
