@@ -11,14 +11,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { HostKey, LabHost } from '../../lab/hosts';
-import { createLabNetwork, leftovers, startHost, teardownAll } from '../../lab/hosts';
+import type { LabHost } from '../../lab/hosts';
+import { leftovers, teardownAll } from '../../lab/hosts';
 import { createSshActivities, type SshTarget } from '../../src/activities/ssh';
 import { bounded, classifySshError, sshArgs } from '../../src/ssh/exec';
 import { cleanNginxMessage, parseBindStats, parseCountOutput, RELOAD_PENDING } from '../../src/ssh/remote';
 import { parseUpstreamConf, renderUpstreamConf, ROLE_DEFAULT_PARAMS, UPSTREAM_FILE, type Upstream } from '../../src/ssh/upstreams';
-import type { TestLab } from '../lab/hosts/helpers';
-import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh, ZONE } from '../lab/hosts/helpers';
+import type { TestFleet, TestLab } from '../lab/hosts/helpers';
+import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, startTestFleet, TEST_FLEET, testFleetAddress, type TestFleetLabel } from '../lab/hosts/helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 if (!isRoot) console.warn('SSH activity lab tests skipped: they need root (network namespaces, mounts)');
@@ -132,12 +132,12 @@ describe('upstream file, parsers and checks (no lab)', () => {
 describeAsRoot('SSH activities on lab hosts', () => {
   let lab: TestLab;
   let knownHosts: string;
-  const keys: Record<string, HostKey> = {};
   const hosts: LabHost[] = [];
-  const plan = { ns1: 11, ns2: 12, lb1: 21 } as const;
-  type Label = keyof typeof plan;
-  const pub = (l: Label) => `${lab.net}.${plan[l]}`;
-  const priv = (l: Label) => `${lab.net}.${100 + plan[l]}`;
+  let keys: TestFleet['keys'];
+  const plan = TEST_FLEET;
+  type Label = TestFleetLabel;
+  const pub = (l: Label) => testFleetAddress(lab, l).public;
+  const priv = (l: Label) => testFleetAddress(lab, l).private;
   const up = (l: 'ns1' | 'ns2'): Upstream => ({ address: priv(l), port: 53 });
   const target = (l: Label, extra: Partial<SshTarget> = {}): SshTarget => ({ address: pub(l), privateKeyFile: lab.clientKeyFile, knownHostsFile: knownHosts, ...extra });
   const acts = createSshActivities();
@@ -167,35 +167,12 @@ describeAsRoot('SSH activities on lab hosts', () => {
 
   beforeAll(async () => {
     lab = await makeTestLab('ssh', 240);
-    await createLabNetwork(lab.config);
-    let known = '';
-    for (const label of Object.keys(plan) as Label[]) {
-      keys[label] = await generateKeyPair(path.join(lab.dir, `host-${label}`), label);
-      hosts.push(await startHost({ label, addresses: [pub(label), priv(label)], hostKey: keys[label], authorizedKeys: [lab.clientPublicKey], stateDir: lab.config.stateDir }));
-      known += knownHostsLine([pub(label), priv(label)], keys[label].publicKey);
-    }
-    knownHosts = path.join(lab.dir, 'known_hosts');
-    fs.writeFileSync(knownHosts, known);
-    const zoneFile = path.join(lab.dir, 'example.test.zone');
-    fs.writeFileSync(zoneFile, ZONE);
-    const inventory = path.join(lab.dir, 'inventory.yml');
-    fs.writeFileSync(inventory, JSON.stringify({
-      all: {
-        vars: {
-          ansible_user: 'root',
-          ansible_ssh_private_key_file: lab.clientKeyFile,
-          ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
-        },
-        children: {
-          nameservers: {
-            vars: { nameserver_zones: [{ name: 'example.test', file: zoneFile }] },
-            hosts: Object.fromEntries((['ns1', 'ns2'] as const).map((l) => [l, { ansible_host: pub(l), nameserver_listen_addresses: [priv(l)] }])),
-          },
-          // The LB starts on ns1 only, so switching to ns2 is visible in the answers' NSID.
-          loadbalancers: { vars: { proxy_upstreams: [up('ns1')] }, hosts: { lb1: { ansible_host: pub('lb1'), proxy_listen_addresses: [pub('lb1')] } } },
-        },
-      },
-    }));
+    // The LB starts on ns1 only, so switching to ns2 is visible in the answers' NSID.
+    const fleet = await startTestFleet(lab, ['ns1']);
+    hosts.push(...fleet.hosts);
+    keys = fleet.keys;
+    knownHosts = fleet.knownHosts;
+    const inventory = fleet.inventory;
     const run = await ansiblePlaybook(lab, 'site.yml', inventory);
     if (run.exitCode !== 0) console.error(run.stdout);
     expect(run.exitCode).toBe(0);

@@ -2,11 +2,10 @@
 // one nginx LB, queried over UDP and TCP through the LB; idempotence, check mode, zone changes.
 import execa from 'execa';
 import fs from 'node:fs';
-import path from 'node:path';
-import type { HostKey, LabHost } from '../../../lab/hosts';
-import { createLabNetwork, hostMemory, leftovers, startHost, teardownAll } from '../../../lab/hosts';
+import type { LabHost } from '../../../lab/hosts';
+import { hostMemory, leftovers, teardownAll } from '../../../lab/hosts';
 import type { TestLab } from './helpers';
-import { ansiblePlaybook, closeSshMasters, dig, generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh, ZONE } from './helpers';
+import { ansiblePlaybook, closeSshMasters, dig, isRoot, livePids, makeTestLab, ssh, startTestFleet, testFleetAddress } from './helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 
@@ -17,51 +16,19 @@ describeAsRoot('Ansible roles on lab hosts', () => {
   let zoneFile: string;
   const hosts: LabHost[] = [];
   // public = what clients use, private = what the LB uses to reach the nameservers
-  const addr = (n: number) => ({ public: `${lab.net}.${n}`, private: `${lab.net}.${100 + n}` });
-  const plan = { ns1: 11, ns2: 12, lb1: 21 } as const;
-  const lbAddress = () => addr(plan.lb1).public;
+  const lbAddress = () => testFleetAddress(lab, 'lb1').public;
 
   const lbLogLines = async () => Number((await ssh(lab, knownHosts, lbAddress(), 'cat /var/log/nginx/dns-stream.log 2>/dev/null | wc -l')).stdout.trim());
   const nsQueries = async (label: 'ns1' | 'ns2') => {
-    const json = (await ssh(lab, knownHosts, addr(plan[label]).public, 'curl -s http://127.0.0.1:8053/json/v1/server')).stdout;
+    const json = (await ssh(lab, knownHosts, testFleetAddress(lab, label).public, 'curl -s http://127.0.0.1:8053/json/v1/server')).stdout;
     return (JSON.parse(json) as { opcodes: { QUERY: number } }).opcodes.QUERY;
   };
 
   beforeAll(async () => {
     lab = await makeTestLab('ansible', 252);
-    await createLabNetwork(lab.config);
-    let known = '';
-    for (const [label, n] of Object.entries(plan)) {
-      const key: HostKey = await generateKeyPair(path.join(lab.dir, `host-${label}`), label);
-      const { public: pub, private: priv } = addr(n);
-      hosts.push(await startHost({ label, addresses: [pub, priv], hostKey: key, authorizedKeys: [lab.clientPublicKey], stateDir: lab.config.stateDir }));
-      known += knownHostsLine([pub, priv], key.publicKey);
-    }
-    knownHosts = path.join(lab.dir, 'known_hosts');
-    fs.writeFileSync(knownHosts, known);
-    zoneFile = path.join(lab.dir, 'example.test.zone');
-    fs.writeFileSync(zoneFile, ZONE);
-    // Generated per run, as the deploy does; the same variables a production inventory sets.
-    inventory = path.join(lab.dir, 'inventory.yml');
-    fs.writeFileSync(inventory, JSON.stringify({
-      all: {
-        vars: {
-          ansible_user: 'root',
-          ansible_ssh_private_key_file: lab.clientKeyFile,
-          ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
-        },
-        children: {
-          nameservers: {
-            vars: { nameserver_zones: [{ name: 'example.test', file: zoneFile }] },
-            hosts: Object.fromEntries((['ns1', 'ns2'] as const).map((l) => [l, { ansible_host: addr(plan[l]).public, nameserver_listen_addresses: [addr(plan[l]).private] }])),
-          },
-          loadbalancers: {
-            vars: { proxy_upstreams: (['ns1', 'ns2'] as const).map((l) => ({ address: addr(plan[l]).private, port: 53 })) },
-            hosts: { lb1: { ansible_host: lbAddress(), proxy_listen_addresses: [lbAddress()] } },
-          },
-        },
-      },
-    }, null, 2));
+    const fleet = await startTestFleet(lab, ['ns1', 'ns2']);
+    hosts.push(...fleet.hosts);
+    ({ knownHosts, zoneFile, inventory } = fleet);
   }, 60_000);
 
   afterAll(async () => {
@@ -101,8 +68,8 @@ describeAsRoot('Ansible roles on lab hosts', () => {
     expect(await dig(lbAddress(), 'example.org', 'A', ['+rec'])).toMatch(/status: REFUSED/);
     expect(await dig(lbAddress(), 'example.test', 'AXFR', [])).toMatch(/Transfer failed/);
     // The nameservers listen on their private address only.
-    expect(await dig(addr(plan.ns1).private, 'www.example.test', 'A', ['+short'])).toBe('192.0.2.10');
-    expect(await dig(addr(plan.ns1).public, 'www.example.test', 'A', ['+short'])).toMatch(/timed out|no servers could be reached/);
+    expect(await dig(testFleetAddress(lab, 'ns1').private, 'www.example.test', 'A', ['+short'])).toBe('192.0.2.10');
+    expect(await dig(testFleetAddress(lab, 'ns1').public, 'www.example.test', 'A', ['+short'])).toMatch(/timed out|no servers could be reached/);
   });
 
   test('query counters: the LB access log and the nameservers statistics channel count queries', async () => {
@@ -136,7 +103,7 @@ describeAsRoot('Ansible roles on lab hosts', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('RUNNING HANDLER [nameserver : Reload named]');
     for (const ns of ['ns1', 'ns2'] as const) {
-      const server = addr(plan[ns]).private;
+      const server = testFleetAddress(lab, ns).private;
       expect(await dig(server, 'example.test', 'SOA', ['+short'])).toContain(' 2026112302 ');
       expect(await dig(server, 'new.example.test', 'A', ['+short'])).toBe('192.0.2.99');
     }
