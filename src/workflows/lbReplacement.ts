@@ -33,6 +33,14 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
   const sshTo = (i: InstanceInfo) => ({ address: i.publicIPv4, name: i.label, user: input.ssh.user, privateKeyFile: input.ssh.privateKeyFile, knownHostsFile: input.ssh.knownHostsFile });
   const zone = { origin: input.domain, file: input.zoneFile };
   const backupFile = `${input.zoneFile}.${deployTag}.orig`;
+  /** Ends with both LB sets serving: the zone change is kept (no undo), the reason shown. */
+  const notRetired = async (reason: string, type: string) => {
+    saga.commit();
+    await step('quick', 'keep the zone change', 'discardZoneBackup', { backupFile });
+    t.status.error = reason;
+    t.phase('not-retired', reason);
+    return ApplicationFailure.nonRetryable(reason, type, t.status);
+  };
 
   // The operator's handles: status, the glue signal (and its checking update), approval.
   setHandler(lbStatusQuery, () => t.status);
@@ -253,11 +261,7 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
       t.event(`old LBs still get traffic: ${busy.map(({ c, l }) => `${l.label} ${c.queries} queries in ${formatDuration(policies.proof.windowMs)}`).join(', ')}; waiting`);
       if (Date.now() >= proofDeadline) {
         // Both sets serve correctly: leave them, say why, let the operator decide.
-        saga.commit();
-        await step('quick', 'keep the zone change', 'discardZoneBackup', { backupFile });
-        t.status.error = `the old LBs still received queries after ${formatDuration(policies.proof.maxWaitMs)} of proof windows (${t.status.proof.last}); nothing retired, both LB sets keep serving`;
-        t.phase('not-retired', t.status.error);
-        throw ApplicationFailure.nonRetryable(t.status.error, 'TrafficNotStopped', t.status);
+        throw await notRetired(`the old LBs still received queries after ${formatDuration(policies.proof.maxWaitMs)} of proof windows (${t.status.proof.last}); nothing retired, both LB sets keep serving`, 'TrafficNotStopped');
       }
     }
     t.status.proof.provenAt = new Date(Date.now()).toISOString();
@@ -271,11 +275,7 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
       const go = decided ? decision!.approved : policies.approval.onTimeout === 'continue';
       t.status.approval = { pending: false, decision: !decided ? 'timed-out' : decision!.approved ? 'approved' : 'rejected', by: decision?.by, reason: decision?.reason };
       if (!go) {
-        saga.commit();
-        await step('quick', 'keep the zone change', 'discardZoneBackup', { backupFile });
-        t.status.error = `retirement ${decided ? 'rejected' : 'not approved in time'}: both LB sets keep serving`;
-        t.phase('not-retired', t.status.error);
-        throw ApplicationFailure.nonRetryable(t.status.error, 'NotRetired', t.status);
+        throw await notRetired(`retirement ${decided ? 'rejected' : 'not approved in time'}: both LB sets keep serving`, 'NotRetired');
       }
     }
     saga.commit();
