@@ -4,57 +4,32 @@
 //   - a zone that named-checkzone refuses        - a config field / Linode label that is invalid
 //   - a wrong Linode token (one 401, no retries) - a new host that never answers SSH
 //   - a second deploy while one runs (then the first is aborted and rolls back)
-import { Worker } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { parse, stringify } from 'yaml';
-import { createActivities } from '../../src/activities';
 import { deployStatusQuery, TASK_QUEUE } from '../../src/shared';
-import { emulatorPid, emulatorUrl, labToken } from '../../lab/emulatorProcess';
+import { emulatorUrl } from '../../lab/emulatorProcess';
 import { writeHostFaults } from '../../lab/labHostHooks';
 import { listHosts } from '../../lab/hosts';
 import { labPaths } from '../../lab/labPaths';
 import { LAB_CONFIG } from '../../lab/up';
 import { PROJECT_DIR } from '../helpers/temporalTools';
 import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
-import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
+import { labWithWorker } from '../helpers/labE2e';
 
-const npmRun = (script: string) => execa('npm', ['run', '-s', script], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
 const LBS = ['198.18.1.2', '198.18.1.3'];
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+const lab = labWithWorker({ taskQueue: TASK_QUEUE, logLevel: 'silent' });
 let dir: string;
 
-beforeAll(async () => {
-  if (emulatorPid() || fs.existsSync(labPaths.hostsState)) {
-    throw new Error('a lab is already running here (.lab/ exists): run `npm run lab:down` before this test');
-  }
-  const up = await npmRun('lab:up');
-  if (up.exitCode !== 0) throw new Error(`lab:up failed:\n${up.all}`);
+beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-bad-'));
-  process.env.LINODE_TOKEN = labToken();
   process.env.NSDEPLOY_WRONG_TOKEN = 'not-the-lab-token';
-  env = await createLocalEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await bundleWorkflows(),
-    activities: createActivities({ logger: pino({ level: 'silent' }) }),
-  });
-  running = worker.run();
 });
 
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-  await npmRun('lab:down');
+afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -77,7 +52,7 @@ function configWith(name: string, change: (c: Yaml) => void): string {
 function cli(...args: string[]) {
   return execa('npx', ['ts-node', '--transpile-only', 'src/client.ts', ...args], {
     cwd: PROJECT_DIR, all: true, reject: false, stdin: 'ignore',
-    env: { ...process.env, TEMPORAL_ADDRESS: env.connection.options.address, npm_config_loglevel: 'error' },
+    env: { ...process.env, TEMPORAL_ADDRESS: lab.env().connection.options.address, npm_config_loglevel: 'error' },
   });
 }
 
@@ -127,7 +102,7 @@ test('an invalid config field and an invalid Linode label are refused before any
   expect(field.exitCode).not.toBe(0);
   expect(field.all).toMatch(/policies\.sshTimeout: "soon" is not a duration/);
   // Neither reached Temporal: no deploy was started.
-  await expect(env.client.workflow.getHandle('lab/deploy').describe()).rejects.toThrow(/not found/i);
+  await expect(lab.env().client.workflow.getHandle('lab/deploy').describe()).rejects.toThrow(/not found/i);
   await expectFleetUntouched();
 });
 
@@ -146,7 +121,7 @@ test('a wrong Linode token: one 401 from the API, no retries, a clear message', 
   const run = await cli('start-deploy', '--config', configWith('wrong-token', (c) => { c.linode.tokenEnv = 'NSDEPLOY_WRONG_TOKEN'; }));
   expect(run.exitCode).not.toBe(0);
   expect(run.all).toMatch(/Invalid Token/);
-  const history = await env.client.workflow.getHandle('lab/deploy').fetchHistory();
+  const history = await lab.env().client.workflow.getHandle('lab/deploy').fetchHistory();
   const events = history.events ?? [];
   const typeOf = (scheduledId: unknown) => events.find((e) => String(e.eventId) === String(scheduledId))?.activityTaskScheduledEventAttributes?.activityType?.name;
   const listing = events.filter((e) => e.activityTaskStartedEventAttributes && typeOf(e.activityTaskStartedEventAttributes.scheduledEventId) === 'listInstances');
@@ -171,7 +146,7 @@ test('a new host that never answers SSH: the wait times out and the new instance
   await expectFleetUntouched();
   // The rolled-back run: no secret in its history; kept for the replay test.
   const key = path.resolve(path.dirname(LAB_CONFIG), (parse(fs.readFileSync(LAB_CONFIG, 'utf8')) as Yaml).ssh.privateKeyFile);
-  recordHistories('ns-rollback', await expectNoSecrets(env.client, ['lab/deploy'], await labSecrets(key)));
+  recordHistories('ns-rollback', await expectNoSecrets(lab.env().client, ['lab/deploy'], await labSecrets(key)));
 });
 
 test('a second deploy while one runs is refused naming it; the first, aborted, rolls back', async () => {
@@ -179,7 +154,7 @@ test('a second deploy while one runs is refused naming it; the first, aborted, r
   const first = await cli('start-deploy', '--config', config, '--detach', '--approve-before-cutover');
   expect(first.exitCode).toBe(0);
   expect(first.all).toMatch(/Started lab\/deploy/);
-  const handle = env.client.workflow.getHandle('lab/deploy');
+  const handle = lab.env().client.workflow.getHandle('lab/deploy');
   const second = await cli('start-deploy', '--config', config);
   expect(second.exitCode).not.toBe(0);
   expect(second.all).toMatch(/a deploy of fleet lab is already running: lab\/deploy/);

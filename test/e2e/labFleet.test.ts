@@ -12,7 +12,6 @@ import { hostMemory, leftovers, listHosts } from '../../lab/hosts';
 import { emulatorPid, emulatorUrl, labToken } from '../../lab/emulatorProcess';
 import { labPaths } from '../../lab/labPaths';
 import { BOOTSTRAP_TAG, ensureLabZone, LAB_CONFIG, linodeTarget } from '../../lab/up';
-import { PROJECT_DIR } from '../helpers/temporalTools';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createActivities } from '../../src/activities';
@@ -20,10 +19,10 @@ import { nsDeployInput } from '../../src/cli/deployInput';
 import { nsBlueGreen } from '../../src/workflows';
 import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
 import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
+import { npmRun, refuseIfLabUp } from '../helpers/labE2e';
 
 ensureLabZone(); // the config's zone file is the lab's working copy
 const cfg = loadFleetConfig(LAB_CONFIG);
-const npmRun = (script: string) => execa('npm', ['run', '-s', script], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
 const hostLabels = () => listHosts({ stateDir: labPaths.hostsState }).map((h) => h.label).sort();
 /** Deleting an instance returns at once; its host goes when the emulator's onDeleted hook is done. */
 async function hostsSettle(expected: string[], timeoutMs = 15_000): Promise<string[]> {
@@ -33,11 +32,7 @@ async function hostsSettle(expected: string[], timeoutMs = 15_000): Promise<stri
 }
 const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=2'], { reject: false });
 
-beforeAll(() => {
-  if (emulatorPid() || fs.existsSync(labPaths.hostsState)) {
-    throw new Error('a lab is already running here (.lab/ exists): run `npm run lab:down` before this test');
-  }
-});
+beforeAll(refuseIfLabUp);
 
 afterAll(async () => {
   await npmRun('lab:down');

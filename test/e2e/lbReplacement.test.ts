@@ -3,64 +3,35 @@
 // staggered propagation, the test plays the human (registrar + glueUpdated through the CLI),
 // and a bounded load through the lab's recursive resolver runs the whole time: no query may
 // fail, and the old LBs go only after their counters were quiet.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import execa from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
-import { createActivities } from '../../src/activities';
 import { lbReplacementInput } from '../../src/cli/lbInput';
 import { loadFleetConfig } from '../../src/config';
 import { lbStatusQuery, TASK_QUEUE, type LbReplacementResult, type LbReplacementStatus } from '../../src/shared';
 import { lbReplacement } from '../../src/workflows';
-import { emulatorPid, emulatorUrl, labToken } from '../../lab/emulatorProcess';
+import { emulatorUrl } from '../../lab/emulatorProcess';
 import { listHosts } from '../../lab/hosts';
 import { labPaths } from '../../lab/labPaths';
 import { ensureLabZone, LAB_CONFIG } from '../../lab/up';
 import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
 import { startDnsLoad, type DnsLoadResult } from '../helpers/dnsLoad';
-import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
-import { PROJECT_DIR } from '../helpers/temporalTools';
+import { labWithWorker, npmRun } from '../helpers/labE2e';
 
 const RESOLVER = '198.18.0.10';
 const PARENTS = ['198.18.0.53', '198.18.0.54', '198.18.0.55'];
-const npm = (...args: string[]) => execa('npm', ['run', '-s', ...args], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
 const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=2'], { reject: false }).then((r) => r.stdout);
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+const lab = labWithWorker({ taskQueue: TASK_QUEUE });
 
 beforeAll(async () => {
-  if (emulatorPid() || fs.existsSync(labPaths.hostsState)) {
-    throw new Error('a lab is already running here (.lab/ exists): run `npm run lab:down` before this test');
-  }
-  const up = await npm('lab:up');
-  if (up.exitCode !== 0) throw new Error(`lab:up failed:\n${up.all}`);
   // A 30 s delegation TTL (the lab starts with 60 s), as a registrar could set it.
-  const ttl = await npm('lab:registrar', '--', 'set-glue', 'ns1.example.test=198.18.1.2', 'ns2.example.test=198.18.1.3', '--ttl', '30s', '--delay', '0');
+  const ttl = await npmRun('lab:registrar', '--', 'set-glue', 'ns1.example.test=198.18.1.2', 'ns2.example.test=198.18.1.3', '--ttl', '30s', '--delay', '0');
   if (ttl.exitCode !== 0) throw new Error(`set-glue failed:\n${ttl.all}`);
-  process.env.LINODE_TOKEN = labToken();
-  env = await createLocalEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await bundleWorkflows(),
-    activities: createActivities({ logger: pino({ level: 'warn' }) }),
-  });
-  running = worker.run();
-}, 180_000);
-
-afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await running;
-  }
-  await env?.teardown();
-  await npm('lab:down');
-}, 120_000);
+});
 
 async function waitForPhase(phase: LbReplacementStatus['phase'], timeoutMs: number): Promise<LbReplacementStatus> {
-  const handle = env.client.workflow.getHandle('lab/lb-replacement');
+  const handle = lab.env().client.workflow.getHandle('lab/lb-replacement');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await handle.query(lbStatusQuery);
@@ -87,16 +58,16 @@ test('replace lb1/lb2 under resolver load: glue changed by the registrar, TTLs d
     input.nsDeployPolicies.soakProbeEveryMs = 3_000;
     input.policies.glueCheckEveryMs = 2_000;
     input.policies.proof.windowMs = 10_000;
-    const handle = await env.client.workflow.start(lbReplacement, { taskQueue: TASK_QUEUE, workflowId: 'lab/lb-replacement', args: [input] });
+    const handle = await lab.env().client.workflow.start(lbReplacement, { taskQueue: TASK_QUEUE, workflowId: 'lab/lb-replacement', args: [input] });
 
     // The human step: the workflow says what to change; the registrar takes it to the parents
     // 4 s apart; the operator signals early, while they still disagree.
     const glue = (await waitForPhase('glue', 6 * 60_000)).glue!;
     expect(glue.change.map((c) => c.name)).toEqual(['ns1.example.test', 'ns2.example.test']);
     expect(glue.change.map((c) => c.from[0])).toEqual(['198.18.1.2', '198.18.1.3']);
-    const registrar = npm('lab:registrar', '--', 'set-glue', ...glue.change.map((c) => `${c.name}=${c.to.join(',')}`), '--delay', '4s');
+    const registrar = npmRun('lab:registrar', '--', 'set-glue', ...glue.change.map((c) => `${c.name}=${c.to.join(',')}`), '--delay', '4s');
     await new Promise((r) => setTimeout(r, 1_000));
-    const early = await npm('nsdeploy', '--', 'glue-updated', 'lab/lb-replacement', '--check', '--by', 'e2e', '--address', env.connection.options.address);
+    const early = await npmRun('nsdeploy', '--', 'glue-updated', 'lab/lb-replacement', '--check', '--by', 'e2e', '--address', lab.env().connection.options.address);
     expect(early.exitCode).toBe(0);
     expect((early.all ?? '').match(/198\.18\.0\.5[345]:53: (new|old)/g)).toHaveLength(3);
     const reg = await registrar;
@@ -144,7 +115,7 @@ test('replace lb1/lb2 under resolver load: glue changed by the registrar, TTLs d
     expect(fs.readdirSync(path.dirname(ensureLabZone()))).toEqual(['example.test.zone']);
 
     // No secret in any payload of the replacement or of its child NS deploy; keep them for replay.
-    const histories = await expectNoSecrets(env.client, ['lab/lb-replacement', 'lab/deploy'], await labSecrets(cfg.ssh.privateKeyFile));
+    const histories = await expectNoSecrets(lab.env().client, ['lab/lb-replacement', 'lab/deploy'], await labSecrets(cfg.ssh.privateKeyFile));
     recordHistories('lb-replacement', histories);
   } finally {
     loadResult ??= await load.stop();

@@ -5,66 +5,41 @@
 // old config (file unchanged) and lb2 untouched. Run under the lab lock:
 //   flock /tmp/nsdeploy-lab.lock npx jest test/e2e/lbUpdate.test.ts
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { createActivities } from '../../src/activities';
 import { lbUpdateInput } from '../../src/cli/lbUpdateCommands';
 import { loadFleetConfig } from '../../src/config';
 import type { DeployStatus } from '../../src/shared';
 import { lbUpdate } from '../../src/workflows';
-import { emulatorPid, labToken } from '../../lab/emulatorProcess';
-import { labPaths } from '../../lab/labPaths';
 import { LAB_CONFIG } from '../../lab/up';
 import { startDnsLoad } from '../helpers/dnsLoad';
-import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
-import { PROJECT_DIR } from '../helpers/temporalTools';
+import { labWithWorker } from '../helpers/labE2e';
 
 // Loaded after lab:up: the lab's zone file is a working copy that lab:up makes.
 let cfg: ReturnType<typeof loadFleetConfig>;
 const LBS = { lb1: '198.18.1.2', lb2: '198.18.1.3' };
 const UPSTREAM_FILE = '/etc/nginx/stream.d/nsdeploy-upstream.conf';
 const DNS_FILE = '/etc/nginx/stream.d/nsdeploy-dns.conf';
-const npmRun = (script: string) => execa('npm', ['run', '-s', script], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
 const ssh = (address: string, command: string) =>
   execa('ssh', ['-i', cfg.ssh.privateKeyFile, '-o', `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, command]);
 const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=1'], { reject: false });
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let queryFile: string;
 
 jest.setTimeout(15 * 60_000);
 
-beforeAll(async () => {
-  if (emulatorPid() || fs.existsSync(labPaths.hostsState)) {
-    throw new Error('a lab is already running here (.lab/ exists): run `npm run lab:down` before this test (under flock /tmp/nsdeploy-lab.lock)');
-  }
-  const up = await npmRun('lab:up');
-  if (up.exitCode !== 0) throw new Error(`lab:up failed: ${up.all}`);
+const lab = labWithWorker({ taskQueue: 'lab-lb-update' });
+
+beforeAll(() => {
   cfg = loadFleetConfig(LAB_CONFIG);
-  process.env[cfg.linode.tokenEnv] = labToken();
-  env = await createLocalEnv();
-  worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue: 'lab-lb-update', workflowBundle: await bundleWorkflows(),
-    activities: createActivities({ logger: pino({ level: 'warn' }) }),
-  });
-  running = worker.run();
   queryFile = path.join(os.tmpdir(), `nsdeploy-lbupdate-queries-${process.pid}`);
   fs.writeFileSync(queryFile, ['example.test SOA', 'example.test NS', 'example.test A', 'www.example.test CNAME', 'example.test MX', 'mail.example.test A', 'example.test TXT', '_dmarc.example.test TXT', 'ns1.example.test A', 'ns2.example.test A'].join('\n') + '\n');
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running?.catch(() => undefined);
-  await env?.teardown();
+afterAll(() => {
   if (queryFile) fs.rmSync(queryFile, { force: true });
-  await npmRun('lab:down');
 });
 
 interface PerfResult {
@@ -102,7 +77,7 @@ test('a config change reaches both LBs, one at a time, under load through both, 
   // Clients as DNS clients are (stub resolvers retry a UDP query after a timeout): none may fail.
   const clients = Object.values(LBS).map((lb) => startDnsLoad({ server: lb, authoritative: true, domain: 'example.test', known: { name: 'www.example.test', address: '198.18.2.80' }, qps: 50, maxQueries: 50 * seconds, maxMs: seconds * 1000 }));
   await new Promise((r) => setTimeout(r, 2000));
-  const result = await env.client.workflow.execute(lbUpdate, { taskQueue: 'lab-lb-update', workflowId: 'lab/lb-update-a', args: [input] });
+  const result = await lab.env().client.workflow.execute(lbUpdate, { taskQueue: 'lab-lb-update', workflowId: 'lab/lb-update-a', args: [input] });
   const workflowMs = Date.now() - started;
   const perf = await load;
   const clientResults = await Promise.all(clients.map((c) => c.stop()));
@@ -140,7 +115,7 @@ test('a config change reaches both LBs, one at a time, under load through both, 
 test('a value nginx refuses stops the update at lb1 with the task named; lb1 keeps serving its old config, lb2 is untouched', async () => {
   const before = { lb1: await files(LBS.lb1), lb2: await files(LBS.lb2) };
   const input = lbUpdateInput({ ...cfg, proxyVars: { proxy_upstream_fail_timeout: '7s', proxy_udp_timeout: 'bogus' } });
-  const err = await env.client.workflow.execute(lbUpdate, { taskQueue: 'lab-lb-update', workflowId: 'lab/lb-update-b', args: [input] }).catch((e: unknown) => e);
+  const err = await lab.env().client.workflow.execute(lbUpdate, { taskQueue: 'lab-lb-update', workflowId: 'lab/lb-update-b', args: [input] }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause as Error & { details?: unknown[] };
   process.stdout.write(`refused: ${cause.message}\n`);
