@@ -49,6 +49,39 @@ function writeAtomically(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/**
+ * The edited text, proven: BIND's reading of it is the original's with exactly the moved
+ * addresses and the new serial. Any other outcome is refused (non-retryable).
+ */
+async function provenRewrite(original: string, input: ZoneAddressChange, moves: Record<string, string>, now: Date) {
+  let result;
+  try {
+    result = rewriteZoneAddresses(original, input.domain, moves, (old) => nextSerial(old, now));
+  } catch (err) {
+    throw refuse(`${input.zoneFile}: ${(err as Error).message}`);
+  }
+  const missing = Object.keys(moves).filter((from) => !result.edits.some((e) => e.from.toLowerCase() === from));
+  if (missing.length > 0) throw refuse(`${input.zoneFile}: no A/AAAA record has the address ${missing.join(', ')}`);
+  let before, after;
+  try {
+    before = await loadZoneText(original, input.domain, { source: input.backupFile });
+    after = await loadZoneText(result.text, input.domain, { source: `${input.zoneFile} (edited)` });
+  } catch (err) {
+    if (err instanceof ZoneLoadError) throw refuse(err.message);
+    throw err;
+  }
+  const serialAfter = String(result.serialAfter);
+  const expected = before.records.map((r) => {
+    if ((r.type === 'A' || r.type === 'AAAA') && moves[r.rdata.toLowerCase()]) return { ...r, rdata: moves[r.rdata.toLowerCase()] };
+    if (r.type === 'SOA') return { ...r, rdata: r.rdata.split(/\s+/).map((f, i) => (i === 2 ? serialAfter : f)).join(' ') };
+    return r;
+  });
+  if (expected.map(line).sort().join('\n') !== after.records.map(line).sort().join('\n')) {
+    throw refuse(`${input.zoneFile}: the edited zone would differ from the intended change in more than the moved addresses and the serial; nothing was written`);
+  }
+  return result;
+}
+
 export function createZoneChangeActivities(deps: { now?: () => Date } = {}) {
   const now = deps.now ?? (() => new Date());
   return {
@@ -71,38 +104,13 @@ export function createZoneChangeActivities(deps: { now?: () => Date } = {}) {
       const original = fs.readFileSync(input.backupFile, 'utf8');
       let result;
       try {
-        result = rewriteZoneAddresses(original, input.domain, moves, (old) => nextSerial(old, now()));
+        result = await provenRewrite(original, input, moves, now());
+        writeAtomically(input.zoneFile, result.text);
       } catch (err) {
+        // Nothing was written: no backup may be left beside the zone either.
         fs.rmSync(input.backupFile, { force: true });
-        throw refuse(`${input.zoneFile}: ${(err as Error).message}`);
-      }
-      const missing = Object.keys(moves).filter((from) => !result.edits.some((e) => e.from.toLowerCase() === from));
-      if (missing.length > 0) {
-        fs.rmSync(input.backupFile, { force: true });
-        throw refuse(`${input.zoneFile}: no A/AAAA record has the address ${missing.join(', ')}`);
-      }
-      // Proof: BIND's reading of the new text is the old one with exactly these changes.
-      let before, after;
-      try {
-        before = await loadZoneText(original, input.domain, { source: input.backupFile });
-        after = await loadZoneText(result.text, input.domain, { source: `${input.zoneFile} (edited)` });
-      } catch (err) {
-        fs.rmSync(input.backupFile, { force: true });
-        if (err instanceof ZoneLoadError) throw refuse(err.message);
         throw err;
       }
-      const expected = before.records.map((r) => {
-        if ((r.type === 'A' || r.type === 'AAAA') && moves[r.rdata.toLowerCase()]) return { ...r, rdata: moves[r.rdata.toLowerCase()] };
-        if (r.type === 'SOA') return { ...r, rdata: r.rdata.split(/\s+/).map((f, i) => (i === 2 ? String(result.serialAfter) : f)).join(' ') };
-        return r;
-      });
-      const want = expected.map(line).sort().join('\n');
-      const got = after.records.map(line).sort().join('\n');
-      if (want !== got) {
-        fs.rmSync(input.backupFile, { force: true });
-        throw refuse(`${input.zoneFile}: the edited zone would differ from the intended change in more than the moved addresses and the serial; nothing was written`);
-      }
-      writeAtomically(input.zoneFile, result.text);
       return { serialBefore: result.serialBefore, serialAfter: result.serialAfter, edits: result.edits };
     },
 
