@@ -59,13 +59,17 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
       if (parentSeen.get(p.parent) !== p.serves) out(`  parent ${p.parent}: ${p.serves} (${p.detail})`);
       parentSeen.set(p.parent, p.serves);
     }
-    if (s.phase === 'drain' && s.drain?.end && drainShown !== s.drain.end) {
-      drainShown = s.drain.end;
-      out(`  drain ends ${s.drain.end} (delegation TTL ${s.drain.delegationTtlSeconds}s + zone TTL ${s.drain.zoneTtlSeconds}s + margin); move it with: nsdeploy extend-drain ${workflowId} --by 12h`);
-    } else if (s.phase === 'drain' && s.drain?.end && Date.now() - drainTickAt >= 60_000) {
-      out(`  drain: ${formatDuration(Math.max(0, Date.parse(s.drain.end) - Date.now()))} left`);
+    // The drain: its end once (again when moved), then the time left every minute.
+    if (s.phase === 'drain' && s.drain?.end) {
+      if (drainShown !== s.drain.end) {
+        drainShown = s.drain.end;
+        drainTickAt = Date.now();
+        out(`  drain ends ${s.drain.end} (delegation TTL ${s.drain.delegationTtlSeconds}s + zone TTL ${s.drain.zoneTtlSeconds}s + margin); move it with: nsdeploy extend-drain ${workflowId} --by 12h`);
+      } else if (Date.now() - drainTickAt >= 60_000) {
+        drainTickAt = Date.now();
+        out(`  drain: ${formatDuration(Math.max(0, Date.parse(s.drain.end) - Date.now()))} left`);
+      }
     }
-    if (s.phase === 'drain' && Date.now() - drainTickAt >= 60_000) drainTickAt = Date.now();
   };
   for (;;) {
     const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);

@@ -3,7 +3,7 @@
 import type { ReadDelegationResult } from '../../activities/delegation';
 import type { GlueChange, ParentGlue } from '../../shared';
 
-const same = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+const same = (a: string[], b: string[]) => [...a].sort().join() === [...b].sort().join();
 
 export function judgeParent(result: ReadDelegationResult, change: GlueChange[]): ParentGlue {
   const broken = result.views.find((v) => v.error);
