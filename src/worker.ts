@@ -3,14 +3,14 @@
 // travel through Temporal.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { temporalTarget } from './cli/temporalConnection';
+import { temporalConnectionOptions, temporalTarget } from './cli/temporalConnection';
 import { dataConverter } from './codec';
 import { logger } from './logger';
 
 async function main(): Promise<void> {
   const target = temporalTarget();
   const converter = dataConverter(); // payload encryption, if keys are configured (docs/encryption.md)
-  const connection = await NativeConnection.connect({ address: target.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(target)); // TLS / API key from TEMPORAL_TLS_*, TEMPORAL_API_KEY
   const worker = await Worker.create({
     connection,
     namespace: target.namespace,
