@@ -3,6 +3,7 @@
 // state under .lab/.
 import fs from 'node:fs';
 import { destroyLabNetwork, leftovers, teardownAll } from './hosts';
+import { stopAlertReceiver } from './alertReceiver';
 import { emulatorPid, resetEmulator, stopEmulator } from './emulatorProcess';
 import { labPaths } from './labPaths';
 import { dnsLabLeftovers, stopParents, stopResolver } from './parent';
@@ -15,6 +16,7 @@ export async function labDown(): Promise<string[]> {
     await stopEmulator();
     say('Linode emulator stopped.');
   }
+  if (await stopAlertReceiver()) say('Alert receiver stopped.');
   // The parents and the resolver sit on the lab bridge: they go before it.
   await stopResolver({ stateDir: labPaths.resolverState });
   await stopParents({ stateDir: labPaths.parentState });

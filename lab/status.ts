@@ -1,6 +1,7 @@
 // npm run lab:status — what the lab is running: emulator, instances, hosts and their processes,
 // the parent servers (with the glue they serve, asked over DNS) and the resolver.
 import { listHosts } from './hosts';
+import { alertPaths, alertReceiverPid, alertReceiverUrl, readAlerts } from './alertReceiver';
 import { emulatorPid, emulatorUrl } from './emulatorProcess';
 import { labPaths } from './labPaths';
 import { describeParentView, listParents, resolverStatus, showParents } from './parent';
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
     console.log(`Instances (${state.instances.length}):`);
     for (const i of state.instances) console.log(`  ${String(i.id).padStart(4)} ${i.label.padEnd(12)} ${i.status.padEnd(12)} ${i.ipv4Public ?? ''} ${i.ipv4Private ?? ''} [${i.tags.join(',')}]`);
   }
+  const alertPid = alertReceiverPid();
+  console.log(`Alert receiver: ${alertPid ? `running, pid ${alertPid}, ${alertReceiverUrl()}` : 'not running'}; ${readAlerts().length} alert(s) in ${alertPaths.alerts}`);
   const hosts = listHosts({ stateDir: labPaths.hostsState });
   console.log(`Lab hosts (${hosts.length}):`);
   for (const h of hosts) console.log(`  ${h.label.padEnd(12)} ${h.running ? `running, sshd pid ${h.pid}` : 'stopped'.padEnd(20)} ${h.addresses.join(' ')} netns ${h.netns}`);

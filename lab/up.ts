@@ -8,6 +8,7 @@ import { createAnsibleActivities } from '../src/activities/ansible';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
 import { loadFleetConfig, type FleetConfig } from '../src/config';
 import { fleetTag } from '../src/shared';
+import { alertReceiverUrl, startAlertReceiver } from './alertReceiver';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
 import { labPaths } from './labPaths';
 import { startParents, startResolver } from './parent';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
 
   const emu = await startEmulator();
   say(`Linode emulator ${emu.started ? 'started' : 'already running'} (pid ${emu.pid}) at ${emulatorUrl()}/v4`);
+  const alerts = await startAlertReceiver();
+  say(`Alert receiver ${alerts.started ? 'started' : 'already running'} (pid ${alerts.pid}) at ${alertReceiverUrl()} (monitor.webhookUrl; alerts in .lab/alerts.jsonl)`);
 
   const linode = createLinodeActivities({ pollMs: 250 });
   const target = linodeTarget(cfg);

@@ -22,7 +22,7 @@ TEMPORAL_PID_FILE="$TEMPORAL_STATE_DIR/server.pid"
 TEMPORAL_LOG_FILE="$TEMPORAL_STATE_DIR/server.log"
 
 # Search attributes the workflows set (name=type), kept in step with src/shared.ts.
-TEMPORAL_SEARCH_ATTRIBUTES=(DeployPhase=Keyword Fleet=Keyword)
+TEMPORAL_SEARCH_ATTRIBUTES=(DeployPhase=Keyword Fleet=Keyword FleetHealth=Keyword)
 
 # True when the pid file names a live `temporal server start-dev` we started.
 temporal_dev_running() {

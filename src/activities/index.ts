@@ -5,6 +5,7 @@ import { createAnsibleActivities } from './ansible';
 import { createDelegationActivities } from './delegation';
 import { createDnsActivities, type DnsDeps } from './dns';
 import { createLinodeActivities, type LinodeDeps } from './linode';
+import { createMonitorActivities } from './monitor';
 import { createSshActivities } from './ssh';
 import { createZoneActivities } from './zone';
 import { createZoneChangeActivities } from './zoneChange';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createZoneChangeActivities(),
     ...createAnsibleActivities(),
     ...createSshActivities(),
+    ...createMonitorActivities({ logger: deps.logger }),
   };
 }
 

@@ -93,6 +93,20 @@ const policies = z.strictObject({
     .prefault({}),
 });
 
+const monitor = z
+  .strictObject({
+    /** Interval of the monitoring schedule. */
+    every: duration('5m').prefault('5m'),
+    /** POSTed a JSON alert when a run finds the fleet failing (and once when it recovered). */
+    webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://hooks.example.com/dns-alerts"' }).optional(),
+    /** Or the worker's environment variable holding that URL, when the URL carries a secret. */
+    webhookUrlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as "NSDEPLOY_ALERT_WEBHOOK"' }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.every < 10_000) ctx.addIssue({ code: 'custom', path: ['every'], message: 'must be at least "10s" (every run asks every record of every server)' });
+    if (m.webhookUrl && m.webhookUrlEnv) ctx.addIssue({ code: 'custom', path: ['webhookUrlEnv'], message: 'give webhookUrl or webhookUrlEnv, not both' });
+  });
+
 export const fleetConfigSchema = z
   .strictObject({
     /** Name of the fleet; workflow IDs are derived from it, so one deploy per fleet at a time. */
@@ -138,6 +152,8 @@ export const fleetConfigSchema = z
      * nsdeploy takes them from the live fleet, so an update never repoints an LB.
      */
     proxyVars: proxyVars.default({}),
+    /** Continuous monitoring (`nsdeploy monitor create`, docs/monitoring.md): how often, and where alerts go. */
+    monitor: monitor.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const all = [

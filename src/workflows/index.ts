@@ -3,3 +3,4 @@ export { durableWait } from './durableWait';
 export { nsBlueGreen } from './nsBlueGreen';
 export { lbReplacement } from './lbReplacement';
 export { lbUpdate } from './lbUpdate';
+export { monitorFleet } from './monitorFleet';
