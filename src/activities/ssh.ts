@@ -1,9 +1,9 @@
-// SSH activities: the LB upstream switch of the NS blue-green cutover (the proxy role's
-// procedure from ansible/README.md), reading the upstreams back for a compensation, query
-// counters of LBs (stream access log) and nameservers (BIND statistics channel), and waiting
-// until a new host answers SSH with its pinned key. Every connection checks the host key
-// against the pinned known_hosts (never StrictHostKeyChecking=no), uses the worker's key
-// only, and leaves no connection master behind.
+// SSH activities: the LB upstream switch of the NS blue-green cutover (an atomic swap of the
+// LB's nftables upstream map, no nginx reload: ansible/README.md), reading the upstreams back
+// for a compensation, query counters of LBs (stream access log) and nameservers (BIND
+// statistics channel), and waiting until a new host answers SSH with its pinned key. Every
+// connection checks the host key against the pinned known_hosts (never
+// StrictHostKeyChecking=no), uses the worker's key only, and leaves no connection master behind.
 import { ApplicationFailure } from '@temporalio/common';
 import execa from 'execa';
 import crypto from 'node:crypto';
@@ -12,32 +12,29 @@ import {
   type SshFailureKind, type SshTarget,
 } from '../ssh/exec';
 import {
-  bindStatsScript, cleanNginxMessage, countLogScript, parseBindStats, parseCountOutput, parseReadUpstreamOutput, readUpstreamScript, SWITCH_EXIT,
-  switchUpstreamScript, type BindCounters, type LogCount,
+  bindStatsScript, countLogScript, parseBindStats, parseCountOutput, parseReadUpstreamOutput, readUpstreamScript, SWITCH_EXIT, switchUpstreamScript,
+  type BindCounters, type LogCount,
 } from '../ssh/remote';
 import {
-  checkParams, checkUpstreams, parseUpstreamConf, renderUpstreamConf, ROLE_DEFAULT_PARAMS, UPSTREAM_FILE, UpstreamParseError, type ParsedUpstream,
-  type Upstream, type UpstreamServerParams,
+  checkUpstreams, parseUpstreamConf, parseUpstreamMap, renderUpstreamMap, UPSTREAM_FILE, UPSTREAM_MAP_FILE, UpstreamParseError, type ParsedUpstream, type Slot,
+  type Upstream,
 } from '../ssh/upstreams';
 
 export type { SshTarget } from '../ssh/exec';
 export type { ParsedUpstream, Upstream } from '../ssh/upstreams';
 
 export interface SwitchUpstreamsRequest {
+  /** One per nginx slot of the LB, in slot order. */
   upstreams: Upstream[];
-  /** max_fails per server; default: what the file has now, else the role's default (1). */
-  maxFails?: number;
-  /** fail_timeout per server; default: what the file has now, else the role's default (10s). */
-  failTimeout?: string;
 }
 
 export interface SwitchUpstreamsResult {
-  /** Whether the file's content changed. */
+  /** Whether the map file's content changed. */
   changed: boolean;
-  /** The upstreams the file had before (what a compensation switches back to). */
+  /** The upstreams the map had before (what a compensation switches back to). */
   previous: ParsedUpstream[];
-  /** When the reload took effect (host clock), or null when nothing was reloaded. */
-  reloadedAt: string | null;
+  /** When the new table took effect (host clock), or null when nothing was applied. */
+  appliedAt: string | null;
 }
 
 export interface LbQueryCountRequest {
@@ -68,8 +65,11 @@ export interface SshDeps {
   logFlushMarginMs?: number;
   heartbeat?: (details?: unknown) => void;
   cancellationSignal?: () => AbortSignal | undefined;
-  /** Time allowed for nginx to take a reload before the switch is undone. Default 5 s. */
-  reloadApplyTimeoutSec?: number;
+  /**
+   * After a switch, how long flows that were in flight may take before their conntrack
+   * entries are forgotten (the role's proxy_udp_timeout is 2 s). Default 2500 ms.
+   */
+  switchSettleMs?: number;
 }
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
@@ -80,62 +80,60 @@ export function createSshActivities(deps: SshDeps = {}) {
   const flushMs = deps.logFlushMs ?? 1000;
   const marginMs = deps.logFlushMarginMs ?? 300;
 
-  /** The live upstream file: its text, parse, and whether a reload may still be owed. */
-  async function readUpstreamFile(t: SshTarget): Promise<{ text: string; pending: boolean; upstreams: ParsedUpstream[]; params?: UpstreamServerParams }> {
-    const what = `cat ${UPSTREAM_FILE}`;
+  /** nginx's slots and the live map file: text, parse, and whether an apply may still be owed. */
+  async function readUpstreamFiles(t: SshTarget): Promise<{ mapText: string; pending: boolean; slots: Slot[]; upstreams: ParsedUpstream[] }> {
+    const what = `cat ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}`;
     const r = await runSsh(t, readUpstreamScript(), { what, signal: signalOf() });
-    if (r.exitCode === SWITCH_EXIT.noFile) throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: `no upstream file to read` });
+    if (r.exitCode === SWITCH_EXIT.noFile) throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: `no upstream files to read` });
     const out = r.exitCode === 0 ? parseReadUpstreamOutput(r.stdout) : undefined;
     if (!out) throw remoteFailure(t, what, r);
+    let file = UPSTREAM_FILE;
     try {
-      return { text: out.text, pending: out.pending, ...parseUpstreamConf(out.text) };
+      const { slots } = parseUpstreamConf(out.nginxText);
+      file = UPSTREAM_MAP_FILE;
+      return { mapText: out.mapText, pending: out.pending, slots, upstreams: parseUpstreamMap(out.mapText, slots) };
     } catch (err) {
       if (!(err instanceof UpstreamParseError)) throw err;
-      throw ApplicationFailure.nonRetryable(`${UPSTREAM_FILE} on ${describeTarget(t)} cannot be read as an upstream list: ${err.message}: ${bounded(out.text)}`, 'UpstreamFileUnreadable');
+      const text = file === UPSTREAM_FILE ? out.nginxText : out.mapText;
+      throw ApplicationFailure.nonRetryable(`${file} on ${describeTarget(t)} cannot be read as nsdeploy's upstreams: ${err.message}: ${bounded(text)}`, 'UpstreamFileUnreadable');
     }
   }
 
   return {
     /**
-     * Points an LB at these nameservers: the proxy role's cutover (render, upload to a temp
-     * path, nsdeploy-nginx-check, install atomically, service nginx reload). Idempotent: a
-     * file that already has exactly this content is left alone and nginx is not reloaded
-     * (unless an earlier switch was interrupted between install and reload). A configuration
-     * nginx refuses changes nothing on the host and fails with nginx's message (non-retryable).
+     * Points an LB at these nameservers: renders the map for the LB's slots, uploads it,
+     * `nft -c -f`, installs it atomically and applies it with `nft -f` (one transaction; no
+     * nginx reload, so no query in flight is lost). Idempotent: a map that already has exactly
+     * this content is left alone (unless an earlier switch was interrupted between install and
+     * apply). A map nft refuses changes nothing on the host and fails non-retryably.
      */
     async switchUpstreams(t: SshTarget, req: SwitchUpstreamsRequest): Promise<SwitchUpstreamsResult> {
       checkTarget(t);
       checkUpstreams(req?.upstreams);
-      const current = await readUpstreamFile(t);
-      const params: UpstreamServerParams = {
-        maxFails: req.maxFails ?? current.params?.maxFails ?? ROLE_DEFAULT_PARAMS.maxFails,
-        failTimeout: req.failTimeout ?? current.params?.failTimeout ?? ROLE_DEFAULT_PARAMS.failTimeout,
-      };
-      checkParams(params);
-      const wanted = renderUpstreamConf(req.upstreams, params);
-      const changed = wanted !== current.text;
-      if (!changed && !current.pending) return { changed: false, previous: current.upstreams, reloadedAt: null };
-      heartbeat({ step: changed ? 'install and reload' : 'reload (an earlier switch did not finish)' });
+      const current = await readUpstreamFiles(t);
+      const wanted = renderUpstreamMap(current.slots, req.upstreams);
+      const changed = wanted !== current.mapText;
+      if (!changed && !current.pending) return { changed: false, previous: current.upstreams, appliedAt: null };
+      heartbeat({ step: changed ? 'install and apply' : 'apply (an earlier switch did not finish)' });
 
-      const what = `nsdeploy-nginx-check <new> ${UPSTREAM_FILE} && install && service nginx reload`;
-      const script = switchUpstreamScript({ expectOldSha256: sha256(current.text), expectNewSha256: sha256(wanted), applyTimeoutSec: deps.reloadApplyTimeoutSec });
+      const what = `nft -c -f <new map> && install ${UPSTREAM_MAP_FILE} && nft -f ${UPSTREAM_MAP_FILE}`;
+      const script = switchUpstreamScript({ expectOldSha256: sha256(current.mapText), expectNewSha256: sha256(wanted), slots: current.slots, settleMs: deps.switchSettleMs });
       const r = await runSsh(t, script, { what, input: wanted, signal: signalOf(), timeoutMs: 90_000 });
+      const list = req.upstreams.map((u) => `${u.address}:${u.port}`).join(', ');
       switch (r.exitCode) {
         case 0: {
-          const m = r.stdout.match(/^reloaded (\d+)$/m);
-          return { changed, previous: current.upstreams, reloadedAt: new Date(m ? Number(m[1]) : Date.now()).toISOString() };
+          const m = r.stdout.match(/^applied (\d+)$/m);
+          return { changed, previous: current.upstreams, appliedAt: new Date(m ? Number(m[1]) : Date.now()).toISOString() };
         }
         case SWITCH_EXIT.invalid:
           throw ApplicationFailure.create({
-            message: `nginx refused the upstreams ${req.upstreams.map((u) => `${u.address}:${u.port}`).join(', ')} on ${describeTarget(t)} (nsdeploy-nginx-check, nginx -t); nothing was changed: ${bounded(cleanNginxMessage(r.stderr || r.stdout))}`,
-            type: 'NginxConfigInvalid',
+            message: `nft refused the upstream map for ${list} on ${describeTarget(t)} (nft -c -f); nothing was changed: ${bounded(r.stderr || r.stdout)}`,
+            type: 'UpstreamMapInvalid',
             nonRetryable: true,
           });
-        case SWITCH_EXIT.reloadFailed:
-        case SWITCH_EXIT.reloadNotApplied:
-          throw remoteFailure(t, what, r, { type: 'NginxReloadFailed', nonRetryable: true, message: `the reload of nginx failed, the previous upstream file was put back` });
-        case SWITCH_EXIT.notRunning:
-          throw remoteFailure(t, what, r, { type: 'NginxNotRunning', nonRetryable: true, message: 'nothing was changed' });
+        case SWITCH_EXIT.applyFailed:
+        case SWITCH_EXIT.notApplied:
+          throw remoteFailure(t, what, r, { type: 'UpstreamMapNotApplied', nonRetryable: true, message: `the new upstream map was not applied; the previous map file was put back` });
         case SWITCH_EXIT.noFile:
           throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: 'the upstream switch cannot run' });
         case SWITCH_EXIT.busy:
@@ -146,16 +144,16 @@ export function createSshActivities(deps: SshDeps = {}) {
       }
     },
 
-    /** The LB's current upstreams, in file order. */
+    /** The LB's current upstreams, in slot order. */
     async readUpstreams(t: SshTarget): Promise<ParsedUpstream[]> {
-      return (await readUpstreamFile(t)).upstreams;
+      return (await readUpstreamFiles(t)).upstreams;
     },
 
     /**
      * Queries the LB logged from sinceEpochMs until (host now − flush interval − margin), from
      * the stream access log and its rotated file, after waiting for nginx to flush its buffer.
-     * One line per UDP query or per TCP connection. Per-upstream counts say which nameserver
-     * got them; `untilEpochMs` is where the next window should start.
+     * One line per UDP query or per TCP connection. Per-upstream counts are per nginx slot
+     * (address:port of the slot, see readUpstreams for where each leads); `untilEpochMs` is where the next window should start.
      */
     async lbQueryCount(t: SshTarget, req: LbQueryCountRequest): Promise<LbQueryCount> {
       checkTarget(t);

@@ -2,19 +2,19 @@
 // procps ps, awk: all in Debian 12), and parsers for what they print. Values are shell-quoted;
 // nothing secret goes into them.
 import { shellQuote } from './exec';
-import { UPSTREAM_FILE } from './upstreams';
+import { NFT_TABLE, UPSTREAM_FILE, UPSTREAM_MAP_FILE } from './upstreams';
 
 export const NGINX_CHECK = '/usr/local/sbin/nsdeploy-nginx-check';
 /** nginx's state directory: persistent, root-writable, owned by the package. */
 export const STATE_DIR = '/var/lib/nginx';
 /**
- * Present while the upstream file on disk may differ from what nginx runs (written before the
- * file is replaced, removed once the reload has taken effect). A switch that finds it reloads
- * even when the file already has the wanted content, so a retry after a crash between
- * "install" and "reload" still reloads.
+ * Present while the map file on disk may differ from the live nftables table (written before
+ * the file is replaced, removed once the table is applied and checked). A switch that finds it
+ * applies the file even when it already has the wanted content, so a retry after a crash
+ * between "install" and "apply" still applies.
  */
-export const RELOAD_PENDING = `${STATE_DIR}/nsdeploy-upstream.reload-pending`;
-export const SWITCH_LOCK = `${STATE_DIR}/nsdeploy-upstream.lock`;
+export const APPLY_PENDING = `${STATE_DIR}/nsdeploy-upstreams.apply-pending`;
+export const SWITCH_LOCK = `${STATE_DIR}/nsdeploy-upstreams.lock`;
 export const DEFAULT_STREAM_LOG = '/var/log/nginx/dns-stream.log';
 
 const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH';
@@ -22,89 +22,87 @@ const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin;
 /** Exit statuses of the switch program. */
 export const SWITCH_EXIT = {
   noFile: 66,
-  notRunning: 67,
   invalid: 65,
-  reloadFailed: 69,
-  reloadNotApplied: 68,
+  applyFailed: 69,
+  notApplied: 68,
   internal: 70,
   busy: 75,
   conflict: 76,
 } as const;
 
-/** Prints "pending yes|no", a marker line, then the upstream file exactly. */
-export function readUpstreamScript(file = UPSTREAM_FILE): string {
-  const f = shellQuote(file);
+const NGINX_MARK = '--- nsdeploy: nginx upstream file';
+const MAP_MARK = '--- nsdeploy: upstream map';
+
+/** Prints "pending yes|no", then nginx's upstream file (the slots) and the map file, each after a marker line. */
+export function readUpstreamScript(): string {
+  const notLb = (f: string) => shellQuote(`${f} does not exist: is this host an LB configured by the proxy role?`);
   return [
     PATH,
-    `[ -f ${f} ] || { echo ${shellQuote(`${file} does not exist: is this host an LB configured by the proxy role?`)} >&2; exit ${SWITCH_EXIT.noFile}; }`,
-    `if [ -e ${shellQuote(RELOAD_PENDING)} ]; then echo 'pending yes'; else echo 'pending no'; fi`,
-    `echo '--- file'`,
-    `cat ${f}`,
+    `[ -f ${shellQuote(UPSTREAM_FILE)} ] || { echo ${notLb(UPSTREAM_FILE)} >&2; exit ${SWITCH_EXIT.noFile}; }`,
+    `[ -f ${shellQuote(UPSTREAM_MAP_FILE)} ] || { echo ${notLb(UPSTREAM_MAP_FILE)} >&2; exit ${SWITCH_EXIT.noFile}; }`,
+    `if [ -e ${shellQuote(APPLY_PENDING)} ]; then echo 'pending yes'; else echo 'pending no'; fi`,
+    `echo ${shellQuote(NGINX_MARK)}`,
+    `cat ${shellQuote(UPSTREAM_FILE)}`,
+    `echo ${shellQuote(MAP_MARK)}`,
+    `cat ${shellQuote(UPSTREAM_MAP_FILE)}`,
   ].join('\n');
 }
 
-export function parseReadUpstreamOutput(stdout: string): { pending: boolean; text: string } | undefined {
-  const m = stdout.match(/^pending (yes|no)\n--- file\n([\s\S]*)$/);
-  return m ? { pending: m[1] === 'yes', text: m[2] } : undefined;
+export function parseReadUpstreamOutput(stdout: string): { pending: boolean; nginxText: string; mapText: string } | undefined {
+  const m = stdout.match(new RegExp(`^pending (yes|no)\\n${NGINX_MARK}\\n([\\s\\S]*)\\n${MAP_MARK}\\n([\\s\\S]*)$`));
+  return m ? { pending: m[1] === 'yes', nginxText: m[2], mapText: m[3] } : undefined;
 }
 
 /**
- * The cutover of ansible/README.md, made safe to retry: under a lock, takes the new file from
- * stdin into a temporary file outside stream.d, verifies it arrived whole and that the live
- * file is still the one read before (compare-and-swap), `nsdeploy-nginx-check <tmp> <dest>`,
- * installs it atomically (install to a sibling, rename), `service nginx reload`, then waits
- * until every old worker has stopped taking new queries. If the reload fails or does not take
- * effect the old file is put back and the pending marker stays. Prints "reloaded <epoch ms>".
+ * The cutover, made safe to retry: under a lock, takes the new map file from stdin into a
+ * temporary file, verifies it arrived whole and that the live file is still the one read
+ * before (compare-and-swap), `nft -c -f` (check only), installs it atomically, `nft -f` (one
+ * transaction: each slot's new connections go to the new nameserver at once; open ones keep
+ * theirs), checks the live table, then forgets the slots' finished UDP flows (conntrack -D
+ * --status SEEN_REPLY), twice, the second time after `settleMs` (when flows that were in
+ * flight have ended): otherwise a new nginx session that happens to reuse a finished flow's
+ * source port would follow that flow's old mapping. Prints "applied <epoch ms>".
  */
-export function switchUpstreamScript(o: { expectOldSha256: string; expectNewSha256: string; file?: string; applyTimeoutSec?: number }): string {
-  const dest = o.file ?? UPSTREAM_FILE;
-  const polls = Math.max(1, Math.round((o.applyTimeoutSec ?? 5) / 0.05));
+export function switchUpstreamScript(o: { expectOldSha256: string; expectNewSha256: string; slots: { address: string; port: number }[]; settleMs?: number }): string {
+  const forget = o.slots.map((s) => `forget ${shellQuote(s.address)} ${s.port}`).join('; ');
+  const settle = ((o.settleMs ?? 2500) / 1000).toFixed(3);
   return `${PATH}
 set -u
-dest=${shellQuote(dest)}
-pending=${shellQuote(RELOAD_PENDING)}
+dest=${shellQuote(UPSTREAM_MAP_FILE)}
+pending=${shellQuote(APPLY_PENDING)}
 expect_old=${shellQuote(o.expectOldSha256)}
 expect_new=${shellQuote(o.expectNewSha256)}
 fail() { code=$1; shift; printf '%s\\n' "$*" >&2; exit "$code"; }
-[ -x ${NGINX_CHECK} ] || fail ${SWITCH_EXIT.noFile} "${NGINX_CHECK} is missing: is this host an LB configured by the proxy role?"
+command -v nft >/dev/null || fail ${SWITCH_EXIT.noFile} "nft is missing: is this host an LB configured by the proxy role?"
+command -v conntrack >/dev/null || fail ${SWITCH_EXIT.noFile} "conntrack is missing: is this host an LB configured by the proxy role?"
 [ -f "$dest" ] || fail ${SWITCH_EXIT.noFile} "$dest does not exist: is this host an LB configured by the proxy role?"
 mkdir -p ${shellQuote(STATE_DIR)} || fail ${SWITCH_EXIT.internal} "cannot create ${STATE_DIR}"
 exec 9>${shellQuote(SWITCH_LOCK)} || fail ${SWITCH_EXIT.internal} "cannot open ${SWITCH_LOCK}"
 flock -w 30 9 || fail ${SWITCH_EXIT.busy} "another upstream switch on this host holds ${SWITCH_LOCK}"
-tmp=$(mktemp /root/nsdeploy-upstream.XXXXXX) || fail ${SWITCH_EXIT.internal} "mktemp in /root failed"
+tmp=$(mktemp /root/nsdeploy-upstreams.XXXXXX) || fail ${SWITCH_EXIT.internal} "mktemp in /root failed"
 trap 'rm -f "$tmp" "$dest.nsdeploy-new" "$dest.nsdeploy-old"' EXIT
 cat > "$tmp" || fail ${SWITCH_EXIT.internal} "cannot write $tmp"
-[ "$(sha256sum < "$tmp" | cut -c1-64)" = "$expect_new" ] || fail ${SWITCH_EXIT.busy} "the new upstream file arrived incomplete"
+[ "$(sha256sum < "$tmp" | cut -c1-64)" = "$expect_new" ] || fail ${SWITCH_EXIT.busy} "the new upstream map arrived incomplete"
 [ "$(sha256sum < "$dest" | cut -c1-64)" = "$expect_old" ] || fail ${SWITCH_EXIT.conflict} "$dest changed since it was read (another writer?)"
-if ! out=$(${NGINX_CHECK} "$tmp" "$dest" 2>&1); then printf '%s\\n' "$out" >&2; exit ${SWITCH_EXIT.invalid}; fi
-master=$(cat /run/nginx.pid 2>/dev/null) || master=
-{ [ -n "$master" ] && kill -0 "$master" 2>/dev/null; } || fail ${SWITCH_EXIT.notRunning} "nginx is not running (no live master process in /run/nginx.pid); start it before switching upstreams"
+if ! out=$(nft -c -f "$tmp" 2>&1); then printf '%s\\n' "$out" >&2; exit ${SWITCH_EXIT.invalid}; fi
 : > "$pending" || fail ${SWITCH_EXIT.internal} "cannot write $pending"
 if ! cmp -s "$tmp" "$dest"; then
   cp -p "$dest" "$dest.nsdeploy-old" || fail ${SWITCH_EXIT.internal} "cannot keep a copy of $dest"
   install -m 0644 -o root -g root "$tmp" "$dest.nsdeploy-new" && mv -f "$dest.nsdeploy-new" "$dest" || fail ${SWITCH_EXIT.internal} "cannot install $dest"
 fi
 restore() { if [ -e "$dest.nsdeploy-old" ]; then mv -f "$dest.nsdeploy-old" "$dest"; fi; }
-workers() { [ -n "$master" ] && ps --ppid "$master" -o pid= -o args= | awk '$2 == "nginx:" && $3 == "worker" && $4 == "process" && NF == 4 { print $1 }'; }
-old=$(workers | tr '\\n' ' ')
-if ! out=$(service nginx reload 2>&1); then restore; printf 'service nginx reload: %s\\n' "$out" >&2; exit ${SWITCH_EXIT.reloadFailed}; fi
-i=0
-while :; do
-  now=" $(workers | tr '\\n' ' ') "
-  stale=
-  for p in $old; do case "$now" in *" $p "*) stale=$p ;; esac; done
-  [ -z "$stale" ] && [ -n "$(echo $now)" ] && break
-  i=$((i + 1))
-  if [ "$i" -ge ${polls} ]; then
-    restore
-    if [ -n "$stale" ]; then why="old worker $stale still takes queries"; else why="no worker process is running"; fi
-    printf 'nginx did not take the new configuration within ${o.applyTimeoutSec ?? 5} s after service nginx reload (%s); error.log: %s\\n' "$why" "$(tail -n 5 /var/log/nginx/error.log 2>/dev/null)" >&2
-    exit ${SWITCH_EXIT.reloadNotApplied}
-  fi
-  sleep 0.05
-done
+# A failed nft -f changes nothing (one transaction): the old table stays live.
+if ! out=$(nft -f "$dest" 2>&1); then restore; printf 'nft -f %s: %s\\n' "$dest" "$out" >&2; exit ${SWITCH_EXIT.applyFailed}; fi
+want=$(grep -o 'dnat to [0-9.:]*' "$dest")
+live=$(nft list table ip ${NFT_TABLE} 2>&1 | grep -o 'dnat to [0-9.:]*')
+[ "$want" = "$live" ] || { restore; nft -f "$dest" >/dev/null 2>&1; fail ${SWITCH_EXIT.notApplied} "the live table ip ${NFT_TABLE} does not match $dest after nft -f: $(echo $live)"; }
+applied=$(date +%s%3N)
+forget() { conntrack -D -p udp -d "$1" --dport "$2" --status SEEN_REPLY >/dev/null 2>&1; case $? in 0|1) ;; *) echo "conntrack -D for slot $1:$2 failed" >&2 ;; esac; }
+${forget}
+sleep ${settle}
+${forget}
 rm -f "$pending" "$dest.nsdeploy-old"
-echo "reloaded $(date +%s%3N)"
+echo "applied $applied"
 `;
 }
 

@@ -1,7 +1,8 @@
-// SSH activities. Without root: the upstream file renderer against Ansible's own rendering of
-// the role template, parsers, input checks. As root: a private lab (198.19.240.0/24, bridge
-// nsdt240) with two nameservers and one LB configured by the real roles, then the cutover,
-// its idempotence and refusal paths, query counters on both sides, and waitForSsh.
+// SSH activities. Without root: the upstream file renderers against Ansible's own rendering of
+// the role templates, parsers, input checks. As root: a private lab (198.19.240.0/24, bridge
+// nsdt240) with two nameservers and one LB configured by the real roles, then the cutover (an
+// nftables swap: no nginx reload, nothing lost under load), its idempotence and refusal
+// paths, query counters on both sides, and waitForSsh.
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -15,8 +16,11 @@ import type { LabHost } from '../../lab/hosts';
 import { leftovers, teardownAll } from '../../lab/hosts';
 import { createSshActivities, type SshTarget } from '../../src/activities/ssh';
 import { bounded, classifySshError, sshArgs } from '../../src/ssh/exec';
-import { cleanNginxMessage, parseBindStats, parseCountOutput, RELOAD_PENDING } from '../../src/ssh/remote';
-import { parseUpstreamConf, renderUpstreamConf, ROLE_DEFAULT_PARAMS, UPSTREAM_FILE, type Upstream } from '../../src/ssh/upstreams';
+import { runSsh } from '../../src/ssh/exec';
+import { APPLY_PENDING, cleanNginxMessage, parseBindStats, parseCountOutput, SWITCH_EXIT, switchUpstreamScript } from '../../src/ssh/remote';
+import {
+  parseUpstreamConf, parseUpstreamMap, renderUpstreamConf, renderUpstreamMap, ROLE_DEFAULT_PARAMS, ROLE_DEFAULT_SLOT_PORT_BASE, slotsFor, UPSTREAM_FILE, UPSTREAM_MAP_FILE, type Upstream,
+} from '../../src/ssh/upstreams';
 import type { TestFleet, TestLab } from '../lab/hosts/helpers';
 import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, startTestFleet, TEST_FLEET, testFleetAddress, type TestFleetLabel } from '../lab/hosts/helpers';
 
@@ -37,61 +41,100 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 describe('upstream file, parsers and checks (no lab)', () => {
-  test('renders byte for byte what Ansible renders from the role template', async () => {
+  test('renders byte for byte what Ansible renders from the role templates (nginx slots and the nftables map)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ssh-render-'));
     try {
       const defaults = parseYaml(fs.readFileSync(path.join(ROLE_DIR, 'defaults', 'main.yml'), 'utf8')) as Record<string, unknown>;
       expect({ maxFails: defaults.proxy_upstream_max_fails, failTimeout: defaults.proxy_upstream_fail_timeout }).toEqual(ROLE_DEFAULT_PARAMS);
-      const cases: { upstreams: Upstream[]; maxFails?: number; failTimeout?: string }[] = [
-        { upstreams: [{ address: '198.19.128.11', port: 53 }] },
-        { upstreams: [{ address: '198.19.128.14', port: 53 }, { address: '198.19.128.15', port: 5353 }, { address: 'ns3.example.net', port: 53 }] },
-        { upstreams: [{ address: '[2001:db8::53]', port: 53 }], maxFails: 3, failTimeout: '30s' },
+      expect(defaults.proxy_upstream_slot_port_base).toBe(ROLE_DEFAULT_SLOT_PORT_BASE);
+      const cases: { upstreams: Upstream[]; listen: string[]; base?: number; maxFails?: number; failTimeout?: string }[] = [
+        { upstreams: [{ address: '198.19.128.11', port: 53 }], listen: ['198.18.1.2'] },
+        { upstreams: [{ address: '198.19.128.14', port: 53 }, { address: '198.19.128.15', port: 5353 }, { address: '10.0.0.3', port: 53 }], listen: ['2001:db8::2', '203.0.113.7'] },
+        { upstreams: [{ address: '192.168.130.11', port: 53 }, { address: '192.168.130.12', port: 53 }], listen: ['203.0.113.8'], base: 6000, maxFails: 3, failTimeout: '30s' },
       ];
       const playbook = path.join(dir, 'render.yml');
+      const varsOf = (c: (typeof cases)[number]) => ({
+        proxy_upstreams: c.upstreams,
+        proxy_listen_addresses: c.listen,
+        ...(c.base !== undefined && { proxy_upstream_slot_port_base: c.base }),
+        ...(c.maxFails !== undefined && { proxy_upstream_max_fails: c.maxFails, proxy_upstream_fail_timeout: c.failTimeout }),
+      });
       fs.writeFileSync(playbook, JSON.stringify([{
         hosts: 'localhost',
         connection: 'local',
         gather_facts: false,
         vars_files: [path.join(ROLE_DIR, 'defaults', 'main.yml')],
-        tasks: cases.map((c, i) => ({
-          name: `render case ${i}`,
-          'ansible.builtin.template': { src: path.join(ROLE_DIR, 'templates', 'nsdeploy-upstream.conf.j2'), dest: path.join(dir, `case${i}.conf`), mode: '0644' },
-          vars: { proxy_upstreams: c.upstreams, ...(c.maxFails !== undefined && { proxy_upstream_max_fails: c.maxFails, proxy_upstream_fail_timeout: c.failTimeout }) },
-        })),
+        tasks: cases.flatMap((c, i) => ['nsdeploy-upstream.conf', 'nsdeploy-upstreams.nft'].map((file) => ({
+          name: `render ${file} case ${i}`,
+          'ansible.builtin.template': { src: path.join(ROLE_DIR, 'templates', `${file}.j2`), dest: path.join(dir, `case${i}.${file}`), mode: '0644' },
+          vars: varsOf(c),
+        }))),
       }]));
       const run = await execa('ansible-playbook', ['-i', 'localhost,', playbook], { reject: false, env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'False' } });
       if (run.exitCode !== 0) console.error(run.stdout, run.stderr);
       expect(run.exitCode).toBe(0);
       cases.forEach((c, i) => {
-        const ansible = fs.readFileSync(path.join(dir, `case${i}.conf`), 'utf8');
-        const ours = renderUpstreamConf(c.upstreams, c.maxFails !== undefined ? { maxFails: c.maxFails, failTimeout: c.failTimeout! } : undefined);
-        expect(ours).toBe(ansible);
-        expect(parseUpstreamConf(ansible)).toEqual({ upstreams: c.upstreams, params: c.maxFails !== undefined ? { maxFails: c.maxFails, failTimeout: c.failTimeout } : ROLE_DEFAULT_PARAMS });
+        const slotAddress = c.listen.find((a) => /^[0-9.]+$/.test(a))!;
+        const slots = slotsFor(slotAddress, c.upstreams.length, c.base);
+        const params = c.maxFails !== undefined ? { maxFails: c.maxFails, failTimeout: c.failTimeout! } : undefined;
+        const nginx = fs.readFileSync(path.join(dir, `case${i}.nsdeploy-upstream.conf`), 'utf8');
+        const map = fs.readFileSync(path.join(dir, `case${i}.nsdeploy-upstreams.nft`), 'utf8');
+        expect(renderUpstreamConf(slots, params)).toBe(nginx);
+        expect(renderUpstreamMap(slots, c.upstreams)).toBe(map);
+        expect(parseUpstreamConf(nginx)).toEqual({ slots, params: params ?? ROLE_DEFAULT_PARAMS });
+        expect(parseUpstreamMap(map, slots)).toEqual(c.upstreams);
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
-  test('refuses upstreams that cannot be written safely, before any SSH', () => {
+  (isRoot ? test : test.skip)('nft accepts the rendered map (check mode, in a scratch network namespace)', async () => {
+    const map = renderUpstreamMap(slotsFor('203.0.113.8', 2), [{ address: '192.168.130.11', port: 53 }, { address: '192.168.130.12', port: 5353 }]);
+    const r = await execa('unshare', ['-n', 'nft', '-c', '-f', '-'], { input: map, reject: false });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
+  test('refuses upstreams the map cannot hold, before any SSH', () => {
+    const slots = slotsFor('198.18.1.2', 1);
     const bad: unknown[] = [
       [],
       [{ address: '198.19.128.11; include /etc/passwd', port: 53 }],
       [{ address: '198.19.128.11\n}', port: 53 }],
+      [{ address: '[2001:db8::53]', port: 53 }],
+      [{ address: 'ns3.example.net', port: 53 }],
+      [{ address: '198.19.128.256', port: 53 }],
       [{ address: '198.19.128.11', port: 53.5 }],
+      [{ address: '198.19.128.11', port: 0 }],
       [{ address: '198.19.128.11', port: 70000 }],
       [{ address: '198.19.128.11' }],
     ];
-    for (const upstreams of bad) expect(() => renderUpstreamConf(upstreams as Upstream[])).toThrow(ApplicationFailure);
-    // Port 0 is nginx's to refuse (it names the problem); it is written as given.
-    expect(renderUpstreamConf([{ address: '198.19.128.11', port: 0 }])).toContain('server 198.19.128.11:0 max_fails=1 fail_timeout=10s;');
+    for (const upstreams of bad) {
+      let thrown: unknown;
+      try {
+        renderUpstreamMap(slots, upstreams as Upstream[]);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(ApplicationFailure);
+      expect((thrown as ApplicationFailure).type).toBe('InvalidUpstreams');
+    }
+    // One slot, two upstreams: the number of slots is the proxy role's to change.
+    expect(() => renderUpstreamMap(slots, [{ address: '10.0.0.1', port: 53 }, { address: '10.0.0.2', port: 53 }])).toThrow(/has 1 upstream slot\(s\) and 2 upstream\(s\) were asked for/);
   });
 
-  test('parses an upstream file with comments, other directives and mixed parameters', () => {
-    const text = '# x\nupstream other { server 10.0.0.1:53; }\nupstream nsdeploy_nameservers {\n  least_conn;\n  server 10.0.0.2:53 max_fails=2 fail_timeout=5s; # c\n  server [2001:db8::1]:5353;\n}\n';
-    expect(parseUpstreamConf(text)).toEqual({ upstreams: [{ address: '10.0.0.2', port: 53 }, { address: '[2001:db8::1]', port: 5353 }], params: undefined });
+  test('parses an upstream file with comments and other directives, and the map by slot', () => {
+    const text = '# x\nupstream other { server 10.0.0.1:53; }\nupstream nsdeploy_nameservers {\n  least_conn;\n  server 10.0.0.2:5301 max_fails=2 fail_timeout=5s; # c\n  server 10.0.0.2:5302;\n}\n';
+    const slots = [{ address: '10.0.0.2', port: 5301 }, { address: '10.0.0.2', port: 5302 }];
+    expect(parseUpstreamConf(text)).toEqual({ slots, params: undefined });
     expect(() => parseUpstreamConf('upstream nsdeploy_nameservers { }')).toThrow(/no server/);
     expect(() => parseUpstreamConf('stream {}')).toThrow(/no "upstream nsdeploy_nameservers/);
+    expect(() => parseUpstreamConf('upstream nsdeploy_nameservers { server ns1.example.net:53; }')).toThrow(/not an IPv4 slot/);
+    // Rules in any order are matched to the slots by address and port.
+    const map = renderUpstreamMap([...slots].reverse(), [{ address: '10.0.1.2', port: 53 }, { address: '10.0.1.1', port: 53 }]);
+    expect(parseUpstreamMap(map, slots)).toEqual([{ address: '10.0.1.1', port: 53 }, { address: '10.0.1.2', port: 53 }]);
+    expect(() => parseUpstreamMap(map, [{ address: '10.0.0.2', port: 5399 }])).toThrow(/no rule for nginx's slot 10.0.0.2:5399/);
   });
 
   test('classifies ssh failures and keeps messages bounded', () => {
@@ -147,11 +190,15 @@ describeAsRoot('SSH activities on lab hosts', () => {
     if (r.exitCode !== 0) throw new Error(`${command}: ${r.stderr}`);
     return r.stdout;
   };
-  /** The nginx workers taking new queries: they change on every reload. */
+  /** The nginx workers taking new queries: they would change on every reload. */
   const workers = async () => (await onLb('ps --ppid "$(cat /run/nginx.pid)" -o pid= -o args= | awk \'NF == 4 && $4 == "process" { print $1 }\' | sort')).trim();
-  const fileState = () => onLb(`stat -c %.9Y ${UPSTREAM_FILE}; sha256sum ${UPSTREAM_FILE}`);
-  /** The LB's upstream file is byte for byte this text. */
-  const lbFileIs = async (text: string) => expect((await onLb(`sha256sum < ${UPSTREAM_FILE}`)).split(' ')[0]).toBe(crypto.createHash('sha256').update(text).digest('hex'));
+  const fileState = () => onLb(`stat -c %.9Y ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}; sha256sum ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}`);
+  const sha = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+  /** The LB's file is byte for byte this text. */
+  const lbFileIs = async (file: string, text: string) => expect((await onLb(`sha256sum < ${file}`)).split(' ')[0]).toBe(sha(text));
+  const slots = () => slotsFor(pub('lb1'), 1);
+  /** The live nftables table's DNAT targets. */
+  const liveDnat = async () => (await onLb('nft list table ip nsdeploy_upstreams 2>&1 | grep -o "dnat to [0-9.:]*" || true')).trim();
   /** NSIDs of the servers answering queries sent through the LB. */
   const nsidsThroughLb = async (count: number, transport: '+notcp' | '+tcp' = '+notcp') => {
     const seen: string[] = [];
@@ -190,66 +237,100 @@ describeAsRoot('SSH activities on lab hosts', () => {
     for (const label of Object.keys(plan) as Label[]) await expect(acts.waitForSsh(target(label), 10_000)).resolves.toBeUndefined();
   });
 
-  test('the rendered file equals what the role wrote; the same upstreams change nothing and do not reload', async () => {
-    await lbFileIs(renderUpstreamConf([up('ns1')]));
+  test('the rendered files equal what the role wrote; the same upstreams change nothing', async () => {
+    await lbFileIs(UPSTREAM_FILE, renderUpstreamConf(slots()));
+    await lbFileIs(UPSTREAM_MAP_FILE, renderUpstreamMap(slots(), [up('ns1')]));
+    expect(await liveDnat()).toBe(`dnat to ${priv('ns1')}:53`);
     expect(await acts.readUpstreams(target('lb1'))).toEqual([up('ns1')]);
     expect(await nsidsThroughLb(3)).toEqual(['ns1']);
     const [before, file] = [await workers(), await fileState()];
-    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] })).toEqual({ changed: false, previous: [up('ns1')], reloadedAt: null });
+    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] })).toEqual({ changed: false, previous: [up('ns1')], appliedAt: null });
     expect(await workers()).toBe(before);
     expect(await fileState()).toBe(file);
   });
 
-  test('switchUpstreams moves the LB to ns2; a second identical call is a no-op', async () => {
-    const before = await workers();
+  test('switchUpstreams moves the LB to ns2 without reloading nginx; a second identical call is a no-op', async () => {
+    const [before, nginxFile] = [await workers(), await onLb(`sha256sum ${UPSTREAM_FILE}`)];
     const t0 = Date.now();
     const result = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] });
     expect(result).toMatchObject({ changed: true, previous: [up('ns1')] });
-    expect(Date.parse(result.reloadedAt!)).toBeGreaterThanOrEqual(t0 - 1000);
-    // The reload has taken effect when the activity returns: every answer now comes from ns2.
+    expect(Date.parse(result.appliedAt!)).toBeGreaterThanOrEqual(t0 - 1000);
+    // The new table is live when the activity returns: every answer now comes from ns2.
     expect(await nsidsThroughLb(6)).toEqual(['ns2']);
     expect(await nsidsThroughLb(2, '+tcp')).toEqual(['ns2']);
     expect(await acts.readUpstreams(target('lb1'))).toEqual([up('ns2')]);
-    const reloaded = await workers();
-    expect(reloaded).not.toBe(before);
-    await lbFileIs(renderUpstreamConf([up('ns2')]));
-    expect(await onLb(`stat -c '%a %U %G' ${UPSTREAM_FILE}; ls /root; ls /etc/nginx/stream.d; test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe(
-      '644 root root\nnsdeploy-dns.conf\nnsdeploy-upstream.conf\nno-pending',
+    // nginx was not touched: same workers, same upstream (slot) file.
+    expect(await workers()).toBe(before);
+    expect(await onLb(`sha256sum ${UPSTREAM_FILE}`)).toBe(nginxFile);
+    await lbFileIs(UPSTREAM_MAP_FILE, renderUpstreamMap(slots(), [up('ns2')]));
+    expect(await liveDnat()).toBe(`dnat to ${priv('ns2')}:53`);
+    expect(await onLb(`stat -c '%a %U %G' ${UPSTREAM_MAP_FILE}; ls /root; ls /etc/nginx | grep nsdeploy; test ! -e ${APPLY_PENDING} && echo no-pending`)).toBe(
+      '644 root root\nnsdeploy-upstreams.nft\nno-pending',
     );
 
     const file = await fileState();
-    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] })).toEqual({ changed: false, previous: [up('ns2')], reloadedAt: null });
-    expect(await workers()).toBe(reloaded);
+    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] })).toEqual({ changed: false, previous: [up('ns2')], appliedAt: null });
+    expect(await workers()).toBe(before);
     expect(await fileState()).toBe(file);
   });
 
-  test('an upstream nginx refuses changes nothing and reports nginx -t', async () => {
-    const [before, file] = [await workers(), await fileState()];
-    const f = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1'), { address: priv('ns2'), port: 0 }] }));
-    expect(f.type).toBe('NginxConfigInvalid');
-    expect(f.nonRetryable).toBe(true);
-    expect(f.message).toContain(`invalid port in upstream "${priv('ns2')}:0"`);
-    expect(f.message).toContain(`${UPSTREAM_FILE}:6`);
-    expect(f.message).toContain(pub('lb1'));
-    expect(await fileState()).toBe(file);
+  test('switching back and forth under a UDP load of 1 000 qps loses no query and never reloads nginx', async () => {
+    const queries = path.join(lab.dir, 'queries');
+    fs.writeFileSync(queries, 'www.example.test A\nexample.test SOA\nexample.test NS\n');
+    const before = await workers();
+    const report = path.join(lab.dir, 'dnsperf.out');
+    const perf = execa('sh', ['-c', `exec dnsperf -s ${pub('lb1')} -d ${queries} -m udp -Q 1000 -l 8 -t 2 -c 4 > ${report} 2>&1`], { reject: false, timeout: 40_000, stdin: 'ignore' });
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const ns of ['ns1', 'ns2', 'ns1', 'ns2'] as const) {
+      await acts.switchUpstreams(target('lb1'), { upstreams: [up(ns)] });
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const done = await perf;
+    const out = fs.readFileSync(report, 'utf8');
+    if (!/Queries sent/.test(out)) console.error(done.exitCode, done.signal, out);
+    const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
+    process.stdout.write(`dnsperf through lb1 during 4 switches: sent ${num(/Queries sent:\s+(\d+)/)}, lost ${num(/Queries lost:\s+(\d+)/)}\n`);
+    expect(num(/Queries sent:\s+(\d+)/)).toBeGreaterThanOrEqual(7000);
+    expect(num(/Queries lost:\s+(\d+)/)).toBe(0);
+    expect(num(/NOERROR (\d+)/)).toBe(num(/Queries completed:\s+(\d+)/));
     expect(await workers()).toBe(before);
-    expect(await onLb(`ls /root; test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
+    expect(await nsidsThroughLb(4)).toEqual(['ns2']);
+  }, 60_000);
+
+  test('a map nft refuses changes nothing on the LB; unsafe or mismatched input never reaches it', async () => {
+    const file = await fileState();
+    // What the activity sends, with a map nft cannot parse (the renderer never writes one).
+    const bad = 'table ip nsdeploy_upstreams {\n\tchain slots { type nat hook output priority -100; ip daddr 1.2.3.4 dnat to nowhere; }\n}\n';
+    const current = await onLb(`cat ${UPSTREAM_MAP_FILE}`);
+    const script = switchUpstreamScript({ expectOldSha256: sha(current + '\n'), expectNewSha256: sha(bad), slots: slots(), settleMs: 0 });
+    const r = await runSsh(target('lb1'), script, { what: 'switch', input: bad });
+    expect(r.exitCode).toBe(SWITCH_EXIT.invalid);
+    expect(r.stderr).toMatch(/nowhere|Error/);
+    expect(await fileState()).toBe(file);
+    expect(await liveDnat()).toBe(`dnat to ${priv('ns2')}:53`);
+    expect(await onLb(`ls /root; test ! -e ${APPLY_PENDING} && echo no-pending`)).toBe('no-pending');
     expect(await nsidsThroughLb(3)).toEqual(['ns2']);
     // Unsafe input never reaches the host.
     const g = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [{ address: `${priv('ns1')}:53; }} include /etc/passwd;`, port: 53 }] }));
     expect(g.type).toBe('InvalidUpstreams');
+    const h = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1'), up('ns2')] }));
+    expect(h).toMatchObject({ type: 'UpstreamSlotCountMismatch', nonRetryable: true });
     expect(await fileState()).toBe(file);
   });
 
-  test('a switch interrupted between install and reload is finished by the next call', async () => {
-    // As if the worker died after installing the file: the marker says a reload is owed.
-    await onLb(`touch ${RELOAD_PENDING}`);
+  test('a switch interrupted between install and apply is finished by the next call', async () => {
+    // As if the worker died after installing the file: the marker says an apply is owed, and
+    // the live table is not what the file says.
+    await onLb(`touch ${APPLY_PENDING}; nft delete table ip nsdeploy_upstreams`);
+    expect(await liveDnat()).toBe('');
     const before = await workers();
     const result = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] });
     expect(result.changed).toBe(false);
-    expect(result.reloadedAt).not.toBeNull();
-    expect(await workers()).not.toBe(before);
-    expect(await onLb(`test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
+    expect(result.appliedAt).not.toBeNull();
+    expect(await workers()).toBe(before);
+    expect(await liveDnat()).toBe(`dnat to ${priv('ns2')}:53`);
+    expect(await onLb(`test ! -e ${APPLY_PENDING} && echo no-pending`)).toBe('no-pending');
+    expect(await nsidsThroughLb(2)).toEqual(['ns2']);
   });
 
   test('lbQueryCount counts exactly the queries sent, per upstream, across log rotation', async () => {
@@ -263,7 +344,8 @@ describeAsRoot('SSH activities on lab hosts', () => {
     await sendThroughLb(3); // → ns1
     await sendThroughLb(1, '+tcp'); // → ns1, one line per TCP connection
     const count = await acts.lbQueryCount(target('lb1'), { sinceEpochMs: t0 });
-    expect(count).toMatchObject({ queries: 8, udp: 7, tcp: 1, failed: 0, byUpstream: { [`${priv('ns2')}:53`]: 4, [`${priv('ns1')}:53`]: 4 }, sinceEpochMs: t0, coversSince: true });
+    // nginx logs the slot it proxied to; both nameservers were behind the same slot.
+    expect(count).toMatchObject({ queries: 8, udp: 7, tcp: 1, failed: 0, byUpstream: { [`${pub('lb1')}:${ROLE_DEFAULT_SLOT_PORT_BASE}`]: 8 }, sinceEpochMs: t0, coversSince: true });
     expect(await onLb('ls /var/log/nginx')).toMatch(/dns-stream\.log\n.*dns-stream\.log\.1/s);
     // The next window starts where this one ended: nothing is counted twice.
     const next = await acts.lbQueryCount(target('lb1'), { sinceEpochMs: count.untilEpochMs });
@@ -284,39 +366,22 @@ describeAsRoot('SSH activities on lab hosts', () => {
     expect(ns2After.queries).toBe(ns2Before.queries);
   });
 
-  test('with nginx stopped the switch is refused and nothing changes', async () => {
-    const file = await fileState();
-    await onLb('service nginx stop >/dev/null');
-    try {
-      const f = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] }));
-      expect(f).toMatchObject({ type: 'NginxNotRunning', nonRetryable: true });
-      expect(f.message).toContain('nginx is not running');
-      expect(await fileState()).toBe(file);
-      expect(await onLb(`test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
-    } finally {
-      await onLb('service nginx start >/dev/null');
-    }
-  });
-
-  test('a reload nginx does not take puts the old file back and leaves the reload owed to the next switch', async () => {
-    const file = await fileState();
-    const master = await onLb('cat /run/nginx.pid');
-    await onLb(`kill -STOP ${master}`); // the HUP waits: the new configuration never takes effect
-    try {
-      const f = await failureOf(createSshActivities({ reloadApplyTimeoutSec: 1 }).switchUpstreams(target('lb1'), { upstreams: [up('ns2')] }));
-      expect(f).toMatchObject({ type: 'NginxReloadFailed', nonRetryable: true });
-      expect(f.message).toMatch(/previous upstream file was put back.*did not take the new configuration within 1 s after service nginx reload \(old worker \d+ still takes queries\)/);
-      expect((await fileState()).split('\n')[1]).toBe(file.split('\n')[1]); // same content, restored
-      expect(await onLb(`test -e ${RELOAD_PENDING} && echo pending`)).toBe('pending');
-    } finally {
-      await onLb(`kill -CONT ${master}`);
-    }
-    const again = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] });
-    expect(again).toMatchObject({ changed: false, previous: [up('ns1')] });
-    expect(again.reloadedAt).not.toBeNull();
-    expect(await onLb(`test ! -e ${RELOAD_PENDING} && echo no-pending`)).toBe('no-pending');
-    expect(await nsidsThroughLb(2)).toEqual(['ns1']);
-  });
+  test('a live table lost (as after a reboot without the boot unit) is put back by the next proxy role run', async () => {
+    await onLb('nft delete table ip nsdeploy_upstreams');
+    const lost = await dig(pub('lb1'), 'www.example.test', 'A', ['+notcp', '+short', '+norec']);
+    expect(lost).not.toBe('192.0.2.10');
+    const inventory = path.join(lab.dir, 'lb1-only.yml');
+    const fleetInventory = parseYaml(fs.readFileSync(path.join(lab.dir, 'inventory.yml'), 'utf8')) as { all: { children: { loadbalancers: { vars: Record<string, unknown> } } } };
+    fleetInventory.all.children.loadbalancers.vars.proxy_upstreams = [up('ns1')];
+    fs.writeFileSync(inventory, JSON.stringify(fleetInventory));
+    const run = await ansiblePlaybook(lab, 'proxy.yml', inventory);
+    if (run.exitCode !== 0) console.error(run.stdout);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/TASK \[proxy : Apply the upstream map[^\n]*\n(?:[^\n]*\n)*?changed: \[lb1\]/);
+    expect(await liveDnat()).toBe(`dnat to ${priv('ns1')}:53`);
+    expect(await acts.readUpstreams(target('lb1'))).toEqual([up('ns1')]);
+    await sendThroughLb(2);
+  }, 120_000);
 
   test('a host presenting another key than the pinned one fails fast, non-retryable, and says so', async () => {
     const wrong = path.join(lab.dir, 'known_hosts.wrong');

@@ -132,7 +132,7 @@ export class FakeFleet {
         await note(`switchUpstreams ${target.address}`);
         const previous = this.upstreams.get(target.address) ?? [];
         this.upstreams.set(target.address, req.upstreams);
-        return { changed: true, previous, reloadedAt: new Date().toISOString() };
+        return { changed: true, previous, appliedAt: new Date().toISOString() };
       },
       nsQueryCounter: async () => {
         await note('nsQueryCounter');
