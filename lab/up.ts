@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   process.env[cfg.linode.tokenEnv] = labToken();
   await ensureClientKey(cfg);
 
-  const emu = await startEmulator();
+  // A realistic provisioning + boot time for the deploy-time benchmark (bench/deployTime.ts).
+  const ms = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+  const emu = await startEmulator({ provisioningMs: ms('LAB_PROVISIONING_MS'), bootingMs: ms('LAB_BOOTING_MS') });
   say(`Linode emulator ${emu.started ? 'started' : 'already running'} (pid ${emu.pid}) at ${emulatorUrl()}/v4`);
   const alerts = await startAlertReceiver();
   say(`Alert receiver ${alerts.started ? 'started' : 'already running'} (pid ${alerts.pid}) at ${alertReceiverUrl()} (monitor.webhookUrl; alerts in .lab/alerts.jsonl)`);

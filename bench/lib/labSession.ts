@@ -1,0 +1,54 @@
+// The lab a benchmark runs on: refuses to run over a lab that is up, `lab:up`, a real dev
+// server (in memory, free port) and a worker with the real activities; afterwards all of it
+// goes, `lab:down` last. Same setup as the lab e2e tests (test/helpers/labE2e.ts).
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { labToken } from '../../lab/emulatorProcess';
+import { LAB_CONFIG } from '../../lab/up';
+import { createActivities } from '../../src/activities';
+import { loadFleetConfig } from '../../src/config';
+import { npmRun, refuseIfLabUp } from '../../test/helpers/labE2e';
+import { bundleWorkflows, createLocalEnv } from '../../test/helpers/temporalEnv';
+
+export interface LabSession {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  cfg: ReturnType<typeof loadFleetConfig>;
+}
+
+export async function withLab<T>(opts: { provisioningMs?: number; bootingMs?: number; say: (s: string) => void }, fn: (s: LabSession) => Promise<T>): Promise<T> {
+  refuseIfLabUp();
+  opts.say('lab:up');
+  const env0 = { ...process.env };
+  if (opts.provisioningMs !== undefined) process.env.LAB_PROVISIONING_MS = String(opts.provisioningMs);
+  if (opts.bootingMs !== undefined) process.env.LAB_BOOTING_MS = String(opts.bootingMs);
+  let env: TestWorkflowEnvironment | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  try {
+    const up = await npmRun('lab:up');
+    if (up.exitCode !== 0) throw new Error(`lab:up failed:\n${up.all}`);
+    const cfg = loadFleetConfig(LAB_CONFIG);
+    process.env[cfg.linode.tokenEnv] = labToken();
+    opts.say('dev server + worker');
+    env = await createLocalEnv();
+    const taskQueue = 'bench';
+    worker = await Worker.create({
+      connection: env.nativeConnection, taskQueue, workflowBundle: await bundleWorkflows(),
+      activities: createActivities({ logger: pino({ level: 'warn' }) }),
+    });
+    running = worker.run();
+    return await fn({ env, taskQueue, cfg });
+  } finally {
+    worker?.shutdown();
+    await running?.catch(() => undefined);
+    await env?.teardown();
+    opts.say('lab:down');
+    await npmRun('lab:down');
+    process.env.LAB_PROVISIONING_MS = env0.LAB_PROVISIONING_MS;
+    process.env.LAB_BOOTING_MS = env0.LAB_BOOTING_MS;
+    if (env0.LAB_PROVISIONING_MS === undefined) delete process.env.LAB_PROVISIONING_MS;
+    if (env0.LAB_BOOTING_MS === undefined) delete process.env.LAB_BOOTING_MS;
+  }
+}
