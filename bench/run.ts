@@ -6,8 +6,9 @@ import { writeResult, type Benchmark } from './lib/benchmark';
 // One line per benchmark.
 import { benchmark as lostQueries } from './lostQueries';
 import { benchmark as deployTime } from './deployTime';
+import { benchmark as chaosWorkerKill } from './chaos';
 
-const BENCHMARKS: Benchmark[] = [lostQueries, deployTime];
+const BENCHMARKS: Benchmark[] = [lostQueries, deployTime, chaosWorkerKill];
 
 const program = new Command('bench')
   .description(`Runs nsdeploy's benchmarks and writes bench/results/<name>.json.\n\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`)

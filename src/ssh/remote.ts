@@ -63,9 +63,19 @@ export function parseReadUpstreamOutput(stdout: string): { pending: boolean; ngi
  * flight have ended): otherwise a new nginx session that happens to reuse a finished flow's
  * source port would follow that flow's old mapping. Prints "applied <epoch ms>".
  */
-export function switchUpstreamScript(o: { expectOldSha256: string; expectNewSha256: string; slots: { address: string; port: number }[]; settleMs?: number }): string {
+export function switchUpstreamScript(o: {
+  expectOldSha256: string;
+  expectNewSha256: string;
+  slots: { address: string; port: number }[];
+  settleMs?: number;
+  /** Nameservers the map led to before and no longer does: their leftover flows go last. */
+  dropped?: string[];
+}): string {
   const forget = o.slots.map((s) => `forget ${shellQuote(s.address)} ${s.port}`).join('; ');
-  const settle = ((o.settleMs ?? 2500) / 1000).toFixed(3);
+  const settle = ((o.settleMs ?? 1000) / 1000).toFixed(3);
+  // A flow whose old nameserver never answered stays "unreplied" until nginx gives up on it
+  // (proxy_udp_timeout, 2 s by default): removed in the background 3 s later, whatever its state.
+  const late = (o.dropped ?? []).map((a) => `conntrack -D -p udp --reply-src ${shellQuote(a)} >/dev/null 2>&1`).join('; ');
   return `${PATH}
 set -u
 dest=${shellQuote(UPSTREAM_MAP_FILE)}
@@ -101,6 +111,7 @@ forget() { conntrack -D -p udp -d "$1" --dport "$2" --status SEEN_REPLY >/dev/nu
 ${forget}
 sleep ${settle}
 ${forget}
+${late ? `(sleep 3; ${late}) </dev/null >/dev/null 2>&1 &` : ''}
 rm -f "$pending" "$dest.nsdeploy-old"
 echo "applied $applied"
 `;
