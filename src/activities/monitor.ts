@@ -3,7 +3,7 @@
 // to the webhook from the config. Everything else the run asks (fleet, records, parents) goes
 // through the deploy's activities.
 import { ApplicationFailure } from '@temporalio/common';
-import { loadZoneFile, ZoneLoadError } from '../dns';
+import { loadZoneOrFail } from './zone';
 import type { Logger } from '../logger';
 import type { SendAlertInput, SendAlertResult } from '../shared';
 
@@ -33,13 +33,7 @@ export function createMonitorActivities(deps: MonitorDeps = {}) {
   return {
     /** What the zone file says the delegation is: its apex NS names and their in-zone addresses. */
     async zoneDelegation(input: { zoneFile: string; domain: string }): Promise<ZoneDelegation> {
-      let zone;
-      try {
-        zone = await loadZoneFile(input.zoneFile, input.domain);
-      } catch (err) {
-        if (err instanceof ZoneLoadError) throw ApplicationFailure.nonRetryable(err.message, 'ZoneLoadError');
-        throw err;
-      }
+      const zone = await loadZoneOrFail(input.zoneFile, input.domain);
       const apex = plain(zone.origin);
       const soa = zone.records.find((r) => r.type === 'SOA');
       const nameservers = [...new Set(zone.records.filter((r) => r.type === 'NS' && plain(r.name) === apex).map((r) => plain(r.rdata)))].sort();

@@ -14,16 +14,20 @@ export interface ZoneCheck {
   warnings: string[];
 }
 
+/** The zone file, parsed; a file that cannot be read or parsed fails the activity for good. */
+export async function loadZoneOrFail(zoneFile: string, domain: string): Promise<Awaited<ReturnType<typeof loadZoneFile>>> {
+  try {
+    return await loadZoneFile(zoneFile, domain);
+  } catch (err) {
+    if (err instanceof ZoneLoadError) throw ApplicationFailure.nonRetryable(err.message, 'ZoneLoadError');
+    throw err;
+  }
+}
+
 export function createZoneActivities() {
   return {
     async checkZone(input: { zoneFile: string; domain: string }): Promise<ZoneCheck> {
-      let zone;
-      try {
-        zone = await loadZoneFile(input.zoneFile, input.domain);
-      } catch (err) {
-        if (err instanceof ZoneLoadError) throw ApplicationFailure.nonRetryable(err.message, 'ZoneLoadError');
-        throw err;
-      }
+      const zone = await loadZoneOrFail(input.zoneFile, input.domain);
       const soa = zone.records.find((r) => r.type === 'SOA');
       const serial = Number(soa?.rdata.split(/\s+/)[2]);
       if (!soa || !Number.isInteger(serial)) throw ApplicationFailure.nonRetryable(`${input.zoneFile}: no SOA serial found for ${input.domain}`, 'ZoneLoadError');
