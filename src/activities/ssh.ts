@@ -66,9 +66,8 @@ export interface SshDeps {
   heartbeat?: (details?: unknown) => void;
   cancellationSignal?: () => AbortSignal | undefined;
   /**
-   * After a switch, how long flows that were in flight may take to be answered before the
-   * second pass forgets their conntrack entries (an answer takes one upstream round trip).
-   * Default 1000 ms.
+   * After a switch, how long to wait before returning: until no conntrack entry of the old
+   * mapping can be left (CONNTRACK_UDP_TIMEOUT_SEC + 0.5 s by default).
    */
   switchSettleMs?: number;
 }
@@ -118,9 +117,7 @@ export function createSshActivities(deps: SshDeps = {}) {
       heartbeat({ step: changed ? 'install and apply' : 'apply (an earlier switch did not finish)' });
 
       const what = `nft -c -f <new map> && install ${UPSTREAM_MAP_FILE} && nft -f ${UPSTREAM_MAP_FILE}`;
-      const script = switchUpstreamScript({ expectOldSha256: sha256(current.mapText), expectNewSha256: sha256(wanted), slots: current.slots, settleMs: deps.switchSettleMs,
-        dropped: [...new Set(current.upstreams.map((u) => u.address))].filter((a) => !req.upstreams.some((u) => u.address === a)),
-      });
+      const script = switchUpstreamScript({ expectOldSha256: sha256(current.mapText), expectNewSha256: sha256(wanted), settleMs: deps.switchSettleMs });
       const r = await runSsh(t, script, { what, input: wanted, signal: signalOf(), timeoutMs: 90_000 });
       const list = req.upstreams.map((u) => `${u.address}:${u.port}`).join(', ');
       switch (r.exitCode) {

@@ -54,28 +54,27 @@ export function parseReadUpstreamOutput(stdout: string): { pending: boolean; ngi
 }
 
 /**
+ * How long an idle UDP flow keeps its conntrack entry on an LB (the proxy role sets
+ * net.netfilter.nf_conntrack_udp_timeout{,_stream} to this; the kernel's defaults are 30 and
+ * 120 s). nginx opens a new socket per UDP session, and a new socket that gets a finished
+ * flow's source port would follow that flow's old mapping for as long as the entry lives.
+ * nginx itself gives up on a session after proxy_udp_timeout (2 s), so a flow idle this long is
+ * over anyway: nothing in flight is cut off.
+ */
+export const CONNTRACK_UDP_TIMEOUT_SEC = 2;
+
+/**
  * The cutover, made safe to retry: under a lock, takes the new map file from stdin into a
  * temporary file, verifies it arrived whole and that the live file is still the one read
  * before (compare-and-swap), `nft -c -f` (check only), installs it atomically, `nft -f` (one
  * transaction: each slot's new connections go to the new nameserver at once; open ones keep
- * theirs), checks the live table, then forgets the slots' finished UDP flows (conntrack -D
- * --status SEEN_REPLY), twice, the second time after `settleMs` (when flows that were in
- * flight have ended): otherwise a new nginx session that happens to reuse a finished flow's
- * source port would follow that flow's old mapping. Prints "applied <epoch ms>".
+ * theirs through conntrack), checks the live table, then waits `settleMs` (the conntrack UDP
+ * timeout and a margin) so that no flow of the old mapping is left when it returns. Prints
+ * "applied <epoch ms>".
  */
-export function switchUpstreamScript(o: {
-  expectOldSha256: string;
-  expectNewSha256: string;
-  slots: { address: string; port: number }[];
-  settleMs?: number;
-  /** Nameservers the map led to before and no longer does: their leftover flows go last. */
-  dropped?: string[];
-}): string {
-  const forget = o.slots.map((s) => `forget ${shellQuote(s.address)} ${s.port}`).join('; ');
-  const settle = ((o.settleMs ?? 1000) / 1000).toFixed(3);
-  // A flow whose old nameserver never answered stays "unreplied" until nginx gives up on it
-  // (proxy_udp_timeout, 2 s by default): removed in the background 3 s later, whatever its state.
-  const late = (o.dropped ?? []).map((a) => `conntrack -D -p udp --reply-src ${shellQuote(a)} >/dev/null 2>&1`).join('; ');
+export function switchUpstreamScript(o: { expectOldSha256: string; expectNewSha256: string; settleMs?: number }): string {
+  const settle = ((o.settleMs ?? CONNTRACK_UDP_TIMEOUT_SEC * 1000 + 500) / 1000).toFixed(3);
+  const t = CONNTRACK_UDP_TIMEOUT_SEC;
   return `${PATH}
 set -u
 dest=${shellQuote(UPSTREAM_MAP_FILE)}
@@ -84,7 +83,6 @@ expect_old=${shellQuote(o.expectOldSha256)}
 expect_new=${shellQuote(o.expectNewSha256)}
 fail() { code=$1; shift; printf '%s\\n' "$*" >&2; exit "$code"; }
 command -v nft >/dev/null || fail ${SWITCH_EXIT.noFile} "nft is missing: is this host an LB configured by the proxy role?"
-command -v conntrack >/dev/null || fail ${SWITCH_EXIT.noFile} "conntrack is missing: is this host an LB configured by the proxy role?"
 [ -f "$dest" ] || fail ${SWITCH_EXIT.noFile} "$dest does not exist: is this host an LB configured by the proxy role?"
 mkdir -p ${shellQuote(STATE_DIR)} || fail ${SWITCH_EXIT.internal} "cannot create ${STATE_DIR}"
 exec 9>${shellQuote(SWITCH_LOCK)} || fail ${SWITCH_EXIT.internal} "cannot open ${SWITCH_LOCK}"
@@ -101,17 +99,14 @@ if ! cmp -s "$tmp" "$dest"; then
   install -m 0644 -o root -g root "$tmp" "$dest.nsdeploy-new" && mv -f "$dest.nsdeploy-new" "$dest" || fail ${SWITCH_EXIT.internal} "cannot install $dest"
 fi
 restore() { if [ -e "$dest.nsdeploy-old" ]; then mv -f "$dest.nsdeploy-old" "$dest"; fi; }
+sysctl -qw net.netfilter.nf_conntrack_udp_timeout=${t} net.netfilter.nf_conntrack_udp_timeout_stream=${t} || fail ${SWITCH_EXIT.internal} "cannot set the conntrack UDP timeouts"
 # A failed nft -f changes nothing (one transaction): the old table stays live.
 if ! out=$(nft -f "$dest" 2>&1); then restore; printf 'nft -f %s: %s\\n' "$dest" "$out" >&2; exit ${SWITCH_EXIT.applyFailed}; fi
 want=$(grep -o 'dnat to [0-9.:]*' "$dest")
 live=$(nft list table ip ${NFT_TABLE} 2>&1 | grep -o 'dnat to [0-9.:]*')
 [ "$want" = "$live" ] || { restore; nft -f "$dest" >/dev/null 2>&1; fail ${SWITCH_EXIT.notApplied} "the live table ip ${NFT_TABLE} does not match $dest after nft -f: $(echo $live)"; }
 applied=$(date +%s%3N)
-forget() { conntrack -D -p udp -d "$1" --dport "$2" --status SEEN_REPLY >/dev/null 2>&1; case $? in 0|1) ;; *) echo "conntrack -D for slot $1:$2 failed" >&2 ;; esac; }
-${forget}
 sleep ${settle}
-${forget}
-${late ? `(sleep 3; ${late}) </dev/null >/dev/null 2>&1 &` : ''}
 rm -f "$pending" "$dest.nsdeploy-old"
 echo "applied $applied"
 `;

@@ -302,7 +302,7 @@ describeAsRoot('SSH activities on lab hosts', () => {
     // What the activity sends, with a map nft cannot parse (the renderer never writes one).
     const bad = 'table ip nsdeploy_upstreams {\n\tchain slots { type nat hook output priority -100; ip daddr 1.2.3.4 dnat to nowhere; }\n}\n';
     const current = await onLb(`cat ${UPSTREAM_MAP_FILE}`);
-    const script = switchUpstreamScript({ expectOldSha256: sha(current + '\n'), expectNewSha256: sha(bad), slots: slots(), settleMs: 0 });
+    const script = switchUpstreamScript({ expectOldSha256: sha(current + '\n'), expectNewSha256: sha(bad), settleMs: 0 });
     const r = await runSsh(target('lb1'), script, { what: 'switch', input: bad });
     expect(r.exitCode).toBe(SWITCH_EXIT.invalid);
     expect(r.stderr).toMatch(/nowhere|Error/);
