@@ -88,7 +88,7 @@ test('a config change reaches both LBs, one at a time, under load through both, 
   expect(result.outcome).toBe('updated');
   // The file and the reload its handler would run.
   expect(result.status.lbUpdates!.map((u) => [u.label, u.state, u.plannedChanges])).toEqual([['lb1', 'updated', 2], ['lb2', 'updated', 2]]);
-  expect(result.status.lbUpdates![0].plan).toMatch(/^TASK \[proxy : Point the LB at the nameservers\]$[\s\S]*^RUNNING HANDLER \[proxy : Reload nginx\]$/m);
+  expect(result.status.lbUpdates![0].plan).toMatch(/^TASK \[proxy : Point nginx at the upstream slots\]$[\s\S]*^RUNNING HANDLER \[proxy : Reload nginx\]$/m);
   expect(result.status.lbUpdates![0].plan).toMatch(/^-.*fail_timeout=10s;$[\s\S]*^\+.*fail_timeout=7s;$/m);
   expect(workflowMs).toBeLessThan(seconds * 1000);
   // No client query failed; every answer was right.
