@@ -7,8 +7,10 @@ import { writeResult, type Benchmark } from './lib/benchmark';
 import { benchmark as lostQueries } from './lostQueries';
 import { benchmark as deployTime } from './deployTime';
 import { benchmark as chaosWorkerKill } from './chaos';
+import { benchmark as verify } from './verify';
+import { benchmark as overhead } from './overhead';
 
-const BENCHMARKS: Benchmark[] = [lostQueries, deployTime, chaosWorkerKill];
+const BENCHMARKS: Benchmark[] = [lostQueries, deployTime, chaosWorkerKill, verify, overhead];
 
 const program = new Command('bench')
   .description(`Runs nsdeploy's benchmarks and writes bench/results/<name>.json.\n\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`)
