@@ -159,9 +159,17 @@ test('a server that is down: error differences for every query, quickly, no thro
   expect(Date.now() - started).toBeLessThan(3000);
   expect(result.ok).toBe(false);
   expect(result.differences).toHaveLength(27 * 2);
-  expect(result.differences.every((d) => d.kind === 'error' && d.error === 'DnsConnectionRefusedError')).toBe(true);
-  const soaUdp = result.differences.find((d) => d.name === 'good.test.' && d.type === 'SOA' && d.transport === 'udp');
-  expect(soaUdp).toMatchObject({ message: `port unreachable (ICMP, UDP refused) by 127.0.0.1:${port} over UDP for good.test/SOA` });
+  const errors = result.differences.map((d) => (d.kind === 'error' ? `${d.transport} ${d.error}` : `${d.transport} ${d.kind}`));
+  // TCP is refused by the kernel at once. UDP is refused by an ICMP port unreachable, which
+  // the kernel rate-limits machine-wide (net.ipv4.icmp_msgs_burst, 50 by default): with other
+  // tests sending at the same moment a few may be dropped and those queries time out instead.
+  expect(errors.filter((e) => e.startsWith('tcp'))).toEqual(Array(27).fill('tcp DnsConnectionRefusedError'));
+  const udp = errors.filter((e) => e.startsWith('udp'));
+  expect(udp).toHaveLength(27);
+  expect(udp.filter((e) => !['udp DnsConnectionRefusedError', 'udp DnsTimeoutError'].includes(e))).toEqual([]);
+  expect(udp.filter((e) => e === 'udp DnsConnectionRefusedError').length).toBeGreaterThan(0);
+  const refusedUdp = result.differences.find((d) => d.transport === 'udp' && d.kind === 'error' && d.error === 'DnsConnectionRefusedError')!;
+  expect(refusedUdp.message).toBe(`port unreachable (ICMP, UDP refused) by 127.0.0.1:${port} over UDP for ${refusedUdp.name.replace(/\.$/, '')}/${refusedUdp.type}`);
 });
 
 test('a server that swallows queries: timeout error differences, bounded by the query limits', async () => {
