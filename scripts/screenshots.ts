@@ -94,6 +94,17 @@ async function stopPid(pid: number): Promise<void> {
   if (alive()) process.kill(pid, 'SIGKILL');
 }
 
+/** `p`'s value, or undefined if it fails or takes longer than `ms`. */
+async function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); });
+  try {
+    return await Promise.race([p.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls the workflow's `status` query until `ok` says so; fails on a terminal phase or after the bound. */
@@ -103,7 +114,7 @@ async function waitForPhase<S extends { phase: string; error?: string }>(
   const deadline = Date.now() + timeoutMs;
   let last: S | undefined;
   for (;;) {
-    last = await client.workflow.getHandle(workflowId).query<S>('status').catch(() => last);
+    last = (await bounded(client.workflow.getHandle(workflowId).query<S>('status'), 15_000)) ?? last;
     if (last && ok(last)) return last;
     if (last && ['done', 'failed', 'rolled-back', 'not-retired', 'planned'].includes(last.phase)) {
       throw new Error(`${workflowId} reached phase ${last.phase} before ${what}${last.error ? `: ${last.error}` : ''}`);
@@ -247,18 +258,19 @@ async function main(): Promise<void> {
   // Stops what this run started, once: from `finally`, or on Ctrl-C / SIGTERM.
   let cleaning: Promise<void> | undefined;
   const cleanup = () => (cleaning ??= (async () => {
-    await camera?.close();
+    await bounded(camera?.close() ?? Promise.resolve(), 15_000);
     if (failed && client) {
       for (const w of ours) {
         const h = client.workflow.getHandle(w.id, w.runId);
-        const d = await h.describe().catch(() => undefined);
+        // Bounded: the server may be gone, and the client would retry for a long time.
+        const d = await bounded(h.describe(), 10_000);
         if (d?.status.name === 'RUNNING') {
-          await h.terminate('npm run screenshots failed; terminated what it started').catch(() => undefined);
-          say(`terminated ${w.id} (run ${w.runId}), which it had started`);
+          const done = await bounded(h.terminate('npm run screenshots failed; terminated what it started').then(() => true), 10_000);
+          say(done ? `terminated ${w.id} (run ${w.runId}), which it had started` : `could not terminate ${w.id} (run ${w.runId}): nsdeploy abort ${w.id}`);
         }
       }
     }
-    await connection?.close().catch(() => undefined);
+    await bounded(connection?.close() ?? Promise.resolve(), 5_000);
     if (started.worker) { await stopPid(started.worker); say('worker stopped'); }
     if (opts.keepUp) say('--keep-up: the lab and the dev server stay up (npm run demo -- --down stops them)');
     else {

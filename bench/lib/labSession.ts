@@ -11,44 +11,58 @@ import { loadFleetConfig } from '../../src/config';
 import { npmRun, refuseIfLabUp } from '../../test/helpers/labE2e';
 import { bundleWorkflows, createLocalEnv } from '../../test/helpers/temporalEnv';
 
+export interface LabOptions { provisioningMs?: number; bootingMs?: number; say: (s: string) => void }
+export type LabConfig = ReturnType<typeof loadFleetConfig>;
+
 export interface LabSession {
   env: TestWorkflowEnvironment;
   taskQueue: string;
-  cfg: ReturnType<typeof loadFleetConfig>;
+  cfg: LabConfig;
 }
 
-export async function withLab<T>(opts: { provisioningMs?: number; bootingMs?: number; say: (s: string) => void }, fn: (s: LabSession) => Promise<T>): Promise<T> {
+/** Only the lab (`lab:up` … `lab:down`), the lab token in the environment; no Temporal. */
+export async function withLabHosts<T>(opts: LabOptions, fn: (cfg: LabConfig) => Promise<T>): Promise<T> {
   refuseIfLabUp();
   opts.say('lab:up');
   const env0 = { ...process.env };
   if (opts.provisioningMs !== undefined) process.env.LAB_PROVISIONING_MS = String(opts.provisioningMs);
   if (opts.bootingMs !== undefined) process.env.LAB_BOOTING_MS = String(opts.bootingMs);
-  let env: TestWorkflowEnvironment | undefined;
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
   try {
     const up = await npmRun('lab:up');
     if (up.exitCode !== 0) throw new Error(`lab:up failed:\n${up.all}`);
     const cfg = loadFleetConfig(LAB_CONFIG);
     process.env[cfg.linode.tokenEnv] = labToken();
-    opts.say('dev server + worker');
-    env = await createLocalEnv();
-    const taskQueue = 'bench';
-    worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, workflowBundle: await bundleWorkflows(),
-      activities: createActivities({ logger: pino({ level: 'warn' }) }),
-    });
-    running = worker.run();
-    return await fn({ env, taskQueue, cfg });
+    return await fn(cfg);
   } finally {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await env?.teardown();
     opts.say('lab:down');
     await npmRun('lab:down');
-    process.env.LAB_PROVISIONING_MS = env0.LAB_PROVISIONING_MS;
-    process.env.LAB_BOOTING_MS = env0.LAB_BOOTING_MS;
-    if (env0.LAB_PROVISIONING_MS === undefined) delete process.env.LAB_PROVISIONING_MS;
-    if (env0.LAB_BOOTING_MS === undefined) delete process.env.LAB_BOOTING_MS;
+    for (const k of ['LAB_PROVISIONING_MS', 'LAB_BOOTING_MS']) {
+      if (env0[k] === undefined) delete process.env[k];
+      else process.env[k] = env0[k];
+    }
   }
+}
+
+/** The lab plus an in-memory dev server and a worker (task queue "bench") with the real activities. */
+export async function withLab<T>(opts: LabOptions, fn: (s: LabSession) => Promise<T>): Promise<T> {
+  return withLabHosts(opts, async (cfg) => {
+    opts.say('dev server + worker');
+    let env: TestWorkflowEnvironment | undefined;
+    let worker: Worker | undefined;
+    let running: Promise<void> | undefined;
+    try {
+      env = await createLocalEnv();
+      const taskQueue = 'bench';
+      worker = await Worker.create({
+        connection: env.nativeConnection, taskQueue, workflowBundle: await bundleWorkflows(),
+        activities: createActivities({ logger: pino({ level: 'warn' }) }),
+      });
+      running = worker.run();
+      return await fn({ env, taskQueue, cfg });
+    } finally {
+      worker?.shutdown();
+      await running?.catch(() => undefined);
+      await env?.teardown();
+    }
+  });
 }

@@ -169,7 +169,7 @@ test('a server that is down: error differences for every query, quickly, no thro
   expect(udp.filter((e) => !['udp DnsConnectionRefusedError', 'udp DnsTimeoutError'].includes(e))).toEqual([]);
   expect(udp.filter((e) => e === 'udp DnsConnectionRefusedError').length).toBeGreaterThan(0);
   const refusedUdp = result.differences.find((d) => d.transport === 'udp' && d.kind === 'error' && d.error === 'DnsConnectionRefusedError')!;
-  expect(refusedUdp.message).toBe(`port unreachable (ICMP, UDP refused) by 127.0.0.1:${port} over UDP for ${refusedUdp.name.replace(/\.$/, '')}/${refusedUdp.type}`);
+  expect(refusedUdp.kind === 'error' && refusedUdp.message).toBe(`port unreachable (ICMP, UDP refused) by 127.0.0.1:${port} over UDP for ${refusedUdp.name.replace(/\.$/, '')}/${refusedUdp.type}`);
 });
 
 test('a server that swallows queries: timeout error differences, bounded by the query limits', async () => {
