@@ -3,9 +3,8 @@
 // server hears of it (bench/chaos/worker.ts), and a new worker process takes over. Then the
 // final state is checked: deployed, exactly the fleet's instances (no -next left, no label
 // twice), every answer through both LBs from the new servers, and no query lost or wrong.
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { DefaultLogger } from '@temporalio/worker';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,37 +17,9 @@ import { nsBlueGreen } from '../src/workflows';
 import type { Benchmark } from './lib/benchmark';
 import { startCheckedLoad } from './lib/checkedLoad';
 import { withLab } from './lib/labSession';
+import { bundleWithKillInterceptor, readKills, workerLoop } from './chaos/workerLoop';
 
-const ROOT = path.join(__dirname, '..');
 const TASK_QUEUE = 'chaos';
-
-/** Keeps one chaos worker running: a worker that dies is replaced at once, until stop(). */
-function workerLoop(env: Record<string, string>, say: (s: string) => void) {
-  let child: ChildProcess | undefined;
-  let stopping = false;
-  let restarts = 0;
-  const start = () => {
-    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'bench/chaos/worker.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code, signal) => {
-      if (stopping) return;
-      restarts++;
-      if (signal !== 'SIGKILL') say(`worker exited (${signal ?? code}); restarting`);
-      start();
-    });
-  };
-  start();
-  return {
-    restarts: () => restarts,
-    stop: async () => {
-      stopping = true;
-      const c = child;
-      if (c && c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGTERM');
-        await new Promise((r) => c.once('exit', r));
-      }
-    },
-  };
-}
 
 export async function chaosWorkerKill(say: (s: string) => void) {
   return withLab({ say }, async (s) => {
@@ -56,10 +27,9 @@ export async function chaosWorkerKill(say: (s: string) => void) {
     const killsFile = path.join(dir, 'kills.jsonl');
     try {
       say('bundling the workflows with the kill interceptor');
-      const bundle = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'src/workflows'), workflowInterceptorModules: [path.join(__dirname, 'chaos/killInterceptor.ts')], logger: new DefaultLogger('WARN') });
-      const codePath = path.join(dir, 'bundle.js');
-      fs.writeFileSync(codePath, bundle.code);
-      const loop = workerLoop({ CHAOS_ADDRESS: s.env.address, CHAOS_TASK_QUEUE: TASK_QUEUE, CHAOS_BUNDLE: codePath, CHAOS_KILLS_FILE: killsFile, LINODE_TOKEN: process.env[s.cfg.linode.tokenEnv] ?? '' }, say);
+      const bundlePath = await bundleWithKillInterceptor(dir);
+      const tokenEnv = s.cfg.linode.tokenEnv;
+      const loop = workerLoop({ address: s.env.address, taskQueue: TASK_QUEUE, bundlePath, killsFile, env: { [tokenEnv]: process.env[tokenEnv] ?? '' }, say });
       const acts = createActivities({ logger: pino({ level: 'warn' }) });
       const mock = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
       const target = { apiUrl: s.cfg.linode.apiUrl, tokenEnv: s.cfg.linode.tokenEnv, knownHostsFile: s.cfg.ssh.knownHostsFile, privateKeyFile: s.cfg.ssh.privateKeyFile };
@@ -79,7 +49,7 @@ export async function chaosWorkerKill(say: (s: string) => void) {
       }
       const seconds = (Date.now() - t0) / 1000;
       const loads = await Promise.all(load.map((l) => l.stop()));
-      const kills = fs.existsSync(killsFile) ? fs.readFileSync(killsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { activityType: string; seq: number }) : [];
+      const kills = readKills(killsFile);
       // The final state.
       const after = await fleet();
       const labels = after.map((i) => i.label).sort();
