@@ -9,7 +9,17 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { activityHeartbeat } from './context';
 
-export const ANSIBLE_DIR = path.resolve(__dirname, '..', '..', 'ansible');
+/** The project's ansible/ directory: the nearest one above this file, so it is found from
+ *  src/activities (ts-node) and from dist/src/activities (a build) alike. */
+export function findAnsibleDir(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'ansible');
+    if (fs.existsSync(path.join(candidate, 'ansible.cfg'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`no ansible/ansible.cfg in ${from} or any directory above it: nsdeploy's playbooks are missing`);
+  }
+}
+
+export const ANSIBLE_DIR = findAnsibleDir();
 
 export interface InventoryHost {
   name: string;
