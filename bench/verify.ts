@@ -246,7 +246,7 @@ export async function verifyBenchmark(o: VerifyOptions) {
       o.say(`  concurrency ${c}: ${describe(r)} — ${round(base.wallSeconds / r.wallSeconds)}× the speed at ${gate.concurrency}`);
     }
 
-    o.say(`back to back: ${o.backToBack} verifications of ${sweepServer.label} in a row, no pause (each leaves ${sets.length} TCP connections in TIME_WAIT for 60 s)`);
+    o.say(`back to back: ${o.backToBack} verifications of ${sweepServer.label} in a row, no pause (compareZone reuses at most ${gate.concurrency} TCP connections and closes them at the end: each run leaves at most that many in TIME_WAIT for 60 s, instead of one per RRset when every query had its own connection)`);
     await waitForQuiet();
     const backToBack: Run[] = [];
     for (let i = 0; i < o.backToBack; i++) {
@@ -281,7 +281,7 @@ export async function verifyBenchmark(o: VerifyOptions) {
       transportsApart: { server: sweepServer.label, concurrency: gate.concurrency, runs: apart },
       backToBack: {
         server: sweepServer.label,
-        note: 'the same verification repeated without a pause: nsdeploy opens one TCP connection per TCP query and closes it first, so each run leaves one TIME_WAIT socket per RRset on this machine for 60 s; the system CPU time of each run grows with the number of them (connect() searching for a free source port; see cpu.systemSeconds and timeWaitAtStart)',
+        note: 'the same verification repeated without a pause: compareZone carries its TCP queries one after another over at most `concurrency` reused connections (RFC 7766 §6.2.1) and closes them at the end, so each run leaves at most `concurrency` TIME_WAIT sockets on this machine for 60 s (when every TCP query had its own connection, each run left one per RRset and the system CPU time of each later run grew with them: connect() searching for a free source port); see cpu.systemSeconds and timeWaitAtStart',
         runs: backToBack,
       },
       settle: { ...o.settle, waits: settled, note: 'before every other timed run the benchmark waits until fewer than timeWaitBelow TCP sockets are in TIME_WAIT (at most maxSeconds), so one run does not pay for the one before' },
@@ -289,7 +289,7 @@ export async function verifyBenchmark(o: VerifyOptions) {
       dnsperf: {
         runs: dnsperf,
         averageQps: { udp: Math.round(avg(dnsperf.filter((d) => d.mode === 'udp').map((d) => d.qps))), tcp: Math.round(avg(dnsperf.filter((d) => d.mode === 'tcp').map((d) => d.qps))) },
-        note: 'dnsperf -e (EDNS, no NSID option) keeps up to -q queries outstanding over -c clients and reuses its TCP connections; nsdeploy asks with EDNS + NSID, one TCP connection per query, and checks every answer',
+        note: 'dnsperf -e (EDNS, no NSID option) keeps up to -q queries outstanding over -c clients and reuses its TCP connections; nsdeploy asks with EDNS + NSID, at most `concurrency` queries in flight, over TCP on at most `concurrency` reused connections with one query at a time on each (no pipelining), and checks every answer',
       },
       loadAverageAtStart: loadAtStart,
       note: 'all on one machine: the benchmark process, dnsperf and the four named share its CPUs',

@@ -6,6 +6,7 @@ import { sortDifferences, type Difference, type SkippedCheck, type ZoneCompariso
 import { toWireName } from './names';
 import { query as realQuery, serverLabel, type QueryFn } from './query';
 import { groupRRsets, type ExpectedRRset } from './rrsets';
+import { TcpConnectionPool } from './tcpPool';
 import type { DnsServer, QueryOptions, TransportMode } from './types';
 import type { Zone } from './zone';
 
@@ -18,7 +19,7 @@ export interface CompareOptions {
   /** Queries in flight at most. Default 16. */
   concurrency?: number;
   /** Per-query settings (timeouts, attempts, RD, payload size); transport comes from `transports`. */
-  query?: Omit<QueryOptions, 'transport'>;
+  query?: Omit<QueryOptions, 'transport' | 'tcpPool'>;
   /** Replaces the real query function (tests wrap it to count queries in flight). */
   queryFn?: QueryFn;
   /** Called after each query with the number done and the total. */
@@ -61,12 +62,16 @@ export async function compareZone(server: DnsServer, zone: Zone, options: Compar
     for (const transport of transports) tasks.push({ set, transport });
   }
 
+  // TCP queries reuse connections (RFC 7766 §6.2.1): at most `concurrency` open at once, all
+  // closed at the end, instead of one per query each leaving a TIME_WAIT socket behind.
+  const tcpPool = new TcpConnectionPool({ maxIdlePerServer: concurrency });
   const limit = pLimit(concurrency);
   const run = async ({ set, transport }: Task) => {
     if (options.signal?.aborted) return;
     queriesSent += 1;
     try {
-      const res = await doQuery(server, { name: set.name, type: set.type, class: set.class }, { ...options.query, transport });
+      const queryOptions: QueryOptions = transport === 'udp' ? { ...options.query, transport } : { ...options.query, transport, tcpPool };
+      const res = await doQuery(server, { name: set.name, type: set.type, class: set.class }, queryOptions);
       if (res.nsid !== undefined) nsids.add(res.nsid);
       const result = checkAnswer(set, transport, res);
       differences.push(...result.differences);
@@ -79,7 +84,11 @@ export async function compareZone(server: DnsServer, zone: Zone, options: Compar
       options.onProgress?.(done, tasks.length);
     }
   };
-  await Promise.all(tasks.map((t) => limit(() => run(t))));
+  try {
+    await Promise.all(tasks.map((t) => limit(() => run(t))));
+  } finally {
+    tcpPool.close();
+  }
   if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('zone comparison aborted');
 
   const sorted = sortDifferences(differences);

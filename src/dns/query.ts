@@ -80,7 +80,7 @@ export const query: QueryFn = async (server, question, options = {}) => {
     const plan: ExchangePlan = {
       address: server.address, port: server.port ?? 53, ctx, timeoutMs: o.timeoutMs, attempts: o.attempts, deadline, judge: judgeFor(id, wq, ctx),
     };
-    return transport === 'udp' ? udpExchange(plan, encodeQuery(id, wq, flags)) : tcpExchange(plan, encodeStreamQuery(id, wq, flags));
+    return transport === 'udp' ? udpExchange(plan, encodeQuery(id, wq, flags)) : tcpExchange(plan, encodeStreamQuery(id, wq, flags), options.tcpPool);
   };
 
   let transport: Transport = o.transport === 'tcp' ? 'tcp' : 'udp';

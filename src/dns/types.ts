@@ -1,5 +1,6 @@
 // Shared shapes of the DNS probe library: where to ask, how to ask, what came back.
 import type { DecodedRecord } from './packet';
+import type { TcpConnectionPool } from './tcpPool';
 
 /** An authoritative (or parent, or LB) server: one address and port. */
 export interface DnsServer {
@@ -43,6 +44,12 @@ export interface QueryOptions {
   udpPayloadSize?: number;
   /** Ask for the server's NSID (RFC 5001). Default true (needs edns). */
   nsid?: boolean;
+  /**
+   * TCP connections to reuse (compareZone passes its own). Without it each TCP attempt opens a
+   * connection and closes it. A live object: never put it in anything serialised (activity
+   * inputs carry `ProbeSettings`, not QueryOptions).
+   */
+  tcpPool?: TcpConnectionPool;
 }
 
 export interface ResponseFlags {
@@ -75,7 +82,10 @@ export interface DnsResponse {
   edns?: { udpPayloadSize: number; version: number };
   /** The server's NSID as text (non-printable bytes as \DDD), when it sent one. */
   nsid?: string;
-  /** Packets sent for this answer (UDP resends + TCP connections), over all transports. */
+  /**
+   * Packets sent for this answer (UDP resends + TCP attempts), over all transports. A pooled TCP
+   * connection found closed by the server and retried on a new one does not count.
+   */
   attempts: number;
   /** Responses dropped because their id or question did not match ours. */
   ignoredResponses: number;
