@@ -2,10 +2,12 @@
 // docs/web-ui.md: the NS deploy during its soak, the LB replacement at the human glue step and
 // during the drain, and the workflow list with the DeployPhase / Fleet columns.
 //
-// It starts what is not running yet (dev server, lab), its own worker, an NS deploy and an LB
-// replacement (both --detach), polls their `status` query and takes each picture with headless
-// Chromium (Debian's package, driven by playwright-core) when the phase is reached. At the glue
-// step it plays the operator only after the picture: lab registrar, then `glue-updated`.
+// It starts what is not running yet (dev server — with its state in a temporary directory, so
+// the pictures show this run only and no leftover workflow resumes —, lab), its own worker, an
+// NS deploy and an LB replacement (both --detach), polls their `status` query and takes each
+// picture with headless Chromium (Debian's package, driven by playwright-core) when the phase is
+// reached. At the glue step it plays the operator only after the picture: the lab registrar
+// passes the change on to the parents, and `glue-updated` is sent while it does so.
 // Afterwards it stops what it started (worker; lab and dev server only if it started them).
 //
 //   npm run screenshots                       # writes docs/images/*.png
@@ -58,8 +60,8 @@ function parseArgs(argv: string[]): Options {
 }
 
 /** Runs a command in the repository, its output shown as it comes; throws with the command on failure. */
-async function run(cmd: string, args: string[]): Promise<void> {
-  const r = await execa(cmd, args, { cwd: ROOT, reject: false, stdio: 'inherit' });
+async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  const r = await execa(cmd, args, { cwd: ROOT, reject: false, stdio: 'inherit', env });
   if (r.exitCode !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.exitCode}`);
 }
 
@@ -127,10 +129,16 @@ async function waitForPhase<S extends { phase: string; error?: string }>(
 }
 
 async function waitForResult(client: Client, workflowId: string, timeoutMs: number): Promise<void> {
-  const result = client.workflow.getHandle(workflowId).result();
-  const timeout = sleep(timeoutMs).then(() => { throw new Error(`${workflowId} did not complete within ${timeoutMs / 1000}s`); });
-  const r = (await Promise.race([result, timeout])) as { outcome: string };
-  say(`${workflowId}: ${r.outcome}`);
+  // The timer is cleared once the result is in: left running, it kept the process (and the lab
+  // lock its caller holds) alive for the whole bound after a successful run, then failed it.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${workflowId} did not complete within ${timeoutMs / 1000}s`)), timeoutMs); });
+  try {
+    const r = (await Promise.race([client.workflow.getHandle(workflowId).result(), timeout])) as { outcome: string };
+    say(`${workflowId}: ${r.outcome}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The User Metadata tab's panel (summary, details, current details). */
@@ -152,6 +160,27 @@ async function textAppears(page: Page, text: string | RegExp, timeoutMs: number)
     await page.waitForTimeout(250);
   }
   return false;
+}
+
+/**
+ * Makes each of the page's iframes as tall as its content. The Web UI sizes the Markdown
+ * iframes (summary, details, current details) a line or so short of their text and clips the
+ * rest; the pictures are meant to show all of it.
+ */
+async function fitFrames(page: Page): Promise<void> {
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    // Runs in the frame (a string: this project's TypeScript has no DOM types).
+    const height = Number(await frame.evaluate('Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)').catch(() => 0));
+    const element = await frame.frameElement().catch(() => undefined);
+    if (!height || !element) continue;
+    await element.evaluate((e, h) => {
+      const el = e as unknown as { style: { height: string; maxHeight: string }; getBoundingClientRect(): { height: number } };
+      if (el.getBoundingClientRect().height >= h) return;
+      el.style.height = `${h + 8}px`;
+      el.style.maxHeight = 'none';
+    }, height).catch(() => undefined);
+  }
 }
 
 class Camera {
@@ -193,6 +222,7 @@ class Camera {
       }
     }
     await page.waitForTimeout(800); // let the panels finish laying out
+    await fitFrames(page);
     let clip: { x: number; y: number; width: number; height: number } | undefined;
     if (shot.bottom) {
       const bottom = async () => {
@@ -204,6 +234,7 @@ class Camera {
       if (needed && needed > viewportHeight) {
         await page.setViewportSize({ width: VIEWPORT.width, height: needed });
         await page.waitForTimeout(500);
+        await fitFrames(page);
         needed = await bottom();
       }
       if (needed) clip = { x: 0, y: 0, width: VIEWPORT.width, height: Math.min(needed, page.viewportSize()?.height ?? needed) };
@@ -223,6 +254,8 @@ class Camera {
 /** The workflow list: Fleet = "lab", with the DeployPhase and Fleet columns added via the table's settings. */
 async function configureListColumns(page: Page): Promise<void> {
   await page.getByTestId('workflows-summary-table-configuration-button').click();
+  // The drawer slides in: wait for its list before looking at what is in it.
+  await page.getByTestId('orderable-list-item-DeployPhase-add-button').waitFor({ timeout: 15_000 });
   for (const col of ['Run ID', 'End']) {
     const remove = page.getByTestId(`orderable-list-item-${col}-remove-button`);
     if (await remove.isVisible()) await remove.click();
@@ -231,8 +264,9 @@ async function configureListColumns(page: Page): Promise<void> {
     const add = page.getByTestId(`orderable-list-item-${col}-add-button`);
     if (await add.isVisible()) await add.click();
   }
-  await page.getByTestId('drawer-close-button').click();
+  await page.getByTestId('drawer-close-button').filter({ visible: true }).first().click();
   await page.getByTestId('workflows-summary-table-header-cell-DeployPhase').waitFor();
+  await page.getByTestId('workflows-summary-table-header-cell-Fleet').waitFor();
 }
 
 async function runId(client: Client, workflowId: string): Promise<string> {
@@ -248,6 +282,11 @@ async function main(): Promise<void> {
   fs.mkdirSync(opts.out, { recursive: true });
 
   const started = { server: false, lab: false, worker: 0 };
+  // A dev server started here keeps its state in a directory of its own (unless
+  // TEMPORAL_STATE_DIR says where): the list shows this run only, and no workflow left running
+  // in .temporal/ by an earlier, interrupted run resumes on this run's worker or refuses its deploy.
+  const serverEnv: Record<string, string> = {};
+  let ownStateDir: string | undefined;
   const workerLog = path.join(os.tmpdir(), `nsdeploy-screenshots-worker-${process.pid}.log`);
   const ours: { id: string; runId: string }[] = [];
   let client: Client | undefined;
@@ -275,9 +314,11 @@ async function main(): Promise<void> {
     if (opts.keepUp) say('--keep-up: the lab and the dev server stay up (npm run demo -- --down stops them)');
     else {
       if (started.lab) await run('npm', ['run', '-s', 'lab:down']).catch((e: unknown) => say(`lab:down: ${String(e)}`));
-      if (started.server) await run('bash', ['temporal-dev/stop']).catch((e: unknown) => say(`temporal-dev/stop: ${String(e)}`));
+      if (started.server) await run('bash', ['temporal-dev/stop'], serverEnv).catch((e: unknown) => say(`temporal-dev/stop: ${String(e)}`));
+      if (ownStateDir) fs.rmSync(ownStateDir, { recursive: true, force: true });
       if (!started.lab || !started.server) say('left up what was already running before');
     }
+    if (opts.keepUp && started.server && ownStateDir) say(`the dev server's state is in ${ownStateDir}; stop it with: TEMPORAL_STATE_DIR=${ownStateDir} bash temporal-dev/stop`);
   })());
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
@@ -289,7 +330,12 @@ async function main(): Promise<void> {
   try {
     say('Temporal dev server');
     started.server = !devServerRunning();
-    await run('bash', ['temporal-dev/start']);
+    if (started.server && !process.env.TEMPORAL_STATE_DIR) {
+      ownStateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-screenshots-temporal-'));
+      serverEnv.TEMPORAL_STATE_DIR = ownStateDir;
+      say(`its state in ${ownStateDir} (removed afterwards)`);
+    }
+    await run('bash', ['temporal-dev/start'], serverEnv);
     say('lab fleet');
     started.lab = !emulatorPid();
     await run('npm', ['run', '-s', 'lab:up']);
@@ -326,16 +372,25 @@ async function main(): Promise<void> {
     );
     await cam.shoot('lb-replacement-glue', workflowUrl(lbId, lbRun, 'user-metadata'), ['Your turn: change the glue at your registrar', 'Parents (checked 2'], { bottom: metadataPanel });
 
-    // Only now play the operator, as lab/demoHuman.ts does: the registrar, then the signal.
+    // Only now play the operator: the change at the registrar, which reaches the parents 15 s
+    // apart, and the glueUpdated signal sent at once, while it is on its way. The signal must
+    // arrive during the glue step: one that arrives once every parent serves the new glue finds
+    // the workflow in its drain, is logged as ignored, and that event redraws the phase view over
+    // the drain's own current details ("waiting until …", "Why this long") for the whole drain.
     const change = atGlue.glue!.change;
     say(`playing the operator: ${change.map((g) => `${g.name} → ${g.to.join(',')}`).join(', ')}`);
-    await run('npm', ['run', '-s', 'lab:registrar', '--', 'set-glue', ...change.map((g) => `${g.name}=${g.to.join(',')}`), '--delay', '2s']);
-    await run('npm', ['run', '-s', 'glue-updated', '--', lbId]);
+    const registrar = run('npm', ['run', '-s', 'lab:registrar', '--', 'set-glue', ...change.map((g) => `${g.name}=${g.to.join(',')}`), '--delay', '15s']);
+    registrar.catch(() => undefined); // awaited below; this only keeps a failure from being unhandled meanwhile
+    await run('npm', ['run', '-s', 'glue-updated', '--', lbId, '--by', 'screenshots', '--note', 'changed at the lab registrar']);
+    await registrar;
 
     // (c) The drain: its end, why this long, and (d) the list filtered by fleet meanwhile.
     await waitForPhase<LbReplacementStatus>(c, lbId, 'the drain', (s) => s.phase === 'drain' && !!s.drain?.end, opts.phaseTimeoutMs);
     await cam.shoot('lb-replacement-drain', workflowUrl(lbId, lbRun, 'user-metadata'), ['waiting until', 'Why this long'], { bottom: metadataPanel });
-    await cam.shoot('workflow-list', `${UI}/namespaces/${NAMESPACE}/workflows?query=${encodeURIComponent(`Fleet = "${FLEET}"`)}`,
+    // On a server of its own the list holds this run only; on one that was already up, earlier
+    // runs are left out by their start time.
+    const listQuery = `Fleet = "${FLEET}"${started.server ? '' : ` AND StartTime >= "${new Date(t0).toISOString()}"`}`;
+    await cam.shoot('workflow-list', `${UI}/namespaces/${NAMESPACE}/workflows?query=${encodeURIComponent(listQuery)}`,
       [/^drain$/], { before: configureListColumns, bottom: (page) => page.locator('table') });
     await waitForResult(c, lbId, opts.phaseTimeoutMs);
     say(`done in ${Math.round((Date.now() - t0) / 1000)}s; images in ${path.relative(ROOT, opts.out) || '.'}`);
@@ -347,7 +402,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`npm run screenshots failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  // Everything it started is stopped by now: exit at once rather than wait for a stray handle
+  // (whoever runs it under the lab lock holds the lock until this process ends).
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`npm run screenshots failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

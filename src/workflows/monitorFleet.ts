@@ -92,11 +92,12 @@ export async function monitorFleet(input: MonitorInput): Promise<MonitorResult> 
       '',
       ...s.servers.map((v) => `- ${v.kind === 'lb' ? 'through' : 'direct on'} ${v.label} ${v.address}: ${v.recordsChecked} records, ${v.queriesSent} queries, ${v.differences ? `**${v.differences} difference(s)**` : 'no difference'}${v.nsids.length ? ` (answered by ${v.nsids.join(', ')})` : ''}`),
       ...s.parents.map((p) => `- parent ${p.parent}: ${p.ok ? 'ok' : '**wrong**'} — ${p.detail}`),
-      ...(s.failures.length ? ['', 'Failures:', ...s.failures.slice(0, 15).map((f) => `- ${f.where}${f.record ? ` — ${f.record}` : ''}: ${f.what}`)] : []),
+      ...(s.failures.length ? ['', 'Failures:', '', ...s.failures.slice(0, 15).map((f) => `- ${f.where}${f.record ? ` — ${f.record}` : ''}: ${f.what}`)] : []),
       ...(s.failures.length > 15 || s.failuresOmitted ? [`- … ${s.failures.length - 15 + s.failuresOmitted} more`] : []),
       ...(alertLine ? ['', alertLine] : []),
       '',
       'Recent:',
+      '',
       ...s.events.slice(-8).map((e) => `- ${e}`),
     ].join('\n'));
   };

@@ -27,6 +27,7 @@ export class LbTracker extends PhaseTracker<LbReplacementStatus> {
           'The workflow goes on when every parent serves it, signal or not.',
         '',
         `Parents (checked ${s.glue.checkedAt ?? 'not yet'}):`,
+        '',
         ...s.glue.parents.map((p) => `- ${p.parent}: **${p.serves}** — ${p.detail}`),
         ...(s.glue.signals.length ? ['', `Signals: ${s.glue.signals.map((x) => `${x.at}${x.by ? ` by ${x.by}` : ''} (${x.parentsServingNew}/${x.parents} parents had it)`).join('; ')}`] : []),
       );
@@ -35,7 +36,7 @@ export class LbTracker extends PhaseTracker<LbReplacementStatus> {
     if (s.proof) lines.push('', `Proof of no traffic: ${s.proof.attempts} window(s) checked${s.proof.last ? `; last: ${s.proof.last}` : ''}${s.proof.provenAt ? `; quiet at ${s.proof.provenAt}` : ''}`);
     if (s.approval?.pending) lines.push('', `**Waiting for approval** until ${s.approval.deadline}: \`nsdeploy approve ${id}\` or \`nsdeploy reject ${id}\``);
     if (s.error) lines.push('', `**Error:** ${s.error}`);
-    lines.push('', 'Recent:', ...s.events.slice(-8).map((e) => `- ${e}`));
+    lines.push('', 'Recent:', '', ...s.events.slice(-8).map((e) => `- ${e}`));
     setCurrentDetails(lines.join('\n'));
   }
 }

@@ -27,6 +27,7 @@ export class DeployTracker extends PhaseTracker<DeployStatus> {
         ...(extra ? ['', extra] : []),
         '',
         'Recent:',
+        '',
         ...s.events.slice(-8).map((e) => `- ${e}`),
       ].join('\n'),
     );
