@@ -5,12 +5,15 @@ import { Command } from 'commander';
 import { writeResult, type Benchmark } from './lib/benchmark';
 // One line per benchmark.
 import { benchmark as lostQueries } from './lostQueries';
+import { benchmark as lostResolutions } from './lostResolutions';
 import { benchmark as deployTime } from './deployTime';
 import { benchmark as chaosWorkerKill } from './chaos';
+import { benchmark as chaosLbReplacement } from './chaosLb';
+import { benchmark as chaosLinodeFaults } from './chaosFaults';
 import { benchmark as verify } from './verify';
 import { benchmark as overhead } from './overhead';
 
-const BENCHMARKS: Benchmark[] = [lostQueries, deployTime, chaosWorkerKill, verify, overhead];
+const BENCHMARKS: Benchmark[] = [lostQueries, lostResolutions, deployTime, chaosWorkerKill, chaosLbReplacement, chaosLinodeFaults, verify, overhead];
 
 const program = new Command('bench')
   .description(`Runs nsdeploy's benchmarks and writes bench/results/<name>.json.\n\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`)

@@ -146,6 +146,8 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
             'LabelTaken',
           );
         }
+        // Made by this deploy (its create's answer was lost): the private half is no longer needed.
+        fs.rmSync(keyFile(t, spec.label), { force: true });
         return describe(t, existing);
       }
       const hostKey = await loadOrCreatePendingKey(t, spec.label);
@@ -177,7 +179,19 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
       connect(t);
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const linode = await call(`read instance ${id}`, () => getLinode(id));
+        let linode: Linode;
+        try {
+          linode = await getLinode(id);
+        } catch (err) {
+          // A rate limit, a 5xx or "Linode busy" while it boots: keep polling until the deadline
+          // (honouring Retry-After) instead of spending one of the boot wait's few attempts.
+          const failure = linodeFailure(err, `read instance ${id}`);
+          if (failure.nonRetryable) throw failure;
+          heartbeat({ status: 'unknown', transient: failure.message });
+          if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`instance ${id}: no status from Linode before the ${timeoutMs / 1000}s boot deadline (last: ${failure.message})`, 'BootTimeout');
+          await sleep(Math.max(pollMs, (toLinodeError(err).retryAfterSeconds ?? 0) * 1000));
+          continue;
+        }
         heartbeat({ status: linode.status });
         if (linode.status === 'running') {
           const info = await describe(t, linode);

@@ -61,6 +61,8 @@ test('a create whose response is lost is retried without a second instance', asy
   expect((failure as ApplicationFailure).nonRetryable).toBe(false);
   const retried = await acts.ensureInstance(target, spec('ns2-next'));
   expect(await instancesLabelled('ns2-next')).toBe(1);
+  // The private half of the host key is not kept once the retry finds the instance either.
+  expect(fs.existsSync(path.join(dir, 'host-keys', 'ns2-next.key'))).toBe(false);
   // The retry returns the key the instance was really created with, and pins it once running.
   await acts.waitForRunning(target, retried.id);
   const cloud = parse(lab.hooks.of('onRunning').find((c) => c.instance.id === retried.id)!.userData!) as { ssh_keys: { ed25519_public: string } };
@@ -93,4 +95,32 @@ test('rename moves the pinned key with the label; delete unpins and is idempoten
   expect(await acts.deleteInstance(target, ns1.id)).toEqual({ deleted: true });
   expect(await acts.deleteInstance(target, ns1.id)).toEqual({ deleted: false });
   expect(fs.readFileSync(target.knownHostsFile, 'utf8')).not.toContain(ns1.publicIPv4 + ',');
+});
+
+test('waiting for the boot rides out rate limits, 5xx and "Linode busy" until its deadline; a refusal still ends it at once', async () => {
+  const created = await acts.ensureInstance(target, spec('ns3-next'));
+  const fault = (body: Record<string, unknown>) => raw(lab.url, '/__admin/faults', { method: 'POST', body: { method: 'GET', path: '/linode/instances/*', ...body } });
+  await fault({ status: 429, times: 2, headers: { 'Retry-After': '1' } });
+  await fault({ status: 500, times: 2 });
+  await fault({ status: 400, times: 1 }); // "Linode busy."
+  const started = Date.now();
+  const running = await acts.waitForRunning(target, created.id);
+  expect(running).toMatchObject({ id: created.id, status: 'running' });
+  expect(Date.now() - started).toBeGreaterThanOrEqual(2_000); // both Retry-After: 1 s honoured
+  const left = (await raw(lab.url, '/__admin/faults')).body as { rules: unknown[] };
+  expect(left.rules).toEqual([]); // all 5 faults were met and ridden out
+
+  // Unknown instance: a 404 is a refusal, not something to wait out.
+  await expect(acts.waitForRunning(target, 987654)).rejects.toMatchObject({ nonRetryable: true, type: 'LinodeRefused' });
+
+  // Errors that never stop: the wait ends at its deadline, saying why.
+  await fault({ status: 500 });
+  try {
+    await expect(acts.waitForRunning(target, created.id, 300)).rejects.toMatchObject({
+      nonRetryable: true, type: 'BootTimeout', message: expect.stringMatching(new RegExp(`instance ${created.id}: no status from Linode before the 0.3s boot deadline \\(last: read instance ${created.id}: .*500`)),
+    });
+  } finally {
+    await raw(lab.url, '/__admin/faults', { method: 'DELETE' });
+  }
+  expect(await acts.deleteInstance(target, created.id)).toEqual({ deleted: true });
 });
