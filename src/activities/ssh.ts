@@ -35,6 +35,8 @@ export interface SwitchUpstreamsResult {
   previous: ParsedUpstream[];
   /** When the new table took effect (host clock), or null when nothing was applied. */
   appliedAt: string | null;
+  /** How long the switch then waited for the old mapping's UDP flows to end (ms). */
+  settledMs?: number;
 }
 
 export interface LbQueryCountRequest {
@@ -123,7 +125,8 @@ export function createSshActivities(deps: SshDeps = {}) {
       switch (r.exitCode) {
         case 0: {
           const m = r.stdout.match(/^applied (\d+)$/m);
-          return { changed, previous: current.upstreams, appliedAt: new Date(m ? Number(m[1]) : Date.now()).toISOString() };
+          const settled = r.stdout.match(/^settled (\d+)$/m);
+          return { changed, previous: current.upstreams, appliedAt: new Date(m ? Number(m[1]) : Date.now()).toISOString(), ...(settled && { settledMs: Number(settled[1]) }) };
         }
         case SWITCH_EXIT.invalid:
           throw ApplicationFailure.create({

@@ -68,12 +68,14 @@ export const CONNTRACK_UDP_TIMEOUT_SEC = 2;
  * temporary file, verifies it arrived whole and that the live file is still the one read
  * before (compare-and-swap), `nft -c -f` (check only), installs it atomically, `nft -f` (one
  * transaction: each slot's new connections go to the new nameserver at once; open ones keep
- * theirs through conntrack), checks the live table, then waits `settleMs` (the conntrack UDP
- * timeout and a margin) so that no flow of the old mapping is left when it returns. Prints
- * "applied <epoch ms>".
+ * theirs through conntrack), checks the live table, then waits until no UDP flow of the old
+ * mapping is left — no conntrack entry answered by an upstream the new table dropped — at most
+ * `settleMs` (the conntrack UDP timeout and a margin; the whole of it where
+ * /proc/net/nf_conntrack cannot be read). Under load that is about the UDP timeout; with no
+ * query in flight it is at once. Prints "settled <ms waited>" and "applied <epoch ms>".
  */
 export function switchUpstreamScript(o: { expectOldSha256: string; expectNewSha256: string; settleMs?: number }): string {
-  const settle = ((o.settleMs ?? CONNTRACK_UDP_TIMEOUT_SEC * 1000 + 500) / 1000).toFixed(3);
+  const settleMs = Math.round(o.settleMs ?? CONNTRACK_UDP_TIMEOUT_SEC * 1000 + 500);
   const t = CONNTRACK_UDP_TIMEOUT_SEC;
   return `${PATH}
 set -u
@@ -100,13 +102,35 @@ if ! cmp -s "$tmp" "$dest"; then
 fi
 restore() { if [ -e "$dest.nsdeploy-old" ]; then mv -f "$dest.nsdeploy-old" "$dest"; fi; }
 sysctl -qw net.netfilter.nf_conntrack_udp_timeout=${t} net.netfilter.nf_conntrack_udp_timeout_stream=${t} || fail ${SWITCH_EXIT.internal} "cannot set the conntrack UDP timeouts"
+# The upstreams the live table sends to now and the new one will not: flows to them must end.
+targets() { grep -o 'dnat to [0-9.:]*' | sed 's/^dnat to //' | sort -u; }
+new_targets=$(targets < "$dest")
+gone=""
+for o in $(nft list table ip ${NFT_TABLE} 2>/dev/null | targets); do
+  case " $(echo $new_targets) " in *" $o "*) ;; *) gone="$gone $o" ;; esac
+done
 # A failed nft -f changes nothing (one transaction): the old table stays live.
 if ! out=$(nft -f "$dest" 2>&1); then restore; printf 'nft -f %s: %s\\n' "$dest" "$out" >&2; exit ${SWITCH_EXIT.applyFailed}; fi
 want=$(grep -o 'dnat to [0-9.:]*' "$dest")
 live=$(nft list table ip ${NFT_TABLE} 2>&1 | grep -o 'dnat to [0-9.:]*')
 [ "$want" = "$live" ] || { restore; nft -f "$dest" >/dev/null 2>&1; fail ${SWITCH_EXIT.notApplied} "the live table ip ${NFT_TABLE} does not match $dest after nft -f: $(echo $live)"; }
 applied=$(date +%s%3N)
-sleep ${settle}
+# An entry is listed while it lives (an expired one is dropped as it is read): an answer from
+# a dropped upstream (src=<it> … sport=<its port> in the reply direction) means a flow of the
+# old mapping that a new nginx socket could still follow.
+old_flows() {
+  for g in $gone; do
+    grep -F ' udp ' /proc/net/nf_conntrack | grep -F " src=\${g%:*} " | grep -qF " sport=\${g##*:} " && return 0
+  done
+  return 1
+}
+until_ms=$((applied + ${settleMs}))
+if [ -r /proc/net/nf_conntrack ]; then
+  while [ -n "$gone" ] && old_flows && [ "$(date +%s%3N)" -lt "$until_ms" ]; do sleep 0.05; done
+else
+  sleep ${(settleMs / 1000).toFixed(3)}
+fi
+echo "settled $(( $(date +%s%3N) - applied ))"
 rm -f "$pending" "$dest.nsdeploy-old"
 echo "applied $applied"
 `;

@@ -272,6 +272,15 @@ describeAsRoot('SSH activities on lab hosts', () => {
     expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] })).toEqual({ changed: false, previous: [up('ns2')], appliedAt: null });
     expect(await workers()).toBe(before);
     expect(await fileState()).toBe(file);
+
+    // No query through the LB for longer than the conntrack UDP timeout: no flow of the old
+    // mapping is left, so a switch does not wait for one (it waits ≈ 2 s under load, below).
+    await new Promise((r) => setTimeout(r, 2_500));
+    const idle = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] });
+    const back = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] });
+    expect(idle.settledMs).toBeLessThan(500);
+    expect(back.settledMs).toBeLessThan(500);
+    expect(await nsidsThroughLb(4)).toEqual(['ns2']);
   });
 
   test('switching back and forth under a UDP load of 1 000 qps loses no query and never reloads nginx', async () => {
@@ -281,8 +290,9 @@ describeAsRoot('SSH activities on lab hosts', () => {
     const report = path.join(lab.dir, 'dnsperf.out');
     const perf = execa('sh', ['-c', `exec dnsperf -s ${pub('lb1')} -d ${queries} -m udp -Q 1000 -l 8 -t 2 -c 4 > ${report} 2>&1`], { reject: false, timeout: 40_000, stdin: 'ignore' });
     await new Promise((r) => setTimeout(r, 1000));
+    const settled: number[] = [];
     for (const ns of ['ns1', 'ns2', 'ns1', 'ns2'] as const) {
-      await acts.switchUpstreams(target('lb1'), { upstreams: [up(ns)] });
+      settled.push((await acts.switchUpstreams(target('lb1'), { upstreams: [up(ns)] })).settledMs!);
       await new Promise((r) => setTimeout(r, 300));
     }
     const done = await perf;
@@ -295,6 +305,11 @@ describeAsRoot('SSH activities on lab hosts', () => {
     expect(num(/NOERROR (\d+)/)).toBe(num(/Queries completed:\s+(\d+)/));
     expect(await workers()).toBe(before);
     expect(await nsidsThroughLb(4)).toEqual(['ns2']);
+    // Under load a switch waits for the old mapping's flows to end: at least the 2 s UDP timeout
+    // after their last packet, at most its 2.5 s bound (the last switches may come after the load).
+    process.stdout.write(`waited for old flows: ${settled.join(', ')} ms\n`);
+    expect(settled[0]).toBeGreaterThanOrEqual(1_500);
+    for (const ms of settled) expect(ms).toBeLessThanOrEqual(2_700);
   }, 60_000);
 
   test('a map nft refuses changes nothing on the LB; unsafe or mismatched input never reaches it', async () => {
