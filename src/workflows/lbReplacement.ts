@@ -4,7 +4,7 @@
 // only then are they retired. Until the glue changed, any failure or abort puts the fleet
 // back; after it, undoing starts by asking the human to change the glue back.
 import {
-  ApplicationFailure, condition, executeChild, isCancellation, log, setHandler, sleep, workflowInfo,
+  ApplicationFailure, condition, executeChild, isCancellation, log, patched, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { InstanceInfo, LinodeTarget } from '../activities/linode';
 import {
@@ -46,6 +46,9 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
   setHandler(lbStatusQuery, () => t.status);
   let signals = 0;
   let polls = 0;
+  let pollsStarted = 0;
+  // Histories from before this patch judged a signal by a poll that may have begun before it.
+  const POLL_AFTER_SIGNAL = 'glue-poll-after-signal';
   const recordSignal = (args?: GlueUpdatedArgs) => {
     signals++;
     const parents = t.status.glue?.parents ?? [];
@@ -58,8 +61,9 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
   });
   setHandler(glueUpdatedCheck, async (args) => {
     recordSignal(args);
-    const seen = polls;
-    await condition(() => polls > seen || (t.status.phase !== 'glue' && t.status.phase !== 'glue-revert'));
+    // Answer with a poll that began after this request, not one already under way.
+    const need = (patched(POLL_AFTER_SIGNAL) ? pollsStarted : polls) + 1;
+    await condition(() => polls >= need || (t.status.phase !== 'glue' && t.status.phase !== 'glue-revert'));
     return t.status.glue!;
   }, {
     validator: (_args: GlueUpdatedArgs) => {
@@ -80,6 +84,7 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
 
   /** Every parent, polled: UDP and TCP, RD=0. */
   const pollParents = async (change: GlueChange[]) => {
+    pollsStarted++;
     const results = await Promise.all(input.parents.map((p) => step('quick', `delegation at ${p.address}`, 'readDelegation', { parent: p, domain: input.domain, transports: ['udp', 'tcp'] })));
     polls++;
     return { results, judged: results.map((r) => judgeParent(r, change)) };
@@ -88,16 +93,20 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
   /** Waits until every parent serves `want` ('new' or 'old'), showing progress; false on timeout. */
   const waitForParents = async (change: GlueChange[], want: 'new' | 'old'): Promise<boolean> => {
     const deadline = Date.now() + policies.glueTimeoutMs;
+    const afterSignal = patched(POLL_AFTER_SIGNAL);
     let lastSignals = signals;
     for (;;) {
+      // A signal that arrives while a poll is under way is judged by the next poll (at once).
+      const signalsAtStart = signals;
       const { judged } = await pollParents(change);
+      const counted = afterSignal ? signalsAtStart : signals;
       t.status.glue!.parents = judged;
       t.status.glue!.checkedAt = new Date(Date.now()).toISOString();
       const behind = judged.filter((p) => p.serves !== want);
-      if (signals > lastSignals && behind.length > 0) {
+      if (counted > lastSignals && behind.length > 0) {
         t.event(`signal received, but ${behind.length} of ${judged.length} parent(s) do not serve the ${want} glue yet: ${behind.map((p) => `${p.parent} ${p.serves} (${p.detail})`).join('; ')}`);
       }
-      lastSignals = signals;
+      lastSignals = counted;
       t.render();
       if (behind.length === 0) return true;
       if (Date.now() >= deadline) return false;
