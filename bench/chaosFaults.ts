@@ -8,13 +8,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { emulatorUrl } from '../lab/emulatorProcess';
 import { nsDeployInput } from '../src/cli/deployInput';
 import { query } from '../src/dns/query';
 import { fleetTag, type DeployStatus } from '../src/shared';
 import { nsBlueGreen } from '../src/workflows';
 import type { Benchmark } from './lib/benchmark';
 import { startCheckedLoad, type CheckedLoadResult } from './lib/checkedLoad';
+import { admin, adminState, type AdminInstance, type AdminRule } from './lib/emulatorAdmin';
 import { withLab, type LabSession } from './lib/labSession';
 
 /** Everything the run depends on; written into the result as its parameters. */
@@ -55,20 +55,6 @@ export const PARAMETERS = {
 
 type FaultSpec = { name: string; rule: Record<string, unknown> };
 
-interface AdminInstance { id: number; label: string; status: string; tags: string[]; ipv4Public: string }
-interface AdminRule { id: string; fired: number; times?: number }
-interface AdminState { instances: AdminInstance[]; pendingDeletions: AdminInstance[]; faults: { seed: number; rules: AdminRule[] } }
-
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${emulatorUrl()}${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`emulator ${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-const adminState = () => admin<AdminState>('GET', '/__admin/state');
 
 /** How often each installed rule fired; a rule with `times` is removed once used up. */
 function firedCounts(installed: { name: string; id: string; times?: number }[], lastSeen: Map<string, number>, rules: AdminRule[]): Record<string, number> {

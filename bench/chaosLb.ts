@@ -10,15 +10,15 @@ import { Client, Connection } from '@temporalio/client';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { emulatorUrl } from '../lab/emulatorProcess';
 import { setGlue } from '../lab/parent';
 import { lbReplacementInput } from '../src/cli/lbInput';
-import { query } from '../src/dns/query';
+import { readDelegation } from '../src/dns/delegation';
 import type { LbReplacementResult, LbReplacementStatus } from '../src/shared';
 import { lbReplacement } from '../src/workflows';
 import { startDnsLoad } from '../test/helpers/dnsLoad';
 import { bundleWithKillInterceptor, readKills, workerLoop } from './chaos/workerLoop';
 import type { Benchmark } from './lib/benchmark';
+import { adminState } from './lib/emulatorAdmin';
 import { withLabHosts } from './lib/labSession';
 import { playOperatorAtGlue, waitForLb } from './lib/lbOperator';
 import { persistentDevServer } from './lib/persistentDevServer';
@@ -38,14 +38,11 @@ const PARAMETERS = {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function emulatorInstances(): Promise<{ id: number; label: string }[]> {
-  return ((await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as { instances: { id: number; label: string }[] }).instances;
-}
-
-/** The A records a parent gives as glue for the domain's NS names (a referral, no recursion). */
-async function glueAt(parent: string, domain: string): Promise<string[]> {
-  const r = await query({ address: parent, port: 53 }, { name: domain, type: 'NS' }, { recursionDesired: false, transport: 'udp', attempts: 3, timeoutMs: 2_000 });
-  return r.additionals.filter((a) => a.type === 'A').map((a) => String(a.data)).sort();
+/** The A records a parent gives as glue for the domain's NS names, when UDP and TCP agree. */
+async function glueAt(parent: { address: string; port?: number }, domain: string): Promise<string[] | string> {
+  const r = await readDelegation({ address: parent.address, port: parent.port }, domain);
+  if (!r.agree) return `no agreeing answer over ${r.views.map((v) => `${v.transport}${v.error ? ` (${v.error})` : ''}`).join(', ')}`;
+  return r.views[0].glue.filter((g) => g.type === 'A').map((g) => g.address).sort();
 }
 
 export async function chaosLbReplacement(say: (s: string) => void) {
@@ -62,7 +59,7 @@ export async function chaosLbReplacement(say: (s: string) => void) {
       const bundlePath = await bundleWithKillInterceptor(dir);
       const tokenEnv = cfg.linode.tokenEnv;
       const loop = workerLoop({ address: server.address, taskQueue: TASK_QUEUE, bundlePath, killsFile, env: { [tokenEnv]: process.env[tokenEnv] ?? '' }, say });
-      const before = await emulatorInstances();
+      const before = (await adminState()).instances;
       const load = startDnsLoad({ server: RESOLVER, domain: cfg.domain, known: { name: `www.${cfg.domain}`, address: '198.18.2.80' }, qps: PARAMETERS.resolverQps, maxQueries: PARAMETERS.resolverQps * 3600, maxMs: 3600_000 });
       const t0 = Date.now();
       let result: LbReplacementResult | undefined;
@@ -113,10 +110,10 @@ export async function chaosLbReplacement(say: (s: string) => void) {
       const timersFired = (history.events ?? []).filter((e) => e.timerFiredEventAttributes).map(eventMs);
       const drainTimerFiredAt = timersFired.find((ms) => ms >= drainEnd - 1_000 && ms <= drainEnd + 30_000);
 
-      const final = await emulatorInstances();
+      const final = (await adminState()).instances;
       const labels = final.map((i) => i.label).sort();
       const newLbAddresses = restart.before.glue!.change.map((c) => c.to[0]).sort();
-      const parents = await Promise.all(cfg.parents.map(async (p) => ({ parent: p.address, glue: await glueAt(p.address, cfg.domain) })));
+      const parents = await Promise.all(cfg.parents.map(async (p) => ({ parent: p.address, glue: await glueAt(p, cfg.domain) })));
       const restartBeforeDrainEnd = Date.parse(restart.upAt) < drainEnd;
       const checks = {
         replaced: result.outcome === 'replaced',

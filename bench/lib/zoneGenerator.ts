@@ -5,6 +5,8 @@
 // verification tokens, two delegated subzones with glue and a wildcard. Seeded, so the same
 // parameters always give the same zone; named-checkzone accepts it.
 
+import { seededRandom } from '../../lab/linode-emulator/faults';
+
 export interface GeneratedZone {
   origin: string;
   text: string;
@@ -12,18 +14,6 @@ export interface GeneratedZone {
   records: number;
   /** Records per type. */
   byType: Record<string, number>;
-}
-
-/** mulberry32: a small seeded PRNG (deterministic zones across runs). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SITES = ['fra1', 'ams3', 'lon1', 'nyc1', 'nyc3', 'sfo2', 'tor1', 'sgp1', 'blr1', 'syd1'];
@@ -39,7 +29,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 export function generateZone(o: { origin?: string; records?: number; seed?: number } = {}): GeneratedZone {
   const origin = (o.origin ?? 'example.test').replace(/\.$/, '');
   const target = o.records ?? 10_000;
-  const rnd = prng(o.seed ?? 20261123);
+  const rnd = seededRandom(o.seed ?? 20261123); // mulberry32: the same zone on every run
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[int(0, 15)]).join('');
