@@ -3,11 +3,11 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
 import {
-  approveUpdate, deployWorkflowId, rejectUpdate, type DeployStatus, type GlueChange, type LbReplacementResult, type LbReplacementStatus, type NsDeployResult,
+  approveUpdate, deployWorkflowId, rejectUpdate, STATUS_QUERY, type DeployStatus, type StatusBase, type GlueChange, type LbReplacementResult, type LbReplacementStatus, type NsDeployResult,
 } from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
 import { nsDeployInput } from './deployInput';
-import { formatDuration } from '../workflows/lib/waitRules';
+import { formatDuration } from '../shared/duration';
 import { startExclusive } from './startExclusive';
 import { refusedAsError, type TemporalTarget } from './temporalConnection';
 
@@ -28,8 +28,8 @@ export async function startDeploy(
   return followDeploy(client, workflowId, out);
 }
 
-/** What either workflow's `status` query returns, as far as following it needs. */
-type AnyStatus = Pick<DeployStatus, 'events' | 'approval' | 'error'> & { phase: string } & Partial<Pick<LbReplacementStatus, 'glue' | 'drain'>>;
+/** What either workflow's `status` query returns. */
+type FollowedStatus = DeployStatus | LbReplacementStatus;
 
 /** Prints each phase and event as it happens; resolves with the result, throws the reason. */
 export async function followDeploy(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<NsDeployResult | LbReplacementResult> {
@@ -42,7 +42,7 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
   let drainShown = '';
   let drainTickAt = 0;
   const parentSeen = new Map<string, string>();
-  const show = (s: AnyStatus | undefined) => {
+  const show = (s: FollowedStatus | undefined) => {
     if (!s) return;
     for (const e of s.events.filter((x) => !printed.has(x))) {
       printed.add(e);
@@ -50,6 +50,7 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
     }
     if (s.approval?.pending && !askedApproval) out(`  waiting for approval until ${s.approval.deadline}: nsdeploy approve ${workflowId}`);
     askedApproval = !!s.approval?.pending;
+    if (!('oldLbs' in s)) return; // the rest is the LB replacement's
     if (s.glue && (s.phase === 'glue' || s.phase === 'glue-revert') && askedGlue !== s.phase) {
       askedGlue = s.phase;
       for (const line of glueLines(s.phase, s.glue.change, workflowId)) out(`  ${line}`);
@@ -73,7 +74,7 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
   };
   for (;;) {
     const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);
-    show(await handle.query<AnyStatus>('status').catch(() => undefined));
+    show(await handle.query<FollowedStatus>(STATUS_QUERY).catch(() => undefined));
     if (done) break;
   }
   try {
@@ -87,7 +88,7 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
   }
 }
 
-export async function decide(client: Client, workflowId: string, approve: boolean, by: string | undefined, reason: string | undefined): Promise<DeployStatus> {
+export async function decide(client: Client, workflowId: string, approve: boolean, by: string | undefined, reason: string | undefined): Promise<StatusBase> {
   return refusedAsError(() => client.workflow.getHandle(workflowId).executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [{ by, reason }] }));
 }
 

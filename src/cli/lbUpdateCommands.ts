@@ -2,7 +2,7 @@
 // by LB, print each LB's plan, and fail (non-zero exit) with the LB and task that stopped it.
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
-import { deployStatusQuery, lbUpdateWorkflowId, type DeployStatus, type LbUpdateInput, type LbUpdateResult } from '../shared';
+import { lbUpdateStatusQuery, lbUpdateWorkflowId, type LbUpdateStatus, type LbUpdateInput, type LbUpdateResult } from '../shared';
 import { lbUpdate } from '../workflows/lbUpdate';
 import { startExclusive } from './startExclusive';
 import type { TemporalTarget } from './temporalConnection';
@@ -41,7 +41,7 @@ export async function followLbUpdate(client: Client, workflowId: string, out: Ou
   const result = handle.result();
   const printed = new Set<string>();
   const plans = new Set<string>();
-  const show = (s: DeployStatus | undefined) => {
+  const show = (s: LbUpdateStatus | undefined) => {
     for (const e of s?.events.filter((x) => !printed.has(x)) ?? []) {
       printed.add(e);
       out(`  ${e}`);
@@ -55,7 +55,7 @@ export async function followLbUpdate(client: Client, workflowId: string, out: Ou
   };
   for (;;) {
     const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);
-    show(await handle.query(deployStatusQuery).catch(() => undefined));
+    show(await handle.query(lbUpdateStatusQuery).catch(() => undefined));
     if (done) break;
   }
   try {

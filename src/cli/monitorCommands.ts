@@ -6,7 +6,7 @@ import { temporal } from '@temporalio/proto';
 import type { Command } from 'commander';
 import { loadFleetConfig, type FleetConfig } from '../config';
 import { FLEET_HEALTH, monitorScheduleId, type MonitorInput, type MonitorResult } from '../shared';
-import { formatDuration, parseDuration } from '../workflows/lib/waitRules';
+import { formatDuration, parseDuration } from '../shared/duration';
 import type { monitorFleet } from '../workflows/monitorFleet';
 import { workflowUrl, type TemporalTarget } from './temporalConnection';
 

@@ -6,9 +6,9 @@ import { changeWait, startWait, waitStatus } from './waitCommands';
 import { decide, followDeploy, glueLines, startDeploy } from './deployCommands';
 import { glueUpdated, startLbReplacement } from './lbCommands';
 import { startLbUpdate } from './lbUpdateCommands';
-import { deployStatusQuery, type LbReplacementStatus } from '../shared';
+import { anyStatusQuery } from '../shared';
 import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from './temporalConnection';
-import { formatDuration } from '../workflows/lib/waitRules';
+import { formatDuration } from '../shared/duration';
 import { registerCodecServerCommand } from '../codec/server';
 import { registerMonitorCommands } from './monitorCommands';
 
@@ -154,13 +154,13 @@ export function buildProgram(): Command {
       const desc = await handle.describe();
       out(`${workflowId}: ${desc.status.name} (${desc.type}), started ${desc.startTime.toISOString()}`);
       out(`Web UI: ${workflowUrl(target, workflowId)}`);
-      const deploy = await handle.query(deployStatusQuery).catch(() => undefined);
-      if (deploy) {
-        out(`phase: ${deploy.phase}${deploy.error ? ` — ${deploy.error}` : ''}`);
-        const lb = deploy as unknown as Partial<LbReplacementStatus>;
-        if (lb.glue && (deploy.phase as string).startsWith('glue')) for (const l of glueLines(deploy.phase, lb.glue.change, workflowId)) out(l);
-        if (lb.glue?.parents.length) for (const p of lb.glue.parents) out(`  parent ${p.parent}: ${p.serves} — ${p.detail}`);
-        for (const e of deploy.events.slice(-10)) out(`  ${e}`);
+      const status = await handle.query(anyStatusQuery).catch(() => undefined);
+      if (status) {
+        out(`phase: ${status.phase}${status.error ? ` — ${status.error}` : ''}`);
+        const glue = 'glue' in status ? status.glue : undefined;
+        if (glue && status.phase.startsWith('glue')) for (const l of glueLines(status.phase, glue.change, workflowId)) out(l);
+        for (const p of glue?.parents ?? []) out(`  parent ${p.parent}: ${p.serves} — ${p.detail}`);
+        for (const e of status.events.slice(-10)) out(`  ${e}`);
       }
       if (desc.status.name === 'RUNNING') {
         const wait = await waitStatus(client, workflowId).catch(() => undefined);

@@ -2,7 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { changeWaitUpdate, waitStatusQuery, type ChangeWaitRequest, type WaitStatus } from '../shared';
 import { durableWait } from '../workflows/durableWait';
-import { formatDuration, parseDuration } from '../workflows/lib/waitRules';
+import { formatDuration, parseDuration } from '../shared/duration';
 import { refusedAsError, workflowUrl, type TemporalTarget } from './temporalConnection';
 
 export interface StartWaitOptions {

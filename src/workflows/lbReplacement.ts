@@ -18,7 +18,7 @@ import { LbTracker } from './lib/lbTracker';
 import { Saga } from './lib/saga';
 import { createNewInstances } from './lib/newInstances';
 import { step } from './lib/steps';
-import { formatDuration } from './lib/waitRules';
+import { formatDuration } from '../shared/duration';
 import { nsBlueGreen } from './nsBlueGreen';
 
 const view = (i: InstanceInfo): HostView => ({ label: i.label, id: i.id, publicIPv4: i.publicIPv4, privateIPv4: i.privateIPv4 });

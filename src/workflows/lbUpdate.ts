@@ -7,27 +7,21 @@ import { ApplicationFailure, isCancellation, log, setHandler } from '@temporalio
 import type { InstanceInfo, LinodeTarget } from '../activities/linode';
 import type { CompactZoneComparison } from '../dns/compact';
 import type { Upstream } from '../ssh/upstreams';
-import { deployStatusQuery, fleetTag, type DeployStatus, type LbUpdateInput, type LbUpdateResult, type LbUpdateView } from '../shared';
+import { fleetTag, hostView, lbUpdateStatusQuery, type LbUpdateInput, type LbUpdateResult, type LbUpdateView } from '../shared';
 import { reasonOf } from './lib/failures';
 import { step } from './lib/steps';
-import { DeployTracker } from './lib/tracker';
+import { LbUpdateTracker } from './lib/lbUpdateTracker';
 
 const key = (u: Upstream) => `${u.address}:${u.port}`;
 const differenceKey = (d: CompactZoneComparison['differences'][number]) => `${d.kind} ${d.name} ${d.type}/${d.transport}`;
 
-/** Current details for the Web UI: each LB's state and the plan being applied. */
-function describe(s: DeployStatus): string[] {
-  return (s.lbUpdates ?? []).map((u) => `- ${u.label}: **${u.state}**${u.plannedChanges !== undefined ? ` (${u.plannedChanges} planned change(s))` : ''}${u.upstreams ? ` → ${u.upstreams.join(', ')}` : ''}${u.error ? ` — ${u.error}` : ''}`);
-}
-
 export async function lbUpdate(input: LbUpdateInput): Promise<LbUpdateResult> {
-  const t = new DeployTracker(input.fleet, describe);
-  setHandler(deployStatusQuery, () => t.status);
+  const t = new LbUpdateTracker(input.fleet, input.loadBalancers);
+  setHandler(lbUpdateStatusQuery, () => t.status);
   const linode: LinodeTarget = { apiUrl: input.linode.apiUrl, tokenEnv: input.linode.tokenEnv, knownHostsFile: input.ssh.knownHostsFile, privateKeyFile: input.ssh.privateKeyFile };
   const sshTo = (address: string) => ({ address, user: input.ssh.user, privateKeyFile: input.ssh.privateKeyFile, knownHostsFile: input.ssh.knownHostsFile });
   const zone = { origin: input.domain, file: input.zoneFile };
-  const views: LbUpdateView[] = input.loadBalancers.map((label) => ({ label, state: 'pending' }));
-  t.status.lbUpdates = views;
+  const views = t.status.lbUpdates;
   let current: LbUpdateView | undefined;
 
   try {
@@ -36,7 +30,7 @@ export async function lbUpdate(input: LbUpdateInput): Promise<LbUpdateResult> {
     const missing = input.loadBalancers.filter((l) => !live.some((i) => i.label === l));
     if (missing.length > 0) throw ApplicationFailure.nonRetryable(`live fleet incomplete: no instance labelled ${missing.join(', ')} with tag ${fleetTag(input.fleet)}`, 'FleetMismatch');
     const lbs = input.loadBalancers.map((l) => live.find((i) => i.label === l)!);
-    t.status.loadBalancers = lbs.map((i) => ({ label: i.label, id: i.id, publicIPv4: i.publicIPv4, privateIPv4: i.privateIPv4 }));
+    t.status.loadBalancers = lbs.map(hostView);
     const upstreams = await Promise.all(lbs.map((lb) => step('quick', `read ${lb.label} upstreams`, 'readUpstreams', sshTo(lb.publicIPv4))));
     lbs.forEach((lb, i) => {
       views[i].publicIPv4 = lb.publicIPv4;
@@ -107,7 +101,6 @@ export async function lbUpdate(input: LbUpdateInput): Promise<LbUpdateResult> {
         );
       }
       current.state = applied.changed > 0 ? 'updated' : 'unchanged';
-      t.status.switched.push(lb.label);
       t.event(`${lb.label} verified: ${after.recordsChecked} records over ${after.transports.join('+')}, answered by ${after.nsids.join(', ') || '?'}`);
       current = undefined;
     }

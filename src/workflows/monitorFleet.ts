@@ -19,7 +19,7 @@ import {
 import { reasonOf } from './lib/failures';
 import { judgeParent } from './lib/glue';
 import { step } from './lib/steps';
-import { formatDuration } from './lib/waitRules';
+import { formatDuration } from '../shared/duration';
 
 // A run must end well within its interval: few, short retries (the next run asks again).
 const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10s' } as const;

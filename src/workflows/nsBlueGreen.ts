@@ -12,7 +12,7 @@ import { Saga } from './lib/saga';
 import { createNewInstances } from './lib/newInstances';
 import { step, whole } from './lib/steps';
 import { DeployTracker } from './lib/tracker';
-import { formatDuration } from './lib/waitRules';
+import { formatDuration } from '../shared/duration';
 
 /**
  * NSID of a server this deploy configures: label plus instance ID, unique for ever, so answers

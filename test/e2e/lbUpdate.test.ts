@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { lbUpdateInput } from '../../src/cli/lbUpdateCommands';
 import { loadFleetConfig } from '../../src/config';
-import type { DeployStatus } from '../../src/shared';
+import type { LbUpdateStatus } from '../../src/shared';
 import { lbUpdate } from '../../src/workflows';
 import { LAB_CONFIG } from '../../lab/up';
 import { startDnsLoad } from '../helpers/dnsLoad';
@@ -87,9 +87,9 @@ test('a config change reaches both LBs, one at a time, under load through both, 
 
   expect(result.outcome).toBe('updated');
   // The file and the reload its handler would run.
-  expect(result.status.lbUpdates!.map((u) => [u.label, u.state, u.plannedChanges])).toEqual([['lb1', 'updated', 2], ['lb2', 'updated', 2]]);
-  expect(result.status.lbUpdates![0].plan).toMatch(/^TASK \[proxy : Point nginx at the upstream slots\]$[\s\S]*^RUNNING HANDLER \[proxy : Reload nginx\]$/m);
-  expect(result.status.lbUpdates![0].plan).toMatch(/^-.*fail_timeout=10s;$[\s\S]*^\+.*fail_timeout=7s;$/m);
+  expect(result.status.lbUpdates.map((u) => [u.label, u.state, u.plannedChanges])).toEqual([['lb1', 'updated', 2], ['lb2', 'updated', 2]]);
+  expect(result.status.lbUpdates[0].plan).toMatch(/^TASK \[proxy : Point nginx at the upstream slots\]$[\s\S]*^RUNNING HANDLER \[proxy : Reload nginx\]$/m);
+  expect(result.status.lbUpdates[0].plan).toMatch(/^-.*fail_timeout=10s;$[\s\S]*^\+.*fail_timeout=7s;$/m);
   expect(workflowMs).toBeLessThan(seconds * 1000);
   // No client query failed; every answer was right.
   for (const c of clientResults) {
@@ -120,9 +120,9 @@ test('a value nginx refuses stops the update at lb1 with the task named; lb1 kee
   const cause = (err as WorkflowFailedError).cause as Error & { details?: unknown[] };
   process.stdout.write(`refused: ${cause.message}\n`);
   expect(cause.message).toMatch(/^LB update stopped at lb1: .*task "proxy : Serve DNS on UDP and TCP" failed on lb1: failed to validate: .*"proxy_timeout" directive invalid value.*\(lb2 not touched\)/s);
-  const status = cause.details?.[0] as DeployStatus;
-  expect(status.lbUpdates!.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
-  expect(status.lbUpdates![0].plan).toContain('proxy_timeout bogus;');
+  const status = cause.details?.[0] as LbUpdateStatus;
+  expect(status.lbUpdates.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
+  expect(status.lbUpdates[0].plan).toContain('proxy_timeout bogus;');
 
   // Nothing changed on either LB, and both still answer over UDP and TCP.
   expect(await files(LBS.lb1)).toBe(before.lb1);

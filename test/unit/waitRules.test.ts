@@ -1,5 +1,6 @@
 // The rules behind the changeWait update, checked directly (the workflow test covers the wiring).
-import { formatDuration, parseDuration, resolveNewEnd } from '../../src/workflows/lib/waitRules';
+import { formatDuration, parseDuration } from '../../src/shared/duration';
+import { resolveNewEnd } from '../../src/workflows/lib/waitRules';
 
 const H = 3600_000;
 const start = Date.parse('2026-11-23T00:00:00Z');

@@ -5,7 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { PlaybookRun } from '../../src/activities/ansible';
-import { DEPLOY_PHASE, deployStatusQuery, type DeployStatus, type LbUpdateInput } from '../../src/shared';
+import { DEPLOY_PHASE, lbUpdateStatusQuery, type LbUpdateStatus, type LbUpdateInput } from '../../src/shared';
 import { lbUpdate } from '../../src/workflows';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
 import { FakeFleet } from './fakeFleet';
@@ -81,12 +81,12 @@ async function run(opts: Options & { input?: LbUpdateInput } = {}) {
   const taskQueue = `lb-update-${++seq}`;
   const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities });
   const workflowId = `lab/lb-update-${seq}`;
-  let queried: DeployStatus | undefined;
+  let queried: LbUpdateStatus | undefined;
   const outcome = await worker.runUntil(async () => {
     const handle = await t.env().client.workflow.start(lbUpdate, { taskQueue, workflowId, args: [opts.input ?? input()] });
     const result = await handle.result().catch((e: unknown) => e as WorkflowFailedError);
     // A query needs the worker: ask while it runs.
-    queried = await handle.query(deployStatusQuery);
+    queried = await handle.query(lbUpdateStatusQuery);
     return result;
   });
   const handle = t.env().client.workflow.getHandle(workflowId);
@@ -102,7 +102,7 @@ const lbCalls = (calls: string[]) =>
 const failureOf = (e: unknown) => {
   expect(e).toBeInstanceOf(WorkflowFailedError);
   const cause = (e as WorkflowFailedError).cause as ApplicationFailure;
-  return { message: cause.message, status: cause.details?.[0] as DeployStatus };
+  return { message: cause.message, status: cause.details?.[0] as LbUpdateStatus };
 };
 
 test('success: each LB planned, applied and verified through it before the next; upstreams kept', async () => {
@@ -111,7 +111,7 @@ test('success: each LB planned, applied and verified through it before the next;
   const result = outcome as Awaited<ReturnType<typeof lbUpdate>>;
   expect(result.outcome).toBe('updated');
   expect(result.status.phase).toBe('done');
-  expect(result.status.lbUpdates!.map((u) => [u.label, u.state])).toEqual([['lb1', 'updated'], ['lb2', 'updated']]);
+  expect(result.status.lbUpdates.map((u) => [u.label, u.state])).toEqual([['lb1', 'updated'], ['lb2', 'updated']]);
   const calls = lbCalls(fleet.calls);
   expect(calls.slice(0, 2).sort()).toEqual(['readUpstreams lb1', 'readUpstreams lb2']); // preflight, in parallel
   expect(calls.slice(2)).toEqual([
@@ -130,7 +130,7 @@ test('success: each LB planned, applied and verified through it before the next;
   expect(playbooks[1].groupVars).toEqual({ loadbalancers: { proxy_upstream_fail_timeout: '3s' } });
   expect((await handle.describe()).typedSearchAttributes.get(DEPLOY_PHASE)).toBe('done');
   expect(queried.phase).toBe('done');
-  expect(queried.lbUpdates!.map((u) => u.state)).toEqual(['updated', 'updated']);
+  expect(queried.lbUpdates.map((u) => u.state)).toEqual(['updated', 'updated']);
 });
 
 test('dry run: each LB planned with --check --diff, the plan shown, nothing applied', async () => {
@@ -139,8 +139,8 @@ test('dry run: each LB planned with --check --diff, the plan shown, nothing appl
   expect(result.outcome).toBe('planned');
   expect(playbooks.every((p) => p.check)).toBe(true);
   expect(lbCalls(fleet.calls).filter((c) => /^(plan|apply)/.test(c))).toEqual(['plan lb1', 'plan lb2']);
-  expect(result.status.lbUpdates!.map((u) => [u.label, u.state, u.plannedChanges])).toEqual([['lb1', 'planned', 1], ['lb2', 'planned', 1]]);
-  expect(result.status.lbUpdates![0].plan).toContain('+    server 198.19.128.10:53 max_fails=1 fail_timeout=3s;');
+  expect(result.status.lbUpdates.map((u) => [u.label, u.state, u.plannedChanges])).toEqual([['lb1', 'planned', 1], ['lb2', 'planned', 1]]);
+  expect(result.status.lbUpdates[0].plan).toContain('+    server 198.19.128.10:53 max_fails=1 fail_timeout=3s;');
   expect(result.status.events.join('\n')).toMatch(/plan lb1: 1 change\(s\): Point the LB at the nameservers/);
 });
 
@@ -149,7 +149,7 @@ test('a failed apply on lb1 stops the update there: lb2 is neither planned nor t
   const { message, status } = failureOf(outcome);
   expect(message).toMatch(/^LB update stopped at lb1: .*task "proxy : Serve DNS on UDP and TCP" failed on lb1: failed to validate.*\(lb2 not touched\)/);
   expect(lbCalls(fleet.calls).filter((c) => /lb2$/.test(c))).toEqual(['readUpstreams lb2']); // the preflight read only
-  expect(status.lbUpdates!.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
+  expect(status.lbUpdates.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
   expect(status.phase).toBe('failed');
   expect((await handle.describe()).typedSearchAttributes.get(DEPLOY_PHASE)).toBe('failed');
 });
@@ -159,7 +159,7 @@ test('a failed verification through lb1 after its apply stops the update before 
   const { message, status } = failureOf(outcome);
   expect(message).toMatch(/LB update stopped at lb1: verification through lb1 failed after the apply: 1 new difference\(s\) \(missing example\.test\. SOA\/udp\).*\(lb2 not touched\)/);
   expect(lbCalls(fleet.calls).filter((c) => /^(plan|apply) lb2/.test(c))).toEqual([]);
-  expect(status.lbUpdates!.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
+  expect(status.lbUpdates.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
 });
 
 test('upstreams that move during the update (another change running) stop it before the LB is touched', async () => {

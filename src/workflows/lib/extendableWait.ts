@@ -3,7 +3,8 @@
 // `waitStatus` reports it, and the `changeWait` update moves it (earlier only with force).
 import { condition, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import { changeWaitUpdate, waitStatusQuery, type WaitChange, type WaitStatus } from '../../shared';
-import { formatDuration, iso, resolveNewEnd } from './waitRules';
+import { formatDuration, iso } from '../../shared/duration';
+import { resolveNewEnd } from './waitRules';
 
 export interface ExtendableWaitOptions {
   /** What is being waited for, e.g. "drain of lb1, lb2"; shown in the UI. */

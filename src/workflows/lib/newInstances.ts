@@ -6,7 +6,7 @@ import type { InstanceInfo, InstanceSpec, LinodeTarget } from '../../activities/
 import type { SshTarget } from '../../activities/ssh';
 import type { Saga } from './saga';
 import { step, waitingUpTo, whole } from './steps';
-import { formatDuration } from './waitRules';
+import { formatDuration } from '../../shared/duration';
 
 export interface NewInstancesRequest {
   saga: Saga;

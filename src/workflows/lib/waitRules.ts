@@ -1,7 +1,7 @@
 // Pure rules for changing a wait's end: what a request means and why it is refused.
 // Kept free of Temporal APIs so the same rules are unit-tested and used by the update validator.
-import ms from 'ms';
-import type { ChangeWaitRequest } from '../../shared';
+import { formatDuration, iso, parseDuration } from '../../shared/duration';
+import type { ChangeWaitRequest } from '../../shared/wait';
 
 export interface WaitLimits {
   startedAtMs: number;
@@ -11,27 +11,6 @@ export interface WaitLimits {
 }
 
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Parses a duration such as "90m", "12h", "2d" or "-1h"; throws naming the bad value. */
-export function parseDuration(value: string, field: string): number {
-  const parsed = typeof value === 'string' ? ms(value.trim() as ms.StringValue) : undefined;
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed)) {
-    throw new Error(`${field}: "${value}" is not a duration (examples: "90m", "12h", "2d", "-1h")`);
-  }
-  return parsed;
-}
-
-export function formatDuration(msValue: number): string {
-  const sign = msValue < 0 ? '-' : '';
-  let rest = Math.abs(Math.round(msValue / 1000));
-  const d = Math.floor(rest / 86400); rest -= d * 86400;
-  const h = Math.floor(rest / 3600); rest -= h * 3600;
-  const m = Math.floor(rest / 60); const s = rest - m * 60;
-  const parts = [d && `${d}d`, h && `${h}h`, m && `${m}m`, (s || (!d && !h && !m)) && `${s}s`].filter(Boolean);
-  return sign + parts.join(' ');
-}
-
-export const iso = (t: number): string => new Date(t).toISOString();
 
 /**
  * Returns the new end (epoch ms) a request asks for, or throws an Error whose message says

@@ -1,0 +1,11 @@
+// The status of whichever workflow answers (`nsdeploy status <id>` does not know the type).
+import { defineQuery } from '@temporalio/workflow';
+import type { LbReplacementStatus } from './lbReplacement';
+import type { LbUpdateStatus } from './lbUpdate';
+import type { MonitorStatus } from './monitor';
+import type { DeployStatus } from './nsDeploy';
+import { STATUS_QUERY } from './status';
+
+export type AnyStatus = DeployStatus | LbReplacementStatus | LbUpdateStatus | MonitorStatus;
+
+export const anyStatusQuery = defineQuery<AnyStatus>(STATUS_QUERY);

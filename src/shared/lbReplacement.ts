@@ -1,0 +1,133 @@
+// The LB replacement: its input, phases, status, result, and the glue step's signal and update.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalPolicy, ApprovalView } from './approval';
+import type { LinodeSettings, NsDeployPolicies, SshSettings, Transports } from './nsDeploy';
+import { STATUS_QUERY, type HostView, type StatusBase } from './status';
+
+export type LbPhase =
+  | 'preflight'
+  | 'create'
+  | 'configure'
+  | 'verify'
+  | 'zone'
+  | 'glue'
+  | 'drain'
+  | 'proof'
+  | 'approval'
+  | 'retire'
+  | 'rename'
+  | 'done'
+  | 'planned'
+  | 'not-retired'
+  | 'glue-revert'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'failed';
+
+/** One NS name's glue at the registrar: what it is, what it must become. */
+export interface GlueChange {
+  name: string;
+  from: string[];
+  to: string[];
+}
+
+/** What one parent server serves for the delegation, as last polled. */
+export interface ParentGlue {
+  parent: string;
+  serves: 'old' | 'new' | 'other' | 'unreachable';
+  /** e.g. "ns1.example.test A 198.18.1.2 (udp+tcp, TTL 172800)" or the error. */
+  detail: string;
+}
+
+export interface GlueSignal {
+  at: string;
+  by?: string;
+  note?: string;
+  /** How many parents served the new glue when it arrived. */
+  parentsServingNew: number;
+  parents: number;
+}
+
+export interface LbReplacementPolicies {
+  gate: Transports;
+  /** Added to the observed delegation + zone TTLs. */
+  drainMarginMs: number;
+  /** Longest the drain may be moved to (changeWait bound). */
+  drainMaxMs: number;
+  glueCheckEveryMs: number;
+  /** Longest wait for the parents to serve the new glue (then rolled back). */
+  glueTimeoutMs: number;
+  proof: { windowMs: number; maxQueries: number; maxWaitMs: number };
+  approval: ApprovalPolicy & { beforeRetire: boolean };
+  bootTimeoutMs?: number;
+  sshTimeoutMs?: number;
+}
+
+export interface LbReplacementInput {
+  fleet: string;
+  domain: string;
+  zoneFile: string;
+  linode: LinodeSettings;
+  ssh: SshSettings;
+  nameservers: string[];
+  loadBalancers: string[];
+  nextSuffix: string;
+  parents: { address: string; port: number }[];
+  policies: LbReplacementPolicies;
+  /** Extra proxy role variables (fleet config `proxyVars`), so new LBs match the live ones. */
+  proxyVars?: Record<string, unknown>;
+  /** The NS deploy that serves the changed zone (run as a child workflow). */
+  nsDeployPolicies: NsDeployPolicies;
+  dryRun?: boolean;
+}
+
+export interface GlueStatus {
+  change: GlueChange[];
+  parents: ParentGlue[];
+  signals: GlueSignal[];
+  allNewSince?: string;
+  checkedAt?: string;
+}
+
+export interface DrainStatus {
+  delegationTtlSeconds: number;
+  zoneTtlSeconds: number;
+  marginMs: number;
+  totalMs: number;
+  end?: string;
+}
+
+export interface ProofStatus {
+  windowMs: number;
+  maxQueries: number;
+  attempts: number;
+  last?: string;
+  provenAt?: string;
+}
+
+export interface LbReplacementStatus extends StatusBase<LbPhase> {
+  oldLbs: HostView[];
+  newLbs: HostView[];
+  zone?: { serialBefore?: number; serialAfter?: number; moved: string[] };
+  glue?: GlueStatus;
+  drain?: DrainStatus;
+  proof?: ProofStatus;
+  approval?: ApprovalView;
+}
+
+export interface LbReplacementResult {
+  outcome: 'replaced' | 'planned';
+  status: LbReplacementStatus;
+  plan: string[];
+}
+
+export interface GlueUpdatedArgs {
+  by?: string;
+  note?: string;
+}
+
+export const lbStatusQuery = defineQuery<LbReplacementStatus>(STATUS_QUERY);
+/** The operator says the glue was changed at the registrar; the workflow checks the parents. */
+export const glueUpdatedSignal = defineSignal<[GlueUpdatedArgs?]>('glueUpdated');
+/** Like the signal, but answers with what the workflow sees at the parents after checking. */
+export const glueUpdatedCheck = defineUpdate<GlueStatus, [GlueUpdatedArgs]>('glueUpdatedCheck');

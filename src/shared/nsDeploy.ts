@@ -1,0 +1,92 @@
+// The NS blue-green deploy: its input, phases, status and result.
+import { defineQuery } from '@temporalio/workflow';
+import type { ApprovalPolicy, ApprovalView } from './approval';
+import { STATUS_QUERY, type HostView, type StatusBase } from './status';
+
+/** Phases of a deploy, in order; also the value of the DeployPhase search attribute. */
+export type DeployPhase =
+  | 'preflight'
+  | 'create'
+  | 'configure'
+  | 'gate'
+  | 'approval'
+  | 'cutover'
+  | 'soak'
+  | 'drain'
+  | 'retire'
+  | 'rename'
+  | 'done'
+  | 'planned'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'failed';
+
+/** Where the fleet's instances live and how they are reached; no secret, only env var names. */
+export interface LinodeSettings {
+  apiUrl?: string;
+  tokenEnv: string;
+  region: string;
+  type: string;
+  image: string;
+  tags: string[];
+}
+
+/** How the worker reaches the hosts over SSH: paths only, never a key itself. */
+export interface SshSettings {
+  user: string;
+  privateKeyFile: string;
+  knownHostsFile: string;
+}
+
+export interface Transports {
+  transports: ('udp' | 'tcp')[];
+  concurrency: number;
+}
+
+export interface NsDeployPolicies {
+  approval: ApprovalPolicy & { beforeCutover: boolean };
+  soakMs: number;
+  /** How often the soak probes through the LBs. */
+  soakProbeEveryMs?: number;
+  gate: Transports;
+  /** Longest wait for the old servers' query counters to stop rising. */
+  oldServersMaxMs: number;
+  /** Create → running, per new instance (default 15 min). */
+  bootTimeoutMs?: number;
+  /** Running → SSH answers with the pinned key, per new instance (default 5 min). */
+  sshTimeoutMs?: number;
+}
+
+/** Everything the NS deploy needs, none of it secret (paths and env var names only). */
+export interface NsDeployInput {
+  fleet: string;
+  domain: string;
+  /** Zone file path as the worker sees it. */
+  zoneFile: string;
+  linode: LinodeSettings;
+  ssh: SshSettings;
+  nameservers: string[];
+  loadBalancers: string[];
+  nextSuffix: string;
+  policies: NsDeployPolicies;
+  /** Run the read-only preflight and return the plan; change nothing. */
+  dryRun?: boolean;
+}
+
+export interface DeployStatus extends StatusBase<DeployPhase> {
+  zoneSerial?: number;
+  oldServers: HostView[];
+  newServers: HostView[];
+  loadBalancers: HostView[];
+  /** LBs whose upstreams point at the new servers. */
+  switched: string[];
+  approval?: ApprovalView;
+}
+
+export interface NsDeployResult {
+  outcome: 'deployed' | 'planned' | 'rolled-back';
+  status: DeployStatus;
+  plan: string[];
+}
+
+export const deployStatusQuery = defineQuery<DeployStatus>(STATUS_QUERY);
