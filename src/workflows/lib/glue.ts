@@ -9,9 +9,26 @@ export function judgeParent(result: ReadDelegationResult, change: GlueChange[]):
   const broken = result.views.find((v) => v.error);
   if (broken) return { parent: result.parent, serves: 'unreachable', detail: `${broken.transport}: ${broken.error}` };
   const per = (which: 'from' | 'to') =>
-    result.views.every((v) => change.every((c) => same(v.glue.filter((g) => g.name === c.name).map((g) => g.address), c[which])));
+    result.views.every((v) =>
+      change.every((c) =>
+        same(
+          v.glue.filter((g) => g.name === c.name).map((g) => g.address),
+          c[which],
+        ),
+      ),
+    );
   const first = result.views[0];
-  const glue = change.map((c) => `${c.name} ${first?.glue.filter((g) => g.name === c.name).map((g) => g.address).join(',') || '(no glue)'}`).join(', ');
+  const glue = change
+    .map(
+      (c) =>
+        `${c.name} ${
+          first?.glue
+            .filter((g) => g.name === c.name)
+            .map((g) => g.address)
+            .join(',') || '(no glue)'
+        }`,
+    )
+    .join(', ');
   const ttl = first ? Math.max(first.nsTtl ?? 0, ...first.glue.map((g) => g.ttl)) : 0;
   const detail = `${glue} (${result.views.map((v) => v.transport).join('+')}, TTL ${ttl})`;
   if (per('to')) return { parent: result.parent, serves: 'new', detail };
@@ -26,5 +43,6 @@ export function delegationTtl(results: ReadDelegationResult[]): number {
 
 /** The registrar instructions in one line: "glue of example.test: ns1… 198.18.1.2 → 198.18.1.9; …". */
 export function glueInstructions(domain: string, change: GlueChange[]): string {
-  return `glue (host records) of ${domain}: ${change.map((c) => `${c.name} ${c.from.join(', ')} → ${c.to.join(', ')}`).join('; ')}`;
+  const each = change.map((c) => `${c.name} ${c.from.join(', ')} → ${c.to.join(', ')}`);
+  return `glue (host records) of ${domain}: ${each.join('; ')}`;
 }

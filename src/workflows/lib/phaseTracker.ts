@@ -1,14 +1,16 @@
-// The common part of what the operator sees of any workflow here: a status object (returned by
-// the `status` query) with a phase, kept in the DeployPhase search attribute, and a bounded
-// list of timestamped events; subclasses draw the Web UI's current details from it.
+// A status tracker for a change that moves through phases: each phase is kept in the
+// DeployPhase search attribute (filter the Web UI with `DeployPhase = "drain"`) and logged.
 import { upsertSearchAttributes } from '@temporalio/workflow';
-import { DEPLOY_PHASE, FLEET } from '../../shared';
+import { DEPLOY_PHASE, FLEET, type StatusBase } from '../../shared';
+import { StatusTracker } from './statusTracker';
 
-const MAX_EVENTS = 40;
-
-export abstract class PhaseTracker<S extends { phase: string; fleet: string; events: string[] }> {
-  constructor(readonly status: S) {
-    upsertSearchAttributes([{ key: FLEET, value: status.fleet }, { key: DEPLOY_PHASE, value: status.phase }]);
+export abstract class PhaseTracker<S extends StatusBase> extends StatusTracker<S> {
+  constructor(status: S) {
+    super(status);
+    upsertSearchAttributes([
+      { key: FLEET, value: status.fleet },
+      { key: DEPLOY_PHASE, value: status.phase },
+    ]);
   }
 
   phase(phase: S['phase'], note?: string): void {
@@ -16,14 +18,4 @@ export abstract class PhaseTracker<S extends { phase: string; fleet: string; eve
     upsertSearchAttributes([{ key: DEPLOY_PHASE, value: phase }]);
     this.event(note ? `${phase}: ${note}` : phase);
   }
-
-  event(text: string): void {
-    const at = new Date(Date.now()).toISOString().slice(11, 19);
-    this.status.events.push(`${at} ${text}`);
-    if (this.status.events.length > MAX_EVENTS) this.status.events.splice(0, this.status.events.length - MAX_EVENTS);
-    this.render();
-  }
-
-  /** Redraws the current details (Markdown) from the status. */
-  abstract render(): void;
 }

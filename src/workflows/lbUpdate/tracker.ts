@@ -1,7 +1,6 @@
 // What the operator sees of an in-place LB update: each LB's state and the plan being applied.
-import { setCurrentDetails } from '@temporalio/workflow';
 import type { LbUpdateStatus, LbUpdateView } from '../../shared';
-import { PhaseTracker } from './phaseTracker';
+import { PhaseTracker } from '../lib/phaseTracker';
 
 export class LbUpdateTracker extends PhaseTracker<LbUpdateStatus> {
   constructor(fleet: string, loadBalancers: string[]) {
@@ -9,20 +8,12 @@ export class LbUpdateTracker extends PhaseTracker<LbUpdateStatus> {
     super({ phase: 'preflight', fleet, loadBalancers: [], lbUpdates, events: [] });
   }
 
-  render(): void {
-    const s = this.status;
-    setCurrentDetails(
-      [
-        `**Phase: ${s.phase}** — fleet \`${s.fleet}\``,
-        '',
-        ...s.lbUpdates.map(describeLb),
-        ...(s.error ? ['', `**Error:** ${s.error}`] : []),
-        '',
-        'Recent:',
-        '',
-        ...s.events.slice(-8).map((e) => `- ${e}`),
-      ].join('\n'),
-    );
+  protected details(): string[] {
+    return [
+      `**Phase: ${this.status.phase}** — fleet \`${this.status.fleet}\``,
+      '',
+      ...this.status.lbUpdates.map(describeLb),
+    ];
   }
 }
 

@@ -1,0 +1,47 @@
+// Cutover of one LB: its undo (switch back to what it had) is registered before the switch,
+// the switch is never cut in half by an abort, and the LB must then answer every record from
+// the new servers only (by NSID).
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { InstanceInfo } from '../../activities/linode';
+import type { Transports } from '../../shared';
+import type { FleetContext } from '../lib/fleetContext';
+import type { Saga } from '../lib/saga';
+import { step, whole } from '../lib/steps';
+import { verifyThrough, viaPublic } from '../lib/verify';
+import type { DeployTracker } from './tracker';
+import { serverIdOf } from './configure';
+
+export async function switchLb(
+  ctx: FleetContext,
+  saga: Saga,
+  t: DeployTracker,
+  lb: InstanceInfo,
+  newServers: InstanceInfo[],
+  probe: Transports,
+): Promise<void> {
+  const ssh = ctx.sshTo(lb);
+  const previous = await step('quick', `read ${lb.label} upstreams`, 'readUpstreams', ssh);
+  saga.add(`switch ${lb.label} back`, async () => {
+    await step('quick', `switch ${lb.label} back to the old servers`, 'switchUpstreams', ssh, { upstreams: previous });
+    t.status.switched = t.status.switched.filter((l) => l !== lb.label);
+  });
+  const upstreams = newServers.map((s) => ({ address: s.privateIPv4 ?? s.publicIPv4, port: 53 }));
+  const ids = newServers.map(serverIdOf);
+  await whole(() => step('quick', `switch ${lb.label} to ${ids.join(', ')}`, 'switchUpstreams', ssh, { upstreams }));
+
+  const through = await verifyThrough(ctx, viaPublic(lb), probe);
+  const strangers = through.nsids.filter((n) => !ids.includes(n));
+  if (!through.ok || strangers.length > 0 || through.nsids.length === 0) {
+    const why = [
+      `${through.differences.length} difference(s)`,
+      ...(strangers.length ? [`answered by ${strangers.join(', ')}`] : []),
+      ...(through.nsids.length === 0 ? ['no NSID seen'] : []),
+    ];
+    throw ApplicationFailure.nonRetryable(
+      `verification through ${lb.label} failed: ${why.join(', ')}`,
+      'CutoverFailed',
+    );
+  }
+  t.status.switched.push(lb.label);
+  t.event(`${lb.label} now answers from ${through.nsids.join(', ')}`);
+}
