@@ -6,13 +6,12 @@
 import { ApplicationFailure, isCancellation, log, setHandler } from '@temporalio/workflow';
 import type { InstanceInfo, LinodeTarget } from '../activities/linode';
 import type { CompactZoneComparison } from '../dns/compact';
-import type { Upstream } from '../ssh/upstreams';
+import { upstreamKey as key } from '../hosts/upstream';
 import { fleetTag, hostView, lbUpdateStatusQuery, type LbUpdateInput, type LbUpdateResult, type LbUpdateView } from '../shared';
 import { reasonOf } from './lib/failures';
 import { step } from './lib/steps';
 import { LbUpdateTracker } from './lib/lbUpdateTracker';
 
-const key = (u: Upstream) => `${u.address}:${u.port}`;
 const differenceKey = (d: CompactZoneComparison['differences'][number]) => `${d.kind} ${d.name} ${d.type}/${d.transport}`;
 
 export async function lbUpdate(input: LbUpdateInput): Promise<LbUpdateResult> {
