@@ -27,8 +27,12 @@ import {
 } from '../../src/hosts/upstreamSwitch';
 import { SshError } from '../../src/ssh/errors';
 import { bounded, checkTarget, classifySshError, runSsh, sshArgs } from '../../src/ssh/exec';
-import type { TestFleet, TestLab } from '../lab/hosts/helpers';
-import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, startTestFleet, TEST_FLEET, testFleetAddress, type TestFleetLabel } from '../lab/hosts/helpers';
+import {
+  ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
+} from '../../testkit/labHosts';
+import {
+  startTestFleet, TEST_FLEET, testFleetAddress, type TestFleet, type TestFleetLabel,
+} from '../lab/hosts/helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 if (!isRoot) console.warn('SSH activity lab tests skipped: they need root (network namespaces, mounts)');

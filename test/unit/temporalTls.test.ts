@@ -18,8 +18,8 @@ import {
   temporalConnectionOptions,
   temporalTarget,
 } from '../../src/temporal/connection';
-import { createLocalEnv } from '../helpers/temporalEnv';
-import { PROJECT_DIR } from '../helpers/temporalTools';
+import { createLocalEnv } from '../../testkit/temporalEnv';
+import { PROJECT_DIR } from '../../testkit/temporalTools';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----\n';
