@@ -15,13 +15,13 @@ import { lbReplacementInput } from '../src/cli/lbInput';
 import { readDelegation } from '../src/dns/delegation';
 import type { LbReplacementResult, LbReplacementStatus } from '../src/shared';
 import { lbReplacement } from '../src/workflows';
-import { startDnsLoad } from '../test/helpers/dnsLoad';
+import { startDnsLoad } from '../testkit/dnsLoad';
 import { bundleWithKillInterceptor, readKills, workerLoop } from './chaos/workerLoop';
 import type { Benchmark } from './lib/benchmark';
 import { adminState } from './lib/emulatorAdmin';
 import { withLabHosts } from './lib/labSession';
 import { playOperatorAtGlue, waitForLb } from './lib/lbOperator';
-import { persistentDevServer } from './lib/persistentDevServer';
+import { persistentDevServer } from '../testkit/devServer';
 
 const TASK_QUEUE = 'chaos-lb';
 const RESOLVER = '198.18.0.10';

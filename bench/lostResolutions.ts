@@ -8,7 +8,7 @@
 import { lbReplacementInput } from '../src/cli/lbInput';
 import type { LbReplacementResult } from '../src/shared';
 import { lbReplacement } from '../src/workflows';
-import { startDnsLoad } from '../test/helpers/dnsLoad';
+import { startDnsLoad } from '../testkit/dnsLoad';
 import { setGlue } from '../lab/parent';
 import type { Benchmark } from './lib/benchmark';
 import { withLab } from './lib/labSession';

@@ -9,7 +9,6 @@
 //   (c) worker memory: peak RSS (VmHWM) of a real worker process (bench/overhead/deployWorker.ts,
 //       src/worker.ts' shape, fake fleet activities) while it runs NS blue-green deploys on the
 //       dev server; its start-up peak (webpack bundling) measured apart.
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
@@ -18,10 +17,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES, type NsDeployInput } from '../src/shared';
 import { nsBlueGreen } from '../src/workflows';
-import { HISTORIES_DIR } from '../test/helpers/histories';
-import { bundleWorkflows } from '../test/helpers/temporalEnv';
-import { temporalCliPath } from '../test/helpers/temporalTools';
-import { LAB_FLEET } from '../test/workflows/fakeFleet';
+import { LAB_FLEET } from '../testkit/fakeFleet';
+import { loadStoredHistory, storedHistoryFiles } from '../testkit/histories';
+import { bundleWorkflows } from '../testkit/temporalEnv';
+import { temporalCliPath } from '../testkit/temporalTools';
 import type { Benchmark } from './lib/benchmark';
 import type { OverheadActivities } from './workflows/overheadWorkflow';
 
@@ -103,13 +102,8 @@ async function orchestration(o: OverheadOptions, storage: 'memory' | 'sqlite', d
 
 // ---- (b) replay ----
 
-function loadHistory(file: string) {
-  const j = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
-  return { workflowId: j.workflowId, history: historyFromJSON(j.history) };
-}
-
 async function replayTimes(bundle: WorkflowBundleWithSourceMap, file: string, replays: number) {
-  const h = loadHistory(file);
+  const h = loadStoredHistory(file);
   const events = h.history.events ?? [];
   const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
   const spanMs = at(events[events.length - 1]) - at(events[0]);
@@ -195,7 +189,13 @@ async function workerMemory(o: OverheadOptions) {
     }
     const afterDeploys = procStatus(pid);
     return {
-      measured: 'a worker process shaped like src/worker.ts (NativeConnection, workflowsPath = src/workflows bundled at start, started with ts-node --transpile-only as `npm run worker` is) whose activities are the fake fleet of the workflow tests (test/workflows/fakeFleet.ts: in memory, instant), running NS blue-green deploys (src/workflows/nsBlueGreen.ts) one after another on a private dev server. Peak = /proc/<pid>/status VmHWM; reset to the current RSS (clear_refs 5) once the worker was ready, so startUpPeak (which includes webpack bundling the workflows) and duringDeploysPeak are apart. Real activities (SSH, Ansible, DNS) would add their own memory.',
+      measured: 'a worker process shaped like src/worker.ts (NativeConnection, workflowsPath = src/workflows bundled ' +
+        'at start, started with ts-node --transpile-only as `npm run worker` is) whose activities are the ' +
+        'fake fleet of the workflow tests (testkit/fakeFleet.ts: in memory, instant), running NS blue-green ' +
+        'deploys (src/workflows/nsBlueGreen.ts) one after another on a private dev server. Peak = ' +
+        '/proc/<pid>/status VmHWM; reset to the current RSS (clear_refs 5) once the worker was ready, so ' +
+        'startUpPeak (which includes webpack bundling the workflows) and duringDeploysPeak are apart. Real ' +
+        'activities (SSH, Ansible, DNS) would add their own memory.',
       deploys,
       startUp: { peakMiB: mib(atReady.VmHWM), rssAtReadyMiB: mib(atReady.VmRSS), threads: atReady.Threads },
       duringDeploys: { peakMiB: mib(afterDeploys.VmHWM), sampledMaxRssMiB: mib(Math.max(...samples)), samples: samples.length, rssAfterMiB: mib(afterDeploys.VmRSS), rssAnonAfterMiB: mib(afterDeploys.RssAnon), rssFileAfterMiB: mib(afterDeploys.RssFile), threads: afterDeploys.Threads },
@@ -225,7 +225,7 @@ export async function overheadBenchmark(o: OverheadOptions) {
 
     o.say(`(b) replaying the stored histories, ${o.replays} times each`);
     const bundle = await bundleWorkflows();
-    const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+    const files = storedHistoryFiles();
     const replay = [];
     for (const f of files) {
       const r = await replayTimes(bundle, f, o.replays);

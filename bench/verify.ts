@@ -19,7 +19,7 @@ import { netnsName } from '../lab/hosts/paths';
 import type { Benchmark } from './lib/benchmark';
 import { dnsperfPass, type DnsperfPass } from './lib/dnsperfPass';
 import { withNsFleet, type FleetServer } from './lib/nsFleet';
-import type { TestLab } from '../test/lab/hosts/helpers';
+import type { TestLab } from '../testkit/labHosts';
 import { generateZone } from './lib/zoneGenerator';
 
 const LAB_CONFIG = path.join(__dirname, '..', 'config', 'lab.yaml');

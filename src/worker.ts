@@ -3,7 +3,7 @@
 // travel through Temporal.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { temporalConnectionOptions, temporalTarget } from './cli/temporalConnection';
+import { temporalConnectionOptions, temporalTarget } from './temporal/connection';
 import { dataConverter } from './codec';
 import { logger } from './logger';
 

@@ -1,6 +1,6 @@
 // The lab a benchmark runs on: refuses to run over a lab that is up, `lab:up`, a real dev
 // server (in memory, free port) and a worker with the real activities; afterwards all of it
-// goes, `lab:down` last. Same setup as the lab e2e tests (test/helpers/labE2e.ts).
+// goes, `lab:down` last. Same setup as the lab e2e tests (test/helpers/labE2e.ts, testkit/lab.ts).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -8,8 +8,8 @@ import { labToken } from '../../lab/emulatorProcess';
 import { LAB_CONFIG } from '../../lab/up';
 import { createActivities } from '../../src/activities';
 import { loadFleetConfig } from '../../src/config';
-import { npmRun, refuseIfLabUp } from '../../test/helpers/labE2e';
-import { bundleWorkflows, createLocalEnv } from '../../test/helpers/temporalEnv';
+import { npmRun, refuseIfLabUp } from '../../testkit/lab';
+import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 
 export interface LabOptions { provisioningMs?: number; bootingMs?: number; say: (s: string) => void }
 export type LabConfig = ReturnType<typeof loadFleetConfig>;

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LabHost } from '../../lab/hosts';
 import { createLabNetwork, leftovers, startHost, teardownAll } from '../../lab/hosts';
-import { ansiblePlaybook, closeSshMasters, generateKeyPair, isRoot, knownHostsLine, makeTestLab, type TestLab } from '../../test/lab/hosts/helpers';
+import {
+  ansiblePlaybook, closeSshMasters, generateKeyPair, isRoot, knownHostsLine, makeTestLab, type TestLab,
+} from '../../testkit/labHosts';
 
 export interface FleetServer {
   label: string;

@@ -1,11 +1,11 @@
 // The overhead benchmark's deploy worker (a child process, so its memory is its own): built
 // like src/worker.ts — a NativeConnection, nsdeploy's workflows from src/workflows (bundled at
 // start, as the real worker does), run with ts-node --transpile-only as `npm run worker` is —
-// but with the fake fleet's activities of the workflow tests (test/workflows/fakeFleet.ts):
+// but with the fake fleet's activities of the workflow tests (testkit/fakeFleet.ts):
 // no Linode, SSH, Ansible or DNS, so what it measures is the worker and the workflow side.
 // Prints "ready" once the worker polls; stops on SIGTERM after in-flight tasks finish.
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { FakeFleet } from '../../test/workflows/fakeFleet';
+import { FakeFleet } from '../../testkit/fakeFleet';
 
 async function main(): Promise<void> {
   const { OVERHEAD_ADDRESS, OVERHEAD_TASK_QUEUE } = process.env;

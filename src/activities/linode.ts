@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { configureLinodeClient, toLinodeError } from '../linode';
-import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../ssh/hostKeys';
+import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../hosts/hostKeys';
 import { pinHostKey, unpinHosts } from '../ssh/knownHosts';
 import { activityHeartbeat as heartbeat } from './context';
 import { linodeFailure } from './linodeErrors';

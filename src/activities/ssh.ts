@@ -7,21 +7,25 @@
 import { ApplicationFailure } from '@temporalio/common';
 import execa from 'execa';
 import crypto from 'node:crypto';
+import { bindStatsScript, parseBindStats, type BindCounters } from '../hosts/bindStats';
+import { countLogScript, DEFAULT_STREAM_LOG, parseCountOutput, type LogCount } from '../hosts/streamLog';
+import { upstreamKey, type Upstream } from '../hosts/upstream';
 import {
-  activityHeartbeat, activitySignal, bounded, cancelledError, checkTarget, classifySshError, describeTarget, remoteFailure, runSsh, sleep, sshArgs, sshFailure,
-  type SshFailureKind, type SshTarget,
+  checkUpstreams, parseUpstreamConf, parseUpstreamMap, renderUpstreamMap, UPSTREAM_FILE, UPSTREAM_MAP_FILE,
+  UpstreamParseError, type Slot,
+} from '../hosts/upstreamFiles';
+import {
+  parseReadUpstreamOutput, readUpstreamScript, SWITCH_EXIT, switchUpstreamScript,
+} from '../hosts/upstreamSwitch';
+import {
+  bounded, cancelledError, checkTarget, classifySshError, describeTarget, remoteFailure, runSsh, sleep, sshArgs,
+  sshFailure, type SshFailureKind, type SshTarget,
 } from '../ssh/exec';
-import {
-  bindStatsScript, countLogScript, parseBindStats, parseCountOutput, parseReadUpstreamOutput, readUpstreamScript, SWITCH_EXIT, switchUpstreamScript,
-  type BindCounters, type LogCount,
-} from '../ssh/remote';
-import {
-  checkUpstreams, parseUpstreamConf, parseUpstreamMap, renderUpstreamMap, UPSTREAM_FILE, UPSTREAM_MAP_FILE, UpstreamParseError, type ParsedUpstream, type Slot,
-  type Upstream,
-} from '../ssh/upstreams';
+import { activityHeartbeat, activitySignal } from './context';
+import { reportingTypedErrors } from './failures';
 
+export type { Upstream } from '../hosts/upstream';
 export type { SshTarget } from '../ssh/exec';
-export type { ParsedUpstream, Upstream } from '../ssh/upstreams';
 
 export interface SwitchUpstreamsRequest {
   /** One per nginx slot of the LB, in slot order. */
@@ -32,7 +36,7 @@ export interface SwitchUpstreamsResult {
   /** Whether the map file's content changed. */
   changed: boolean;
   /** The upstreams the map had before (what a compensation switches back to). */
-  previous: ParsedUpstream[];
+  previous: Upstream[];
   /** When the new table took effect (host clock), or null when nothing was applied. */
   appliedAt: string | null;
   /** How long the switch then waited for the old mapping's UDP flows to end (ms). */
@@ -42,7 +46,7 @@ export interface SwitchUpstreamsResult {
 export interface LbQueryCountRequest {
   /** Count log lines from this time (epoch ms, host clock). */
   sinceEpochMs: number;
-  /** Default /var/log/nginx/dns-stream.log (proxy_access_log); its ".1" is read too. */
+  /** Default DEFAULT_STREAM_LOG, /var/log/nginx/dns-stream.log (proxy_access_log); its ".1" is read too. */
   logFile?: string;
 }
 
@@ -83,7 +87,9 @@ export function createSshActivities(deps: SshDeps = {}) {
   const marginMs = deps.logFlushMarginMs ?? 300;
 
   /** nginx's slots and the live map file: text, parse, and whether an apply may still be owed. */
-  async function readUpstreamFiles(t: SshTarget): Promise<{ mapText: string; pending: boolean; slots: Slot[]; upstreams: ParsedUpstream[] }> {
+  async function readUpstreamFiles(
+    t: SshTarget,
+  ): Promise<{ mapText: string; pending: boolean; slots: Slot[]; upstreams: Upstream[] }> {
     const what = `cat ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}`;
     const r = await runSsh(t, readUpstreamScript(), { what, signal: signalOf() });
     if (r.exitCode === SWITCH_EXIT.noFile) throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: `no upstream files to read` });
@@ -101,7 +107,7 @@ export function createSshActivities(deps: SshDeps = {}) {
     }
   }
 
-  return {
+  return reportingTypedErrors({
     /**
      * Points an LB at these nameservers: renders the map for the LB's slots, uploads it,
      * `nft -c -f`, installs it atomically and applies it with `nft -f` (one transaction; no
@@ -121,7 +127,7 @@ export function createSshActivities(deps: SshDeps = {}) {
       const what = `nft -c -f <new map> && install ${UPSTREAM_MAP_FILE} && nft -f ${UPSTREAM_MAP_FILE}`;
       const script = switchUpstreamScript({ expectOldSha256: sha256(current.mapText), expectNewSha256: sha256(wanted), settleMs: deps.switchSettleMs });
       const r = await runSsh(t, script, { what, input: wanted, signal: signalOf(), timeoutMs: 90_000 });
-      const list = req.upstreams.map((u) => `${u.address}:${u.port}`).join(', ');
+      const list = req.upstreams.map(upstreamKey).join(', ');
       switch (r.exitCode) {
         case 0: {
           const m = r.stdout.match(/^applied (\d+)$/m);
@@ -148,7 +154,7 @@ export function createSshActivities(deps: SshDeps = {}) {
     },
 
     /** The LB's current upstreams, in slot order. */
-    async readUpstreams(t: SshTarget): Promise<ParsedUpstream[]> {
+    async readUpstreams(t: SshTarget): Promise<Upstream[]> {
       return (await readUpstreamFiles(t)).upstreams;
     },
 
@@ -165,7 +171,7 @@ export function createSshActivities(deps: SshDeps = {}) {
       heartbeat({ step: 'waiting for the access log flush' });
       // Lines that were logged before this call reach the file within the flush interval.
       await sleep(flushMs + marginMs, signalOf());
-      const log = req.logFile ?? '/var/log/nginx/dns-stream.log';
+      const log = req.logFile ?? DEFAULT_STREAM_LOG;
       const what = `count lines of ${log}{.1,} since ${req.sinceEpochMs}`;
       const r = await runSsh(t, countLogScript({ sinceEpochMs: req.sinceEpochMs, lagMs: flushMs + marginMs - 100, logFile: req.logFile }), { what, signal: signalOf() });
       const parsed = r.exitCode === 0 ? parseCountOutput(r.stdout) : undefined;
@@ -234,7 +240,7 @@ export function createSshActivities(deps: SshDeps = {}) {
         nonRetryable: true,
       });
     },
-  };
+  });
 }
 
 export type SshActivities = ReturnType<typeof createSshActivities>;

@@ -9,7 +9,8 @@ import { nsBlueGreen } from '../workflows/nsBlueGreen';
 import { nsDeployInput } from './deployInput';
 import { formatDuration } from '../shared/duration';
 import { startExclusive } from './startExclusive';
-import { refusedAsError, type TemporalTarget } from './temporalConnection';
+import type { TemporalTarget } from '../temporal/connection';
+import { refusedAsError } from './refusedAsError';
 
 type Out = (line: string) => void;
 

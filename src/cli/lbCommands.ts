@@ -7,7 +7,8 @@ import { lbReplacement } from '../workflows/lbReplacement';
 import { followDeploy } from './deployCommands';
 import { lbReplacementInput } from './lbInput';
 import { startExclusive } from './startExclusive';
-import { refusedAsError, type TemporalTarget } from './temporalConnection';
+import type { TemporalTarget } from '../temporal/connection';
+import { refusedAsError } from './refusedAsError';
 
 type Out = (line: string) => void;
 

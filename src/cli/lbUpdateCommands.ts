@@ -5,7 +5,7 @@ import type { FleetConfig } from '../config';
 import { lbUpdateStatusQuery, lbUpdateWorkflowId, type LbUpdateStatus, type LbUpdateInput, type LbUpdateResult } from '../shared';
 import { lbUpdate } from '../workflows/lbUpdate';
 import { startExclusive } from './startExclusive';
-import type { TemporalTarget } from './temporalConnection';
+import type { TemporalTarget } from '../temporal/connection';
 
 type Out = (line: string) => void;
 

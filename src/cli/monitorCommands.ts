@@ -8,7 +8,7 @@ import { loadFleetConfig, type FleetConfig } from '../config';
 import { FLEET_HEALTH, monitorScheduleId, type MonitorInput, type MonitorResult } from '../shared';
 import { formatDuration, parseDuration } from '../shared/duration';
 import type { monitorFleet } from '../workflows/monitorFleet';
-import { workflowUrl, type TemporalTarget } from './temporalConnection';
+import { workflowUrl, type TemporalTarget } from '../temporal/connection';
 
 type Out = (line: string) => void;
 type ConnectionOpts = { address?: string; namespace?: string; config?: string };

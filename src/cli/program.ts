@@ -7,7 +7,7 @@ import { decide, followDeploy, glueLines, startDeploy } from './deployCommands';
 import { glueUpdated, startLbReplacement } from './lbCommands';
 import { startLbUpdate } from './lbUpdateCommands';
 import { anyStatusQuery } from '../shared';
-import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from './temporalConnection';
+import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from '../temporal/connection';
 import { formatDuration } from '../shared/duration';
 import { registerCodecServerCommand } from '../codec/server';
 import { registerMonitorCommands } from './monitorCommands';

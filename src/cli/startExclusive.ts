@@ -3,7 +3,7 @@
 // operator told where to watch it.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { workflowUrl, type TemporalTarget } from './temporalConnection';
+import { workflowUrl, type TemporalTarget } from '../temporal/connection';
 
 type Out = (line: string) => void;
 

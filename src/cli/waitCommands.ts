@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import { changeWaitUpdate, waitStatusQuery, type ChangeWaitRequest, type WaitStatus } from '../shared';
 import { durableWait } from '../workflows/durableWait';
 import { formatDuration, parseDuration } from '../shared/duration';
-import { refusedAsError, workflowUrl, type TemporalTarget } from './temporalConnection';
+import { workflowUrl, type TemporalTarget } from '../temporal/connection';
+import { refusedAsError } from './refusedAsError';
 
 export interface StartWaitOptions {
   fleet: string;

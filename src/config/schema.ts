@@ -169,5 +169,4 @@ export const fleetConfigSchema = z
     }
   });
 
-export type FleetConfigInput = z.input<typeof fleetConfigSchema>;
 export type FleetConfigParsed = z.output<typeof fleetConfigSchema>;

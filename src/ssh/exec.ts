@@ -1,11 +1,11 @@
 // Commands on fleet hosts through the system `ssh` client: the pinned known_hosts only
 // (strictSshOptions: StrictHostKeyChecking=yes, BatchMode), the worker's key only, no
-// connection masters left behind. SSH-level failures become ApplicationFailures that say
-// which host, which command and what went wrong; the remote command's own exit status is
-// returned to the caller, which knows what it means.
-import { ApplicationFailure } from '@temporalio/common';
+// connection masters left behind. SSH-level failures become SshErrors that say which host,
+// which command and what went wrong; the remote command's own exit status is returned to the
+// caller, which knows what it means.
 import execa from 'execa';
 import fs from 'node:fs';
+import { RemoteCommandError, SshError } from './errors';
 import { strictSshOptions } from './knownHosts';
 
 /** A host to run commands on. Paths only: the key itself is never read or passed around. */
@@ -41,7 +41,7 @@ export interface RunOptions {
 }
 
 /** How much command output an error message may quote. */
-export const MAX_QUOTED_OUTPUT = 600;
+const MAX_QUOTED_OUTPUT = 600;
 
 /** One-line, bounded excerpt of command output for an error message (keeps the end, where errors are). */
 export function bounded(text: string, max = MAX_QUOTED_OUTPUT): string {
@@ -54,16 +54,20 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** First line of a remote script: the system's PATH, sbin included, whatever the login shell set. */
+export const SYSTEM_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH';
+
 const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
 // An IPv4/IPv6 address or a DNS name: nothing ssh could read as an option or a second word.
 const ADDRESS = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
 
-export const userOf = (t: SshTarget) => t.user ?? 'root';
+const userOf = (t: SshTarget) => t.user ?? 'root';
 export const describeTarget = (t: SshTarget) => `${t.name ? `${t.name} (` : ''}${userOf(t)}@${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}${t.name ? ')' : ''}`;
 
 /** Refuses targets that cannot work (non-retryable: a retry would not fix them). */
 export function checkTarget(t: SshTarget): void {
-  const bad = (msg: string) => ApplicationFailure.nonRetryable(`SSH target ${JSON.stringify(t?.address)}: ${msg}`, 'SshConfigError');
+  const bad = (msg: string) =>
+    new SshError(`SSH target ${JSON.stringify(t?.address)}: ${msg}`, { type: 'SshConfigError', nonRetryable: true });
   if (!t || typeof t.address !== 'string' || !ADDRESS.test(t.address)) throw bad('address must be an IP address or host name');
   if (t.user !== undefined && !USER.test(t.user)) throw bad(`user ${JSON.stringify(t.user)} is not a valid user name`);
   if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) throw bad(`port ${t.port} is not a TCP port`);
@@ -109,8 +113,8 @@ export function classifySshError(stderr: string): SshFailureKind {
   return 'other';
 }
 
-/** The ApplicationFailure for an SSH-level failure (not the remote command's). */
-export function sshFailure(t: SshTarget, what: string, kind: SshFailureKind, stderr: string): ApplicationFailure {
+/** The error for an SSH-level failure (not the remote command's). */
+export function sshFailure(t: SshTarget, what: string, kind: SshFailureKind, stderr: string): SshError {
   const where = `SSH to ${describeTarget(t)} (${what})`;
   const said = bounded(stderr);
   switch (kind) {
@@ -118,29 +122,35 @@ export function sshFailure(t: SshTarget, what: string, kind: SshFailureKind, std
       const why = /No \S+ host key is known for/i.test(stderr)
         ? `no host key is pinned for ${t.address} in ${t.knownHostsFile}`
         : `the host's key does not match the key pinned for ${t.address} in ${t.knownHostsFile}`;
-      return ApplicationFailure.create({
-        message: `${where}: Host key verification failed: ${why}. nsdeploy never accepts an unpinned key; pin the instance's injected key or find out why the host presents another one`,
-        type: 'SshHostKeyVerificationFailed',
-        nonRetryable: true,
-      });
+      return new SshError(
+        `${where}: Host key verification failed: ${why}. nsdeploy never accepts an unpinned key; ` +
+          "pin the instance's injected key or find out why the host presents another one",
+        { type: 'SshHostKeyVerificationFailed', nonRetryable: true },
+      );
     }
     case 'key-file':
-      return ApplicationFailure.create({ message: `${where}: the private key file ${t.privateKeyFile} cannot be used: ${said}`, type: 'SshConfigError', nonRetryable: true });
-    case 'auth':
-      return ApplicationFailure.create({
-        message: `${where}: the host refused the key ${t.privateKeyFile} (${said}); is its public half in ${userOf(t)}'s authorized_keys?`,
-        type: 'SshAuthFailed',
+      return new SshError(`${where}: the private key file ${t.privateKeyFile} cannot be used: ${said}`, {
+        type: 'SshConfigError',
         nonRetryable: true,
       });
+    case 'auth':
+      return new SshError(
+        `${where}: the host refused the key ${t.privateKeyFile} (${said}); ` +
+          `is its public half in ${userOf(t)}'s authorized_keys?`,
+        { type: 'SshAuthFailed', nonRetryable: true },
+      );
     default:
-      return ApplicationFailure.create({ message: `${where}: ${said || 'ssh failed without a message'}`, type: kind === 'timeout' ? 'SshTimeout' : 'SshUnreachable', nonRetryable: false });
+      return new SshError(`${where}: ${said || 'ssh failed without a message'}`, {
+        type: kind === 'timeout' ? 'SshTimeout' : 'SshUnreachable',
+        nonRetryable: false,
+      });
   }
 }
 
 /**
  * Runs `command` (a shell command line, run by the remote user's shell) on the target.
- * Resolves with the remote exit status and output; throws an ApplicationFailure when SSH
- * itself fails (host key, key, connection, timeout).
+ * Resolves with the remote exit status and output; throws an SshError when SSH itself fails
+ * (host key, key, connection, timeout).
  */
 export async function runSsh(t: SshTarget, command: string, opts: RunOptions): Promise<RemoteResult> {
   checkTarget(t);
@@ -167,14 +177,18 @@ export async function runSsh(t: SshTarget, command: string, opts: RunOptions): P
   const stderr = String(result.stderr ?? '');
   if (opts.signal?.aborted) throw cancelledError(opts.signal, `SSH to ${describeTarget(t)} (${opts.what}): cancelled`);
   if (result.timedOut) {
-    throw ApplicationFailure.create({
-      message: `SSH to ${describeTarget(t)} (${opts.what}): no result within ${Math.round(timeoutMs / 1000)} s${stderr ? ` (${bounded(stderr)})` : ''}`,
-      type: 'SshTimeout',
-      nonRetryable: false,
-    });
+    throw new SshError(
+      `SSH to ${describeTarget(t)} (${opts.what}): no result within ${Math.round(timeoutMs / 1000)} s` +
+        `${stderr ? ` (${bounded(stderr)})` : ''}`,
+      { type: 'SshTimeout', nonRetryable: false },
+    );
   }
   if (typeof result.exitCode !== 'number') {
-    throw ApplicationFailure.create({ message: `SSH to ${describeTarget(t)} (${opts.what}): could not run ssh: ${bounded((result as { shortMessage?: string }).shortMessage ?? stderr)}`, type: 'SshConfigError', nonRetryable: true });
+    const why = bounded((result as { shortMessage?: string }).shortMessage ?? stderr);
+    throw new SshError(`SSH to ${describeTarget(t)} (${opts.what}): could not run ssh: ${why}`, {
+      type: 'SshConfigError',
+      nonRetryable: true,
+    });
   }
   if (result.exitCode === 255) {
     const kind = classifySshError(stderr);
@@ -185,23 +199,26 @@ export async function runSsh(t: SshTarget, command: string, opts: RunOptions): P
 }
 
 /** Failure for a remote command that ran but did not succeed. */
-export function remoteFailure(t: SshTarget, what: string, r: RemoteResult, opts: { type?: string; nonRetryable?: boolean; message?: string } = {}): ApplicationFailure {
+export function remoteFailure(
+  t: SshTarget,
+  what: string,
+  r: RemoteResult,
+  opts: { type?: string; nonRetryable?: boolean; message?: string } = {},
+): RemoteCommandError {
   const output = bounded(r.stderr || r.stdout);
-  return ApplicationFailure.create({
-    message: `${opts.message ?? `\`${what}\` failed`} on ${describeTarget(t)} (exit status ${r.exitCode})${output ? `: ${output}` : ''}`,
-    type: opts.type ?? 'RemoteCommandFailed',
-    nonRetryable: opts.nonRetryable ?? false,
-  });
+  return new RemoteCommandError(
+    `${opts.message ?? `\`${what}\` failed`} on ${describeTarget(t)} (exit status ${r.exitCode})` +
+      `${output ? `: ${output}` : ''}`,
+    { type: opts.type ?? 'RemoteCommandFailed', nonRetryable: opts.nonRetryable ?? false },
+  );
 }
 
-export { activityHeartbeat, activitySignal } from '../activities/context';
-
 /**
- * What to throw once the activity's signal has aborted: Temporal's own reason (a
- * CancelledFailure, so the cancellation is reported as such), else a plain failure.
+ * What to throw once the signal has aborted: the abort's own reason when it is an Error (an
+ * activity's cancellation, so it is reported as such), else an SshError 'SshCancelled'.
  */
 export function cancelledError(signal: AbortSignal, message: string): Error {
-  return signal.reason instanceof Error ? signal.reason : ApplicationFailure.create({ message, type: 'SshCancelled' });
+  return signal.reason instanceof Error ? signal.reason : new SshError(message, { type: 'SshCancelled' });
 }
 
 /** setTimeout as a promise that an abort ends early (with a rejection). */

@@ -10,7 +10,8 @@ import { fleetContext } from './lib/fleetContext';
 import { liveFleet } from './lib/preflight';
 import { step } from './lib/steps';
 import { verifyThrough, viaPublic } from './lib/verify';
-import { proxyPlaybook, requireAsBefore, summarize, upstreamKey, upstreamList } from './lbUpdate/steps';
+import { upstreamKey } from '../hosts/upstream';
+import { proxyPlaybook, requireAsBefore, summarize, upstreamList } from './lbUpdate/steps';
 import { LbUpdateTracker } from './lbUpdate/tracker';
 
 export async function lbUpdate(input: LbUpdateInput): Promise<LbUpdateResult> {

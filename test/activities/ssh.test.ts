@@ -15,14 +15,24 @@ import { parse as parseYaml } from 'yaml';
 import type { LabHost } from '../../lab/hosts';
 import { leftovers, teardownAll } from '../../lab/hosts';
 import { createSshActivities, type SshTarget } from '../../src/activities/ssh';
-import { bounded, classifySshError, sshArgs } from '../../src/ssh/exec';
-import { runSsh } from '../../src/ssh/exec';
-import { APPLY_PENDING, cleanNginxMessage, parseBindStats, parseCountOutput, SWITCH_EXIT, switchUpstreamScript } from '../../src/ssh/remote';
+import { parseBindStats } from '../../src/hosts/bindStats';
+import { parseCountOutput } from '../../src/hosts/streamLog';
+import type { Upstream } from '../../src/hosts/upstream';
 import {
-  parseUpstreamConf, parseUpstreamMap, renderUpstreamConf, renderUpstreamMap, ROLE_DEFAULT_PARAMS, ROLE_DEFAULT_SLOT_PORT_BASE, slotsFor, UPSTREAM_FILE, UPSTREAM_MAP_FILE, type Upstream,
-} from '../../src/ssh/upstreams';
-import type { TestFleet, TestLab } from '../lab/hosts/helpers';
-import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, startTestFleet, TEST_FLEET, testFleetAddress, type TestFleetLabel } from '../lab/hosts/helpers';
+  parseUpstreamConf, parseUpstreamMap, renderUpstreamConf, renderUpstreamMap, ROLE_DEFAULT_PARAMS,
+  ROLE_DEFAULT_SLOT_PORT_BASE, slotsFor, UPSTREAM_FILE, UPSTREAM_MAP_FILE, UpstreamInputError,
+} from '../../src/hosts/upstreamFiles';
+import {
+  APPLY_PENDING, CONNTRACK_UDP_TIMEOUT_SEC, SWITCH_EXIT, switchUpstreamScript,
+} from '../../src/hosts/upstreamSwitch';
+import { SshError } from '../../src/ssh/errors';
+import { bounded, checkTarget, classifySshError, runSsh, sshArgs } from '../../src/ssh/exec';
+import {
+  ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
+} from '../../testkit/labHosts';
+import {
+  startTestFleet, TEST_FLEET, testFleetAddress, type TestFleet, type TestFleetLabel,
+} from '../lab/hosts/helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 if (!isRoot) console.warn('SSH activity lab tests skipped: they need root (network namespaces, mounts)');
@@ -47,6 +57,7 @@ describe('upstream file, parsers and checks (no lab)', () => {
       const defaults = parseYaml(fs.readFileSync(path.join(ROLE_DIR, 'defaults', 'main.yml'), 'utf8')) as Record<string, unknown>;
       expect({ maxFails: defaults.proxy_upstream_max_fails, failTimeout: defaults.proxy_upstream_fail_timeout }).toEqual(ROLE_DEFAULT_PARAMS);
       expect(defaults.proxy_upstream_slot_port_base).toBe(ROLE_DEFAULT_SLOT_PORT_BASE);
+      expect(defaults.proxy_conntrack_udp_timeout).toBe(CONNTRACK_UDP_TIMEOUT_SEC); // the switch waits for it
       const cases: { upstreams: Upstream[]; listen: string[]; base?: number; maxFails?: number; failTimeout?: string }[] = [
         { upstreams: [{ address: '198.19.128.11', port: 53 }], listen: ['198.18.1.2'] },
         { upstreams: [{ address: '198.19.128.14', port: 53 }, { address: '198.19.128.15', port: 5353 }, { address: '10.0.0.3', port: 53 }], listen: ['2001:db8::2', '203.0.113.7'] },
@@ -117,8 +128,8 @@ describe('upstream file, parsers and checks (no lab)', () => {
       } catch (err) {
         thrown = err;
       }
-      expect(thrown).toBeInstanceOf(ApplicationFailure);
-      expect((thrown as ApplicationFailure).type).toBe('InvalidUpstreams');
+      expect(thrown).toBeInstanceOf(UpstreamInputError);
+      expect(thrown).toMatchObject({ type: 'InvalidUpstreams', nonRetryable: true });
     }
     // One slot, two upstreams: the number of slots is the proxy role's to change.
     expect(() => renderUpstreamMap(slots, [{ address: '10.0.0.1', port: 53 }, { address: '10.0.0.2', port: 53 }])).toThrow(/has 1 upstream slot\(s\) and 2 upstream\(s\) were asked for/);
@@ -150,7 +161,7 @@ describe('upstream file, parsers and checks (no lab)', () => {
     expect(args.indexOf('ConnectTimeout=3')).toBeLessThan(args.indexOf('ConnectTimeout=10')); // ssh keeps the first
   });
 
-  test('parses log counts, BIND statistics and nginx messages', () => {
+  test('parses log counts and BIND statistics', () => {
     expect(parseCountOutput('now 1795421436000\nuntil 1795421434800\ntotal 7\nfailed 1\nproto UDP 6\nproto TCP 1\nupstream 198.19.128.11:53 4\nupstream 198.19.128.12:53 3\noldest 1795421000.125\n')).toEqual({
       queries: 7, udp: 6, tcp: 1, failed: 1, byUpstream: { '198.19.128.11:53': 4, '198.19.128.12:53': 3 }, untilEpochMs: 1795421434800, hostNowEpochMs: 1795421436000, oldestEntryEpochMs: 1795421000125,
     });
@@ -158,8 +169,6 @@ describe('upstream file, parsers and checks (no lab)', () => {
     expect(parseBindStats('{"boot-time":"2026-11-23T09:00:00.000Z","opcodes":{"QUERY":12},"nsstats":{"QryUDP":10,"QryTCP":2}}')).toEqual({ queries: 12, udp: 10, tcp: 2, bootTime: '2026-11-23T09:00:00.000Z' });
     expect(parseBindStats('{"boot-time":"2026-11-23T09:00:00.000Z"}')).toEqual({ queries: 0, udp: 0, tcp: 0, bootTime: '2026-11-23T09:00:00.000Z' });
     expect(parseBindStats('<html>')).toBeUndefined();
-    expect(cleanNginxMessage('2026/11/23 09:11:25 [emerg] 20143#20143: invalid port in upstream "1.2.3.4:0" in /tmp/nsdeploy-nginx-check.AbC123/stream.d/nsdeploy-upstream.conf:5'))
-      .toBe('nginx: [emerg] invalid port in upstream "1.2.3.4:0" in /etc/nginx/stream.d/nsdeploy-upstream.conf:5');
   });
 
   test('targets that cannot work are refused without running ssh', async () => {
@@ -169,6 +178,21 @@ describe('upstream file, parsers and checks (no lab)', () => {
     expect(f.type).toBe('SshConfigError');
     const g = await failureOf(acts.readUpstreams({ address: '198.19.240.21', privateKeyFile: __filename, knownHostsFile: '/nonexistent/known_hosts' }));
     expect(g.message).toMatch(/known_hosts file \/nonexistent\/known_hosts does not exist/);
+  });
+
+  test('src/ssh and src/hosts throw plain typed errors; activities report them as ApplicationFailures', async () => {
+    const bad = { address: '-oProxyCommand=x', privateKeyFile: '/nonexistent', knownHostsFile: '/nonexistent' };
+    let thrown: unknown;
+    try {
+      checkTarget(bad);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(SshError);
+    expect(thrown).not.toBeInstanceOf(ApplicationFailure);
+    expect(thrown).toMatchObject({ type: 'SshConfigError', nonRetryable: true });
+    const f = await failureOf(createSshActivities().readUpstreams(bad));
+    expect(f).toMatchObject({ message: (thrown as Error).message, type: 'SshConfigError', nonRetryable: true });
   });
 });
 

@@ -14,9 +14,9 @@ import { startCodecServer } from '../../src/codec/server';
 import { waitStatusQuery, type WaitStatus } from '../../src/shared';
 import { durableWait } from '../../src/workflows';
 import { readableHistory } from '../helpers/histories';
-import { freePort } from '../helpers/ports';
-import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
-import { temporalCliPath } from '../helpers/temporalTools';
+import { freePort } from '../../testkit/ports';
+import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
+import { temporalCliPath } from '../../testkit/temporalTools';
 import { SEARCH_ATTRIBUTES } from '../../src/shared';
 
 const UI_ORIGIN = 'http://127.0.0.1:8233';

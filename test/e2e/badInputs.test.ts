@@ -15,8 +15,9 @@ import { writeHostFaults } from '../../lab/labHostHooks';
 import { listHosts } from '../../lab/hosts';
 import { labPaths } from '../../lab/labPaths';
 import { LAB_CONFIG } from '../../lab/up';
-import { PROJECT_DIR } from '../helpers/temporalTools';
-import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
+import { recordHistories } from '../../testkit/histories';
+import { PROJECT_DIR } from '../../testkit/temporalTools';
+import { expectNoSecrets, labSecrets } from '../helpers/histories';
 import { labWithWorker } from '../helpers/labE2e';
 
 const LBS = ['198.18.1.2', '198.18.1.3'];

@@ -3,35 +3,25 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import execa from 'execa';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { changeWaitUpdate, waitStatusQuery } from '../../src/shared';
 import { durableWait } from '../../src/workflows';
-import { freePort } from '../helpers/ports';
-import { bundleWorkflows } from '../helpers/temporalEnv';
-import { PROJECT_DIR, temporalCliPath } from '../helpers/temporalTools';
+import { persistentDevServer, type PersistentDevServer } from '../../testkit/devServer';
+import { bundleWorkflows } from '../../testkit/temporalEnv';
+import { temporalCliPath } from '../../testkit/temporalTools';
 
 const DAY = 24 * 3600_000;
-let stateDir: string;
-let env: NodeJS.ProcessEnv;
+let server: PersistentDevServer;
 let address: string;
 let bundle: WorkflowBundleWithSourceMap;
 
-const script = (name: 'start' | 'stop') => execa('bash', [path.join(PROJECT_DIR, 'temporal-dev', name)], { env, all: true });
-
 beforeAll(async () => {
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-devserver-'));
-  const port = await freePort();
-  const uiPort = await freePort();
-  address = `127.0.0.1:${port}`;
-  env = { ...process.env, TEMPORAL_STATE_DIR: stateDir, TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort) };
+  server = await persistentDevServer('nsdeploy-devserver-');
+  address = server.address;
   bundle = await bundleWorkflows();
 });
 
 afterAll(async () => {
-  await script('stop').catch(() => undefined);
-  fs.rmSync(stateDir, { recursive: true, force: true });
+  await server?.dispose();
 });
 
 async function withClient<T>(fn: (client: Client, conn: Connection) => Promise<T>): Promise<T> {
@@ -54,12 +44,12 @@ async function runWorkerWhile<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 test('start is healthy and idempotent, with the Web UI and search attributes', async () => {
-  const first = await script('start');
-  expect(first.all).toMatch(/healthy/);
-  const second = await script('start');
-  expect(second.all).toMatch(/already running \(pid \d+\)/);
+  const first = await server.start();
+  expect(first).toMatch(/healthy/);
+  const second = await server.start();
+  expect(second).toMatch(/already running \(pid \d+\)/);
 
-  const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
+  const ui = await fetch(`http://127.0.0.1:${server.uiPort}/`);
   expect(ui.status).toBe(200);
 
   const list = await execa(temporalCliPath(), ['operator', 'search-attribute', 'list', '--address', address]);
@@ -85,9 +75,9 @@ test('a waiting workflow and its timer survive a server restart', async () => {
     }),
   );
 
-  const stopped = await script('stop');
-  expect(stopped.all).toMatch(/stopped/);
-  await script('start');
+  const stopped = await server.stop();
+  expect(stopped).toMatch(/stopped/);
+  await server.start();
 
   await runWorkerWhile(() =>
     withClient(async (client) => {

@@ -17,9 +17,10 @@ import pino from 'pino';
 import { createActivities } from '../../src/activities';
 import { nsDeployInput } from '../../src/cli/deployInput';
 import { nsBlueGreen } from '../../src/workflows';
-import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
-import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
-import { npmRun, refuseIfLabUp } from '../helpers/labE2e';
+import { recordHistories } from '../../testkit/histories';
+import { npmRun, refuseIfLabUp } from '../../testkit/lab';
+import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
+import { expectNoSecrets, labSecrets } from '../helpers/histories';
 
 ensureLabZone(); // the config's zone file is the lab's working copy
 const cfg = loadFleetConfig(LAB_CONFIG);

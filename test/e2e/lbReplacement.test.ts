@@ -14,9 +14,11 @@ import { emulatorUrl } from '../../lab/emulatorProcess';
 import { listHosts } from '../../lab/hosts';
 import { labPaths } from '../../lab/labPaths';
 import { ensureLabZone, LAB_CONFIG } from '../../lab/up';
-import { expectNoSecrets, labSecrets, recordHistories } from '../helpers/histories';
-import { startDnsLoad, type DnsLoadResult } from '../helpers/dnsLoad';
-import { labWithWorker, npmRun } from '../helpers/labE2e';
+import { startDnsLoad, type DnsLoadResult } from '../../testkit/dnsLoad';
+import { recordHistories } from '../../testkit/histories';
+import { npmRun } from '../../testkit/lab';
+import { expectNoSecrets, labSecrets } from '../helpers/histories';
+import { labWithWorker } from '../helpers/labE2e';
 
 const RESOLVER = '198.18.0.10';
 const PARENTS = ['198.18.0.53', '198.18.0.54', '198.18.0.55'];

@@ -14,7 +14,7 @@ import { loadFleetConfig } from '../../src/config';
 import type { LbUpdateStatus } from '../../src/shared';
 import { lbUpdate } from '../../src/workflows';
 import { LAB_CONFIG } from '../../lab/up';
-import { startDnsLoad } from '../helpers/dnsLoad';
+import { startDnsLoad } from '../../testkit/dnsLoad';
 import { labWithWorker } from '../helpers/labE2e';
 
 // Loaded after lab:up: the lab's zone file is a working copy that lab:up makes.

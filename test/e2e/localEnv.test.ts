@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DEPLOY_PHASE, FLEET } from '../../src/shared';
 import { durableWait } from '../../src/workflows';
-import { bundleWorkflows, createLocalEnv } from '../helpers/temporalEnv';
+import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {

@@ -12,7 +12,8 @@ import { alertPaths, readAlerts } from '../../lab/alertReceiver';
 import { emulatorUrl } from '../../lab/emulatorProcess';
 import { LAB_CONFIG } from '../../lab/up';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
-import { labWithWorker, npmRun } from '../helpers/labE2e';
+import { npmRun } from '../../testkit/lab';
+import { labWithWorker } from '../helpers/labE2e';
 
 const lab = labWithWorker({ taskQueue: TASK_QUEUE });
 const SCHEDULE = monitorScheduleId('lab');

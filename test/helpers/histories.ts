@@ -1,12 +1,9 @@
-// Workflow histories from lab runs: a scan for secrets in every payload, and recording them
-// under test/histories/ (NSDEPLOY_RECORD_HISTORIES=1) for the replay test.
+// Workflow histories from lab runs: a scan for secrets in every payload. Recording them under
+// test/histories/ for the replay test: testkit/histories.ts.
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import fs from 'node:fs';
-import path from 'node:path';
 import { emulatorUrl, labToken } from '../../lab/emulatorProcess';
-
-export const HISTORIES_DIR = path.resolve(__dirname, '../histories');
 
 /** The history as JSON text plus every payload decoded (payload data is base64 in the JSON). */
 export function readableHistory(json: string): string {
@@ -53,13 +50,4 @@ export async function expectNoSecrets(client: Client, workflowIds: string[], sec
     histories[id] = json;
   }
   return histories;
-}
-
-/** With NSDEPLOY_RECORD_HISTORIES=1, stores histories for test/replay (file name from the workflow ID). */
-export function recordHistories(prefix: string, histories: Record<string, string>): void {
-  if (!process.env.NSDEPLOY_RECORD_HISTORIES) return;
-  fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-  for (const [id, json] of Object.entries(histories)) {
-    fs.writeFileSync(path.join(HISTORIES_DIR, `${prefix}-${id.replace(/[^a-z0-9-]+/gi, '_')}.json`), JSON.stringify({ workflowId: id, history: JSON.parse(json) }, null, 1) + '\n');
-  }
 }

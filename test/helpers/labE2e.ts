@@ -1,26 +1,13 @@
-// For the lab end-to-end tests: `npm run …` as a user runs it, and the setup they share —
-// refuse to run over someone's lab, `lab:up`, a real dev server and a worker with the real
-// activities (the lab token in the environment); afterwards all of it goes, `lab:down` last.
+// For the lab end-to-end tests, the setup they share: refuse to run over someone's lab,
+// `lab:up`, a real dev server and a worker with the real activities (the lab token in the
+// environment); afterwards all of it goes, `lab:down` last. (`npm run …`: testkit/lab.ts.)
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import execa from 'execa';
-import fs from 'node:fs';
 import pino from 'pino';
 import { createActivities } from '../../src/activities';
-import { emulatorPid, labToken } from '../../lab/emulatorProcess';
-import { labPaths } from '../../lab/labPaths';
-import { bundleWorkflows, createLocalEnv } from './temporalEnv';
-import { PROJECT_DIR } from './temporalTools';
-
-/** `npm run -s <script> [args]` in the project, output in `all`, never throwing. */
-export const npmRun = (...args: string[]) => execa('npm', ['run', '-s', ...args], { cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' } });
-
-/** Refuses to run over a lab that is up (yours, or another test's). */
-export function refuseIfLabUp(): void {
-  if (emulatorPid() || fs.existsSync(labPaths.hostsState)) {
-    throw new Error('a lab is already running here (.lab/ exists): run `npm run lab:down` before this test');
-  }
-}
+import { labToken } from '../../lab/emulatorProcess';
+import { npmRun, refuseIfLabUp } from '../../testkit/lab';
+import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 
 /** Registers the hooks; read the environment through the getter once the tests run. */
 export function labWithWorker(opts: { taskQueue: string; logLevel?: string; tokenEnv?: string }): { env: () => TestWorkflowEnvironment } {

@@ -1,47 +1,17 @@
-// Temporal test environments pointed at the locally built servers.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../../src/shared';
-import { PROJECT_DIR, temporalCliPath, testServerPath } from './temporalTools';
-
-/** Java time-skipping test server; custom search attributes registered like the dev server's. */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
-  });
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
-  });
-  return env;
-}
-
-/** The real dev server (the CLI's start-dev), headless, in memory, for end-to-end tests. */
-export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: SEARCH_ATTRIBUTES,
-      ip: '127.0.0.1',
-    },
-  });
-}
-
-/** The workflow bundle the worker would build, with webpack's chatter kept to warnings. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    workflowsPath: path.join(PROJECT_DIR, 'src/workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-}
+// Temporal test environments for jest test files (the environments themselves: testkit/temporalEnv.ts).
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows, createTimeSkippingEnv } from '../../testkit/temporalEnv';
 
 /**
  * For workflow test files: the workflow bundle once per file, and a fresh time-skipping test
  * server per test (a workflow left running by one case, e.g. a cancelled one whose activities
  * still finish, must not hold time skipping for the next). Read both through the getters.
  */
-export function timeSkippingPerTest(): { env: () => TestWorkflowEnvironment; bundle: () => WorkflowBundleWithSourceMap } {
+export function timeSkippingPerTest(): {
+  env: () => TestWorkflowEnvironment;
+  bundle: () => WorkflowBundleWithSourceMap;
+} {
   let env: TestWorkflowEnvironment | undefined;
   let bundle: WorkflowBundleWithSourceMap | undefined;
   beforeAll(async () => {

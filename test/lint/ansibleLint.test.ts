@@ -1,7 +1,7 @@
 // The Ansible roles and playbooks pass ansible-lint's strictest (production) profile.
 import execa from 'execa';
 import path from 'node:path';
-import { PROJECT_DIR } from '../helpers/temporalTools';
+import { PROJECT_DIR } from '../../testkit/temporalTools';
 
 test('ansible-lint passes on ansible/', async () => {
   const lint = await execa(path.join(PROJECT_DIR, '.tools/ansible-lint/bin/ansible-lint'), ['--nocolor', '--offline'], {

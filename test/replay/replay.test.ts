@@ -1,18 +1,12 @@
 // Histories of real lab runs (test/histories/, recorded by the e2e tests with
 // NSDEPLOY_RECORD_HISTORIES=1) replayed against the current workflow code: a change that would
 // break deploys already running fails here. Guard such changes with patched().
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import fs from 'node:fs';
 import path from 'node:path';
-import { HISTORIES_DIR } from '../helpers/histories';
-import { bundleWorkflows } from '../helpers/temporalEnv';
+import { loadStoredHistory as load, storedHistoryFiles } from '../../testkit/histories';
+import { bundleWorkflows } from '../../testkit/temporalEnv';
 
-const stored = fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort() : [];
-const load = (file: string) => {
-  const j = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
-  return { workflowId: j.workflowId, history: historyFromJSON(j.history) };
-};
+const stored = storedHistoryFiles();
 const typeOf = (h: ReturnType<typeof load>) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 
 /** Replays each file (in order); file → the replay error, or "ok". */

@@ -1,5 +1,5 @@
 // How the CLI and the worker connect to Temporal: TLS, mTLS and API key settings from the
-// environment (src/cli/temporalConnection.ts), and a real connection over mTLS.
+// environment (src/temporal/connection.ts), and a real connection over mTLS.
 //
 // The Temporal CLI's dev server (`temporal server start-dev`, v1.5.1) has no TLS option, so the
 // real test puts a TLS-terminating proxy (node:tls, client certificate required) in front of a
@@ -17,9 +17,9 @@ import {
   describeConnectionSecurity,
   temporalConnectionOptions,
   temporalTarget,
-} from '../../src/cli/temporalConnection';
-import { createLocalEnv } from '../helpers/temporalEnv';
-import { PROJECT_DIR } from '../helpers/temporalTools';
+} from '../../src/temporal/connection';
+import { createLocalEnv } from '../../testkit/temporalEnv';
+import { PROJECT_DIR } from '../../testkit/temporalTools';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIBfake\n-----END PRIVATE KEY-----\n';

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { changeWaitUpdate, DEPLOY_PHASE, waitStatusQuery } from '../../src/shared';
 import { durableWait } from '../../src/workflows';
-import { bundleWorkflows, createTimeSkippingEnv } from '../helpers/temporalEnv';
+import { bundleWorkflows, createTimeSkippingEnv } from '../../testkit/temporalEnv';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

@@ -1,9 +1,9 @@
-// The in-memory fleet of fakeFleet.ts plus what the LB replacement touches: parent servers
+// The in-memory fleet of testkit/fakeFleet.ts plus what the LB replacement touches: parent servers
 // with glue (a fake registrar moves them), the zone file's records at the LBs, and query
 // counts at each LB. Tests steer the parents and the traffic.
 import type { Activities } from '../../src/activities';
 import type { ReadDelegationResult } from '../../src/activities/delegation';
-import { FakeFleet, type FakeFleetOptions } from './fakeFleet';
+import { FakeFleet, type FakeFleetOptions } from '../../testkit/fakeFleet';
 
 export const PARENTS = ['198.18.0.53', '198.18.0.54', '198.18.0.55'];
 export const DELEGATION_TTL = 172_800; // 2 days, as .com/.net

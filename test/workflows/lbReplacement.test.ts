@@ -10,7 +10,7 @@ import {
 } from '../../src/shared';
 import { lbReplacement } from '../../src/workflows';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
-import { LAB_FLEET } from './fakeFleet';
+import { LAB_FLEET } from '../../testkit/fakeFleet';
 import { DELEGATION_TTL, FakeLbFleet, PARENTS, ZONE_TTL, type FakeLbFleetOptions } from './fakeLbFleet';
 
 const MIN = 60_000;

@@ -8,7 +8,7 @@ import type { PlaybookRun } from '../../src/activities/ansible';
 import { DEPLOY_PHASE, lbUpdateStatusQuery, type LbUpdateStatus, type LbUpdateInput } from '../../src/shared';
 import { lbUpdate } from '../../src/workflows';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
-import { FakeFleet } from './fakeFleet';
+import { FakeFleet } from '../../testkit/fakeFleet';
 
 let seq = 0;
 

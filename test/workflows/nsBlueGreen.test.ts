@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { approveUpdate, DEPLOY_PHASE, deployStatusQuery, rejectUpdate, type NsDeployInput } from '../../src/shared';
 import { nsBlueGreen } from '../../src/workflows';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
-import { FakeFleet, LAB_FLEET, type FakeFleetOptions } from './fakeFleet';
+import { FakeFleet, LAB_FLEET, type FakeFleetOptions } from '../../testkit/fakeFleet';
 
 const MIN = 60_000;
 let seq = 0;

@@ -3,10 +3,9 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { InstanceInfo } from '../../activities/linode';
 import type { CompactZoneComparison } from '../../dns/compact';
-import type { Upstream } from '../../ssh/upstreams';
+import { upstreamKey, type Upstream } from '../../hosts/upstream';
 import type { LbUpdateInput } from '../../shared';
 
-export const upstreamKey = (u: Upstream) => `${u.address}:${u.port}`;
 export const upstreamList = (us: Upstream[]) => us.map(upstreamKey).join(', ');
 const differenceKey = (d: CompactZoneComparison['differences'][number]) =>
   `${d.kind} ${d.name} ${d.type}/${d.transport}`;

@@ -4,8 +4,10 @@ import execa from 'execa';
 import fs from 'node:fs';
 import type { LabHost } from '../../../lab/hosts';
 import { hostMemory, leftovers, teardownAll } from '../../../lab/hosts';
-import type { TestLab } from './helpers';
-import { ansiblePlaybook, closeSshMasters, dig, isRoot, livePids, makeTestLab, ssh, startTestFleet, testFleetAddress } from './helpers';
+import {
+  ansiblePlaybook, closeSshMasters, dig, isRoot, livePids, makeTestLab, ssh, type TestLab,
+} from '../../../testkit/labHosts';
+import { startTestFleet, testFleetAddress } from './helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 

@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HostKey, LabHost } from '../../../lab/hosts';
 import { createLabNetwork, hostMemory, leftovers, listHosts, startHost, stopHost, teardownAll } from '../../../lab/hosts';
-import type { TestLab } from './helpers';
-import { generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh } from './helpers';
+import {
+  generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
+} from '../../../testkit/labHosts';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 if (!isRoot) console.warn('lab host tests skipped: they need root (network namespaces, mounts)');

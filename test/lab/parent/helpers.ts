@@ -11,8 +11,6 @@ import { plugService, serviceSlot, unplugService } from '../../../lab/parent/net
 import { dnsLabLeftovers, stopParents, stopResolver } from '../../../lab/parent';
 import type { ProcessId } from '../../../lab/hosts/processes';
 
-export { isRoot } from '../hosts/helpers';
-
 export interface DnsTestLab {
   dir: string;
   network: LabConfig;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { query } from '../../../src/dns';
 import { readDelegation } from '../../../src/dns/delegation';
 import { listParents, setGlue, showParents, startParents } from '../../../lab/parent';
-import { isRoot, makeDnsTestLab, teardownDnsTestLab, type DnsTestLab } from './helpers';
+import { isRoot } from '../../../testkit/labHosts';
+import { makeDnsTestLab, teardownDnsTestLab, type DnsTestLab } from './helpers';
 
 const describeAsRoot = isRoot ? describe : describe.skip;
 if (!isRoot) console.warn('test/lab/parent/parents.test.ts skipped: lab parent servers need root (network namespaces)');

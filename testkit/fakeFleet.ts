@@ -1,12 +1,12 @@
-// An in-memory fleet behind fake activities, for workflow tests on the time-skipping server:
+// An in-memory fleet behind fake activities, for workflow tests on the time-skipping server (and
+// the overhead benchmark's worker):
 // instances with addresses, LB upstreams, and answers that follow the upstreams. Tests flip
 // its switches (gate failure, soak failure, lost create responses, abort at a phase).
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../../src/activities';
-import type { InstanceInfo, InstanceSpec } from '../../src/activities/linode';
-import type { NsDeployInput } from '../../src/shared';
-
-type Upstream = { address: string; port: number };
+import type { Activities } from '../src/activities';
+import type { InstanceInfo, InstanceSpec } from '../src/activities/linode';
+import type { Upstream } from '../src/hosts/upstream';
+import type { NsDeployInput } from '../src/shared';
 
 /** The fleet fields every workflow input shares, for the fake fleet below (paths are never read). */
 export const LAB_FLEET: Pick<NsDeployInput, 'fleet' | 'domain' | 'zoneFile' | 'linode' | 'ssh' | 'nameservers' | 'loadBalancers' | 'nextSuffix'> = {

@@ -8,15 +8,8 @@
 // Both files are rendered here exactly as the role's templates render them
 // (templates/nsdeploy-upstream.conf.j2 and nsdeploy-upstreams.nft.j2), so a cutover followed
 // by an Ansible run with the same proxy_upstreams changes nothing; the tests compare the two.
-import { ApplicationFailure } from '@temporalio/common';
-
-export interface Upstream {
-  address: string;
-  port: number;
-}
-
-/** What the map file holds (same shape as Upstream). */
-export type ParsedUpstream = Upstream;
+import { TypedError } from '../ssh/errors';
+import type { Upstream } from './upstream';
 
 /** One nginx upstream server: a local address and port that the nft table redirects. */
 export interface Slot {
@@ -34,18 +27,21 @@ export interface UpstreamServerParams {
 
 export const UPSTREAM_FILE = '/etc/nginx/stream.d/nsdeploy-upstream.conf';
 export const UPSTREAM_MAP_FILE = '/etc/nginx/nsdeploy-upstreams.nft';
-export const UPSTREAM_NAME = 'nsdeploy_nameservers';
+const UPSTREAM_NAME = 'nsdeploy_nameservers';
 export const NFT_TABLE = 'nsdeploy_upstreams';
 /** The role's defaults (ansible/roles/proxy/defaults/main.yml). */
 export const ROLE_DEFAULT_PARAMS: UpstreamServerParams = { maxFails: 1, failTimeout: '10s' };
 export const ROLE_DEFAULT_SLOT_PORT_BASE = 5301;
 /** Ansible's default `ansible_managed` text, which the templates' first line carries. */
-export const ANSIBLE_MANAGED = 'Ansible managed';
+const ANSIBLE_MANAGED = 'Ansible managed';
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const TIME = /^\d+(?:ms|s|m|h|d)?$/;
 
-const invalid = (msg: string) => ApplicationFailure.nonRetryable(msg, 'InvalidUpstreams');
+/** Upstreams, slots or parameters the files cannot hold (non-retryable: the input is wrong). */
+export class UpstreamInputError extends TypedError {}
+
+const invalid = (msg: string) => new UpstreamInputError(msg, { type: 'InvalidUpstreams', nonRetryable: true });
 
 /**
  * Refuses what the map cannot hold (an empty list, an address that is not IPv4 — the table is
@@ -63,7 +59,7 @@ export function checkUpstreams(upstreams: Upstream[]): void {
   }
 }
 
-export function checkParams(p: UpstreamServerParams): void {
+function checkParams(p: UpstreamServerParams): void {
   if (!(Number.isInteger(p.maxFails) && p.maxFails >= 0)) throw invalid(`maxFails ${JSON.stringify(p.maxFails)} must be a non-negative integer`);
   if (typeof p.failTimeout !== 'string' || !TIME.test(p.failTimeout)) throw invalid(`failTimeout ${JSON.stringify(p.failTimeout)} must be an nginx time such as 10s`);
 }
@@ -103,9 +99,10 @@ export function renderUpstreamMap(slots: Slot[], upstreams: Upstream[], managed 
   checkSlots(slots);
   checkUpstreams(upstreams);
   if (slots.length !== upstreams.length) {
-    throw ApplicationFailure.nonRetryable(
-      `this LB has ${slots.length} upstream slot(s) and ${upstreams.length} upstream(s) were asked for; change the number of slots with the proxy role (nsdeploy update-lbs) first`,
-      'UpstreamSlotCountMismatch',
+    throw new UpstreamInputError(
+      `this LB has ${slots.length} upstream slot(s) and ${upstreams.length} upstream(s) were asked for; ` +
+        'change the number of slots with the proxy role (nsdeploy update-lbs) first',
+      { type: 'UpstreamSlotCountMismatch', nonRetryable: true },
     );
   }
   const ports = slots.map((s) => s.port);
@@ -130,6 +127,7 @@ export function renderUpstreamMap(slots: Slot[], upstreams: Upstream[], managed 
   ].join('\n');
 }
 
+/** A file on the LB that is not what the proxy role writes (the caller says which file, on which host). */
 export class UpstreamParseError extends Error {}
 
 /** The slots of `upstream nsdeploy_nameservers { … }` in nginx's file, in file order, and the parameters they share. */
@@ -156,7 +154,7 @@ export function parseUpstreamConf(text: string): { slots: Slot[]; params?: Upstr
 }
 
 /** The upstream of each slot in the map file, in slot order. */
-export function parseUpstreamMap(text: string, slots: Slot[]): ParsedUpstream[] {
+export function parseUpstreamMap(text: string, slots: Slot[]): Upstream[] {
   const rules = [...text.matchAll(/^\s*meta l4proto \{ tcp, udp \} ip daddr (\S+) th dport (\d+) dnat to (\S+):(\d+)\s*$/gm)].map((m) => ({ slot: `${m[1]}:${m[2]}`, address: m[3], port: Number(m[4]) }));
   if (rules.length === 0) throw new UpstreamParseError('no "dnat to" rule');
   return slots.map((s) => {
@@ -165,5 +163,3 @@ export function parseUpstreamMap(text: string, slots: Slot[]): ParsedUpstream[] 
     return { address: r.address, port: r.port };
   });
 }
-
-export const upstreamKey = (u: Upstream) => `${u.address}:${u.port}`;

@@ -5,9 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { fleetConfigSchema, type FleetConfigParsed } from './config/schema';
-
-export type { FleetConfigInput } from './config/schema';
+import { fleetConfigSchema, type FleetConfigParsed } from './schema';
 
 export type FleetConfig = FleetConfigParsed & {
   /** Absolute path of the file this came from, and its directory (relative paths resolve there). */

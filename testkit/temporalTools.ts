@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const PROJECT_DIR = path.resolve(__dirname, '..', '..');
+export const PROJECT_DIR = path.resolve(__dirname, '..');
 
 function pinned(name: string): string {
   const text = fs.readFileSync(path.join(PROJECT_DIR, 'temporal-dev', 'versions.env'), 'utf8');

@@ -2,7 +2,7 @@
 // do): a known name, and a fresh name per query (never cached, so through a resolver every one
 // goes through the delegation to an LB). Bounded in count and time; counts every failure —
 // a query that got no right answer after its retries.
-import { query } from '../../src/dns/query';
+import { query } from '../src/dns/query';
 
 export interface DnsLoadOptions {
   /** A recursive resolver (recursion desired) or an authoritative server / LB (`authoritative: true`). */

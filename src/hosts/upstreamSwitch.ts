@@ -1,12 +1,11 @@
-// Shell programs the SSH activities run on fleet hosts (POSIX sh, coreutils, util-linux flock,
-// procps ps, awk: all in Debian 12), and parsers for what they print. Values are shell-quoted;
-// nothing secret goes into them.
-import { shellQuote } from './exec';
-import { NFT_TABLE, UPSTREAM_FILE, UPSTREAM_MAP_FILE } from './upstreams';
+// The LB's upstreams over SSH: shell programs that read nginx's slots and the nftables map, and
+// switch the map (POSIX sh, coreutils, util-linux flock, nft, awk: all in Debian 12), and a
+// parser for what the reader prints. Values are shell-quoted; nothing secret goes into them.
+import { shellQuote, SYSTEM_PATH } from '../ssh/exec';
+import { NFT_TABLE, UPSTREAM_FILE, UPSTREAM_MAP_FILE } from './upstreamFiles';
 
-export const NGINX_CHECK = '/usr/local/sbin/nsdeploy-nginx-check';
 /** nginx's state directory: persistent, root-writable, owned by the package. */
-export const STATE_DIR = '/var/lib/nginx';
+const STATE_DIR = '/var/lib/nginx';
 /**
  * Present while the map file on disk may differ from the live nftables table (written before
  * the file is replaced, removed once the table is applied and checked). A switch that finds it
@@ -14,10 +13,7 @@ export const STATE_DIR = '/var/lib/nginx';
  * between "install" and "apply" still applies.
  */
 export const APPLY_PENDING = `${STATE_DIR}/nsdeploy-upstreams.apply-pending`;
-export const SWITCH_LOCK = `${STATE_DIR}/nsdeploy-upstreams.lock`;
-export const DEFAULT_STREAM_LOG = '/var/log/nginx/dns-stream.log';
-
-const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH';
+const SWITCH_LOCK = `${STATE_DIR}/nsdeploy-upstreams.lock`;
 
 /** Exit statuses of the switch program. */
 export const SWITCH_EXIT = {
@@ -37,7 +33,7 @@ const MAP_MARK = '--- nsdeploy: upstream map';
 export function readUpstreamScript(): string {
   const notLb = (f: string) => shellQuote(`${f} does not exist: is this host an LB configured by the proxy role?`);
   return [
-    PATH,
+    SYSTEM_PATH,
     `[ -f ${shellQuote(UPSTREAM_FILE)} ] || { echo ${notLb(UPSTREAM_FILE)} >&2; exit ${SWITCH_EXIT.noFile}; }`,
     `[ -f ${shellQuote(UPSTREAM_MAP_FILE)} ] || { echo ${notLb(UPSTREAM_MAP_FILE)} >&2; exit ${SWITCH_EXIT.noFile}; }`,
     `if [ -e ${shellQuote(APPLY_PENDING)} ]; then echo 'pending yes'; else echo 'pending no'; fi`,
@@ -77,7 +73,7 @@ export const CONNTRACK_UDP_TIMEOUT_SEC = 2;
 export function switchUpstreamScript(o: { expectOldSha256: string; expectNewSha256: string; settleMs?: number }): string {
   const settleMs = Math.round(o.settleMs ?? CONNTRACK_UDP_TIMEOUT_SEC * 1000 + 500);
   const t = CONNTRACK_UDP_TIMEOUT_SEC;
-  return `${PATH}
+  return `${SYSTEM_PATH}
 set -u
 dest=${shellQuote(UPSTREAM_MAP_FILE)}
 pending=${shellQuote(APPLY_PENDING)}
@@ -134,120 +130,4 @@ echo "settled $(( $(date +%s%3N) - applied ))"
 rm -f "$pending" "$dest.nsdeploy-old"
 echo "applied $applied"
 `;
-}
-
-/** nsdeploy-nginx-check's output with its temporary copy's paths shown as the real ones. */
-export function cleanNginxMessage(text: string): string {
-  return text
-    .replace(/\/tmp\/nsdeploy-nginx-check\.[A-Za-z0-9]+\//g, '/etc/nginx/')
-    .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (\[\w+\]) \d+#\d+: /gm, 'nginx: $1 ');
-}
-
-/**
- * Counts the stream log's lines (current file and the one logrotate rotated) whose time is in
- * [since, host now − lagMs): total, per protocol, non-200 statuses, per upstream (the last one
- * nginx tried for that session). Also prints the oldest time found in both files, so the caller
- * can tell whether they reach back to `since`.
- */
-export function countLogScript(o: { sinceEpochMs: number; lagMs: number; logFile?: string }): string {
-  const log = o.logFile ?? DEFAULT_STREAM_LOG;
-  const since = (Math.floor(o.sinceEpochMs) / 1000).toFixed(3);
-  return `${PATH}
-now=$(date +%s%3N)
-echo "now $now"
-cat ${shellQuote(`${log}.1`)} ${shellQuote(log)} 2>/dev/null | awk -v since=${since} -v until_ms=$((now - ${Math.max(0, Math.round(o.lagMs))})) '
-BEGIN { until = until_ms / 1000; n = 0; failed = 0; seen = 0 }
-NF >= 8 {
-  t = $1 + 0
-  if (!seen || t < oldest) { oldest = t; seen = 1 }
-  if (t < since || t >= until) next
-  n++
-  proto[$3]++
-  if ($4 != "200") failed++
-  u = $5
-  for (i = 6; i <= NF - 3; i++) u = u $i
-  k = split(u, parts, ",")
-  up[parts[k]]++
-}
-END {
-  printf "until %s\\n", until_ms
-  printf "total %d\\nfailed %d\\n", n, failed
-  for (p in proto) printf "proto %s %d\\n", p, proto[p]
-  for (x in up) printf "upstream %s %d\\n", x, up[x]
-  if (seen) printf "oldest %.3f\\n", oldest
-}'
-`;
-}
-
-export interface LogCount {
-  queries: number;
-  udp: number;
-  tcp: number;
-  /** Lines with a status other than 200 (502 = the upstream did not answer: lost). */
-  failed: number;
-  byUpstream: Record<string, number>;
-  untilEpochMs: number;
-  hostNowEpochMs: number;
-  oldestEntryEpochMs: number | null;
-}
-
-export function parseCountOutput(stdout: string): LogCount | undefined {
-  const out: LogCount = { queries: 0, udp: 0, tcp: 0, failed: 0, byUpstream: {}, untilEpochMs: NaN, hostNowEpochMs: NaN, oldestEntryEpochMs: null };
-  let sawTotal = false;
-  for (const line of stdout.split('\n')) {
-    const [key, a, b] = line.trim().split(/\s+/);
-    if (key === 'now') out.hostNowEpochMs = Number(a);
-    else if (key === 'until') out.untilEpochMs = Number(a);
-    else if (key === 'total') {
-      out.queries = Number(a);
-      sawTotal = true;
-    } else if (key === 'failed') out.failed = Number(a);
-    else if (key === 'proto' && a === 'UDP') out.udp = Number(b);
-    else if (key === 'proto' && a === 'TCP') out.tcp = Number(b);
-    else if (key === 'upstream' && a !== undefined) out.byUpstream[a] = Number(b);
-    else if (key === 'oldest') out.oldestEntryEpochMs = Math.round(Number(a) * 1000);
-  }
-  if (!sawTotal || !Number.isFinite(out.untilEpochMs) || !Number.isFinite(out.hostNowEpochMs)) return undefined;
-  return out;
-}
-
-export function bindStatsScript(port: number): string {
-  return `${PATH}\ncurl -sS --fail --max-time 5 ${shellQuote(`http://127.0.0.1:${port}/json/v1/server`)}`;
-}
-
-export interface BindCounters {
-  /** opcodes.QUERY: queries received since named started (UDP and TCP). */
-  queries: number;
-  /** nsstats.QryUDP */
-  udp: number;
-  /** nsstats.QryTCP (nsstats.ReqTCP when QryTCP is absent) */
-  tcp: number;
-  /** named's boot-time: the counters restart from 0 when it changes. */
-  bootTime: string;
-  /** named's current-time when it answered (host clock). */
-  currentTime?: string;
-}
-
-/** The counters from BIND's /json/v1/server document (BIND leaves out counters that are 0). */
-export function parseBindStats(json: string): BindCounters | undefined {
-  let doc: {
-    'boot-time'?: string;
-    'current-time'?: string;
-    opcodes?: Record<string, number>;
-    nsstats?: Record<string, number>;
-  };
-  try {
-    doc = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (!doc || typeof doc !== 'object' || typeof doc['boot-time'] !== 'string') return undefined;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return {
-    queries: n(doc.opcodes?.QUERY),
-    udp: n(doc.nsstats?.QryUDP),
-    tcp: n(doc.nsstats?.QryTCP ?? doc.nsstats?.ReqTCP),
-    bootTime: doc['boot-time'],
-    ...(typeof doc['current-time'] === 'string' && { currentTime: doc['current-time'] }),
-  };
 }

@@ -2,7 +2,7 @@
 // environment, then the local dev server's defaults. How they connect to it (TLS, mTLS,
 // API key for Temporal Cloud) comes from the environment only: temporalConnectionOptions.
 import fs from 'node:fs';
-import { Client, Connection, WorkflowUpdateFailedError, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { dataConverter } from '../codec';
 import { TASK_QUEUE } from '../shared';
 
@@ -41,7 +41,7 @@ export interface TemporalConnectionOptions {
 }
 
 /** The environment variables read by temporalConnectionOptions (the same names the `temporal` CLI reads). */
-export const TEMPORAL_TLS_ENV = {
+const TEMPORAL_TLS_ENV = {
   apiKey: 'TEMPORAL_API_KEY',
   tls: 'TEMPORAL_TLS',
   cert: 'TEMPORAL_TLS_CERT',
@@ -161,14 +161,4 @@ export async function connectClient(target: TemporalTarget): Promise<{ client: C
     );
   }
   return { client: new Client({ connection, namespace: target.namespace, dataConverter: converter }), close: () => connection.close() };
-}
-
-/** Runs a workflow update; a refusal by its validator becomes an Error saying just why. */
-export async function refusedAsError<T>(update: () => Promise<T>): Promise<T> {
-  try {
-    return await update();
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause) throw new Error(`refused: ${err.cause.message}`);
-    throw err;
-  }
 }
