@@ -54,8 +54,9 @@ const NSID_OPTION = 3;
 
 function queryPacket(id: number, q: WireQuestion, f: QueryFlags): dnsPacket.Packet {
   // dns-packet writes an option with `data` verbatim; an empty NSID option is the request.
-  // @types/dns-packet has no generic option shape, hence the cast.
-  const options = f.nsid ? [{ code: NSID_OPTION, data: Buffer.alloc(0) } as unknown as dnsPacket.PacketOpt] : [];
+  // @types/dns-packet lists only the options it decodes (not NSID); the encoder takes any code.
+  const nsid: { code: number; data: Buffer } = { code: NSID_OPTION, data: Buffer.alloc(0) };
+  const options = f.nsid ? [nsid as dnsPacket.PacketOpt] : [];
   const opt: dnsPacket.OptAnswer = {
     type: 'OPT', name: '.', udpPayloadSize: f.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options,
   };
