@@ -21,11 +21,12 @@ import { APPLY_PENDING, cleanNginxMessage, parseBindStats, parseCountOutput, SWI
 import {
   parseUpstreamConf, parseUpstreamMap, renderUpstreamConf, renderUpstreamMap, ROLE_DEFAULT_PARAMS, ROLE_DEFAULT_SLOT_PORT_BASE, slotsFor, UPSTREAM_FILE, UPSTREAM_MAP_FILE, type Upstream,
 } from '../../src/ssh/upstreams';
+import { describeAsRoot, testAsRoot } from '../helpers/requires';
 import type { TestFleet, TestLab } from '../lab/hosts/helpers';
-import { ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, startTestFleet, TEST_FLEET, testFleetAddress, type TestFleetLabel } from '../lab/hosts/helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) console.warn('SSH activity lab tests skipped: they need root (network namespaces, mounts)');
+import {
+  ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, knownHostsLine, livePids, makeTestLab, ssh, startTestFleet,
+  TEST_FLEET, testFleetAddress, type TestFleetLabel,
+} from '../lab/hosts/helpers';
 
 const ROLE_DIR = path.join(ANSIBLE_DIR, 'roles', 'proxy');
 
@@ -89,7 +90,7 @@ describe('upstream file, parsers and checks (no lab)', () => {
     }
   }, 60_000);
 
-  (isRoot ? test : test.skip)('nft accepts the rendered map (check mode, in a scratch network namespace)', async () => {
+  testAsRoot('nft accepts the rendered map (check mode, in a scratch network namespace)', async () => {
     const map = renderUpstreamMap(slotsFor('203.0.113.8', 2), [{ address: '192.168.130.11', port: 53 }, { address: '192.168.130.12', port: 5353 }]);
     const r = await execa('unshare', ['-n', 'nft', '-c', '-f', '-'], { input: map, reject: false });
     expect(r.stderr).toBe('');

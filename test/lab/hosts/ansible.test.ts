@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import type { LabHost } from '../../../lab/hosts';
 import { hostMemory, leftovers, teardownAll } from '../../../lab/hosts';
 import type { TestLab } from './helpers';
-import { ansiblePlaybook, closeSshMasters, dig, isRoot, livePids, makeTestLab, ssh, startTestFleet, testFleetAddress } from './helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
+import { describeAsRoot } from '../../helpers/requires';
+import {
+  ansiblePlaybook, closeSshMasters, dig, livePids, makeTestLab, ssh, startTestFleet, testFleetAddress,
+} from './helpers';
 
 describeAsRoot('Ansible roles on lab hosts', () => {
   let lab: TestLab;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { HostKey, LabConfig, LabHost } from '../../../lab/hosts';
 import { createLabNetwork, startHost } from '../../../lab/hosts';
 
-export const isRoot = process.getuid?.() === 0;
+export { isRoot } from '../../helpers/requires';
 
 /** The small zone the lab-host tests serve (example.test, serial 2026112301). */
 export const ZONE = `$ORIGIN example.test.

@@ -6,10 +6,8 @@ import path from 'node:path';
 import type { HostKey, LabHost } from '../../../lab/hosts';
 import { createLabNetwork, hostMemory, leftovers, listHosts, startHost, stopHost, teardownAll } from '../../../lab/hosts';
 import type { TestLab } from './helpers';
-import { generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh } from './helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) console.warn('lab host tests skipped: they need root (network namespaces, mounts)');
+import { describeAsRoot } from '../../helpers/requires';
+import { generateKeyPair, knownHostsLine, livePids, makeTestLab, ssh } from './helpers';
 
 describeAsRoot('lab hosts', () => {
   let lab: TestLab;

@@ -11,7 +11,7 @@ import { plugService, serviceSlot, unplugService } from '../../../lab/parent/net
 import { dnsLabLeftovers, stopParents, stopResolver } from '../../../lab/parent';
 import type { ProcessId } from '../../../lab/hosts/processes';
 
-export { isRoot } from '../hosts/helpers';
+export { isRoot } from '../../helpers/requires';
 
 export interface DnsTestLab {
   dir: string;

@@ -3,10 +3,8 @@
 // out, then the new one. Private test bridge 198.19.231.0/24; needs root.
 import { query } from '../../../src/dns';
 import { resolverStatus, setGlue, startParents, startResolver } from '../../../lab/parent';
-import { isRoot, makeDnsTestLab, startChild, teardownDnsTestLab, type DnsTestLab } from './helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) console.warn('test/lab/parent/resolver.test.ts skipped: the lab resolver needs root (network namespaces)');
+import { describeAsRoot } from '../../helpers/requires';
+import { makeDnsTestLab, startChild, teardownDnsTestLab, type DnsTestLab } from './helpers';
 
 const OCTET = 231;
 const NET = `198.19.${OCTET}`;
