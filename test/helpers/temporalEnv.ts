@@ -28,10 +28,15 @@ export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** The workflow bundle the worker would build, with webpack's chatter kept to warnings. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * The workflow bundle the worker would build (or of `workflowsPath`, e.g. a test's own
+ * workflows), with webpack's chatter kept to warnings.
+ */
+export function bundleWorkflows(
+  workflowsPath = path.join(PROJECT_DIR, 'src/workflows'),
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath: path.join(PROJECT_DIR, 'src/workflows'),
+    workflowsPath,
     logger: new DefaultLogger('WARN'),
   });
 }
@@ -40,12 +45,16 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
  * For workflow test files: the workflow bundle once per file, and a fresh time-skipping test
  * server per test (a workflow left running by one case, e.g. a cancelled one whose activities
  * still finish, must not hold time skipping for the next). Read both through the getters.
+ * `workflowsPath`: bundle these workflows instead of the worker's.
  */
-export function timeSkippingPerTest(): { env: () => TestWorkflowEnvironment; bundle: () => WorkflowBundleWithSourceMap } {
+export function timeSkippingPerTest(workflowsPath?: string): {
+  env: () => TestWorkflowEnvironment;
+  bundle: () => WorkflowBundleWithSourceMap;
+} {
   let env: TestWorkflowEnvironment | undefined;
   let bundle: WorkflowBundleWithSourceMap | undefined;
   beforeAll(async () => {
-    bundle = await bundleWorkflows();
+    bundle = await bundleWorkflows(workflowsPath);
   });
   beforeEach(async () => {
     env = await createTimeSkippingEnv();
