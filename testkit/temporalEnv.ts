@@ -29,10 +29,12 @@ export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** The workflow bundle the worker would build, with webpack's chatter kept to warnings. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/** The workflow bundle the worker would build (or of `workflowsPath`), webpack chatter kept to warnings. */
+export function bundleWorkflows(
+  workflowsPath = path.join(PROJECT_DIR, 'src/workflows'),
+): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath: path.join(PROJECT_DIR, 'src/workflows'),
+    workflowsPath,
     logger: new DefaultLogger('WARN'),
   });
 }

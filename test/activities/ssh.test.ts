@@ -28,14 +28,12 @@ import {
 import { SshError } from '../../src/ssh/errors';
 import { bounded, checkTarget, classifySshError, runSsh, sshArgs } from '../../src/ssh/exec';
 import {
-  ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, isRoot, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
+  ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
 } from '../../testkit/labHosts';
+import { describeAsRoot, testAsRoot } from '../helpers/requires';
 import {
   startTestFleet, TEST_FLEET, testFleetAddress, type TestFleet, type TestFleetLabel,
 } from '../lab/hosts/helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) console.warn('SSH activity lab tests skipped: they need root (network namespaces, mounts)');
 
 const ROLE_DIR = path.join(ANSIBLE_DIR, 'roles', 'proxy');
 
@@ -100,7 +98,7 @@ describe('upstream file, parsers and checks (no lab)', () => {
     }
   }, 60_000);
 
-  (isRoot ? test : test.skip)('nft accepts the rendered map (check mode, in a scratch network namespace)', async () => {
+  testAsRoot('nft accepts the rendered map (check mode, in a scratch network namespace)', async () => {
     const map = renderUpstreamMap(slotsFor('203.0.113.8', 2), [{ address: '192.168.130.11', port: 53 }, { address: '192.168.130.12', port: 5353 }]);
     const r = await execa('unshare', ['-n', 'nft', '-c', '-f', '-'], { input: map, reject: false });
     expect(r.stderr).toBe('');

@@ -18,6 +18,7 @@ import {
   temporalConnectionOptions,
   temporalTarget,
 } from '../../src/temporal/connection';
+import { describeIf } from '../helpers/requires';
 import { createLocalEnv } from '../../testkit/temporalEnv';
 import { PROJECT_DIR } from '../../testkit/temporalTools';
 
@@ -153,7 +154,7 @@ const temporalCli = (() => {
   const version = /^TEMPORAL_CLI_VERSION=(.+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, 'temporal-dev', 'versions.env'), 'utf8'))?.[1].trim();
   return version && path.join(PROJECT_DIR, '.tools', 'temporal-cli', version, 'temporal');
 })();
-const haveTools = !!temporalCli && fs.existsSync(temporalCli) && (() => {
+const haveOpenssl = (() => {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });
     return true;
@@ -161,6 +162,14 @@ const haveTools = !!temporalCli && fs.existsSync(temporalCli) && (() => {
     return false;
   }
 })();
+/** What the real-connection test needs and this machine lacks. */
+const missingTools = [
+  ...(temporalCli && fs.existsSync(temporalCli)
+    ? []
+    : [`the Temporal CLI at ${temporalCli || '(no TEMPORAL_CLI_VERSION)'} (npm run temporal:install)`]),
+  ...(haveOpenssl ? [] : ['openssl on the PATH']),
+];
+const describeWithTools = describeIf(missingTools.length === 0, `needs ${missingTools.join(' and ')}`);
 
 /** A CA, a server certificate for `temporal.test` and a client certificate, made by openssl. */
 function makeCerts(dir: string): Record<'ca' | 'serverCrt' | 'serverKey' | 'clientCrt' | 'clientKey' | 'otherCa', string> {
@@ -184,7 +193,7 @@ function makeCerts(dir: string): Record<'ca' | 'serverCrt' | 'serverKey' | 'clie
   return { ca: f('test-ca.crt'), otherCa: f('other-ca.crt'), serverCrt: f('server.crt'), serverKey: f('server.key'), clientCrt: f('nsdeploy-client.crt'), clientKey: f('nsdeploy-client.key') };
 }
 
-(haveTools ? describe : describe.skip)('over TLS to a real dev server (behind an mTLS-terminating proxy)', () => {
+describeWithTools('over TLS to a real dev server (behind an mTLS-terminating proxy)', () => {
   let env: TestWorkflowEnvironment;
   let dir: string;
   let certs: ReturnType<typeof makeCerts>;

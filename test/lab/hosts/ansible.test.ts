@@ -5,11 +5,10 @@ import fs from 'node:fs';
 import type { LabHost } from '../../../lab/hosts';
 import { hostMemory, leftovers, teardownAll } from '../../../lab/hosts';
 import {
-  ansiblePlaybook, closeSshMasters, dig, isRoot, livePids, makeTestLab, ssh, type TestLab,
+  ansiblePlaybook, closeSshMasters, dig, livePids, makeTestLab, ssh, type TestLab,
 } from '../../../testkit/labHosts';
+import { describeAsRoot } from '../../helpers/requires';
 import { startTestFleet, testFleetAddress } from './helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
 
 describeAsRoot('Ansible roles on lab hosts', () => {
   let lab: TestLab;

@@ -6,11 +6,9 @@ import path from 'node:path';
 import type { HostKey, LabHost } from '../../../lab/hosts';
 import { createLabNetwork, hostMemory, leftovers, listHosts, startHost, stopHost, teardownAll } from '../../../lab/hosts';
 import {
-  generateKeyPair, isRoot, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
+  generateKeyPair, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
 } from '../../../testkit/labHosts';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) console.warn('lab host tests skipped: they need root (network namespaces, mounts)');
+import { describeAsRoot } from '../../helpers/requires';
 
 describeAsRoot('lab hosts', () => {
   let lab: TestLab;

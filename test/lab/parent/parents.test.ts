@@ -1,16 +1,13 @@
 // The lab's fake parent servers and registrar, for real: three named in their own network
 // namespaces on a private test bridge (198.19.230.0/24), asked over UDP and TCP with RD=0.
-// Needs root (namespaces); skipped with a warning otherwise.
+// Needs root (namespaces); skipped with a warning otherwise, failed under CI.
 import execa from 'execa';
 import path from 'node:path';
 import { query } from '../../../src/dns';
 import { readDelegation } from '../../../src/dns/delegation';
 import { listParents, setGlue, showParents, startParents } from '../../../lab/parent';
-import { isRoot } from '../../../testkit/labHosts';
+import { describeAsRoot } from '../../helpers/requires';
 import { makeDnsTestLab, teardownDnsTestLab, type DnsTestLab } from './helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) console.warn('test/lab/parent/parents.test.ts skipped: lab parent servers need root (network namespaces)');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const OCTET = 230;

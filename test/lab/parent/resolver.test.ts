@@ -3,11 +3,8 @@
 // out, then the new one. Private test bridge 198.19.231.0/24; needs root.
 import { query } from '../../../src/dns';
 import { resolverStatus, setGlue, startParents, startResolver } from '../../../lab/parent';
-import { isRoot } from '../../../testkit/labHosts';
+import { describeAsRoot } from '../../helpers/requires';
 import { makeDnsTestLab, startChild, teardownDnsTestLab, type DnsTestLab } from './helpers';
-
-const describeAsRoot = isRoot ? describe : describe.skip;
-if (!isRoot) console.warn('test/lab/parent/resolver.test.ts skipped: the lab resolver needs root (network namespaces)');
 
 const OCTET = 231;
 const NET = `198.19.${OCTET}`;
