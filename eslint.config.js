@@ -5,8 +5,17 @@ const { builtinModules } = require('node:module');
 
 // Packages that perform I/O (or wrap it) and therefore belong in activities only.
 const ioModules = [
-  '@linode/api-v4', 'axios', 'execa', 'dns-packet', 'pino', 'yaml', 'p-limit',
-  '@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing',
+  '@linode/api-v4',
+  'axios',
+  'execa',
+  'dns-packet',
+  'pino',
+  'yaml',
+  'p-limit',
+  '@temporalio/activity',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/testing',
 ];
 const workflowForbidden = [
   ...builtinModules.filter((m) => !m.startsWith('_')),
@@ -15,7 +24,18 @@ const workflowForbidden = [
 ];
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'test/fixtures/lint/**', 'dist/**', '.tools/**', '.temporal/**', '.lab/**', 'coverage/**', '**/*.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'test/fixtures/lint/**',
+      'dist/**',
+      '.tools/**',
+      '.temporal/**',
+      '.lab/**',
+      'coverage/**',
+      '**/*.js',
+    ],
+  },
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
@@ -35,14 +55,24 @@ module.exports = tseslint.config(
   {
     files: ['src/workflows/**/*.ts', 'test/fixtures/lint/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: workflowForbidden.map((name) => ({
-          name,
-          message: 'Workflow code must be deterministic: no Node built-ins or I/O modules. Do this in an activity.',
-        })),
-        patterns: [{ group: ['node:*', '**/activities/*', '!**/activities/index'], message: 'Workflow code may only import activity *types*; do I/O in activities.', allowTypeImports: true }],
-      }],
-      'no-restricted-globals': ['error',
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: workflowForbidden.map((name) => ({
+            name,
+            message: 'Workflow code must be deterministic: no Node built-ins or I/O modules. Do this in an activity.',
+          })),
+          patterns: [
+            {
+              group: ['node:*', '**/activities/*', '!**/activities/index'],
+              message: 'Workflow code may only import activity *types*; do I/O in activities.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'setInterval', message: 'Use sleep() in a loop from @temporalio/workflow.' },
         { name: 'process', message: 'Workflow code cannot read the process environment.' },

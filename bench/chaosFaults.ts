@@ -40,7 +40,10 @@ export const PARAMETERS = {
     { name: '429 + Retry-After', rule: { path: '/**', status: 429, rate: 0.1 } },
     { name: '500', rule: { path: '/**', status: 500, rate: 0.05 } },
     { name: '400 Linode busy (POST)', rule: { method: 'POST', path: '/**', status: 400, rate: 0.1 } },
-    { name: 'create answer lost, instance made', rule: { method: 'POST', path: '/linode/instances', loseResponse: 'destroy', times: 1 } },
+    {
+      name: 'create answer lost, instance made',
+      rule: { method: 'POST', path: '/linode/instances', loseResponse: 'destroy', times: 1 },
+    },
   ],
   /**
    * One more deploy under the same mix that must roll back: one of its two creates is refused
@@ -49,15 +52,27 @@ export const PARAMETERS = {
    */
   forcedRollback: {
     seed: 404,
-    fault: { name: 'one create refused (400 region unavailable)', rule: { method: 'POST', path: '/linode/instances', status: 400, body: { errors: [{ field: 'region', reason: 'Region is unavailable.' }] }, times: 1 } },
+    fault: {
+      name: 'one create refused (400 region unavailable)',
+      rule: {
+        method: 'POST',
+        path: '/linode/instances',
+        status: 400,
+        body: { errors: [{ field: 'region', reason: 'Region is unavailable.' }] },
+        times: 1,
+      },
+    },
   },
 } as const;
 
 type FaultSpec = { name: string; rule: Record<string, unknown> };
 
-
 /** How often each installed rule fired; a rule with `times` is removed once used up. */
-function firedCounts(installed: { name: string; id: string; times?: number }[], lastSeen: Map<string, number>, rules: AdminRule[]): Record<string, number> {
+function firedCounts(
+  installed: { name: string; id: string; times?: number }[],
+  lastSeen: Map<string, number>,
+  rules: AdminRule[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of installed) {
     const live = rules.find((x) => x.id === r.id);
@@ -104,14 +119,21 @@ function watchState(maxMs: number) {
 }
 
 /** SOA for the domain through one LB over UDP and TCP: NOERROR with an SOA answer, and the NSIDs seen. */
-async function soaThrough(address: string, domain: string): Promise<{ ok: boolean; nsids: string[]; errors: string[] }> {
+async function soaThrough(
+  address: string,
+  domain: string,
+): Promise<{ ok: boolean; nsids: string[]; errors: string[] }> {
   const nsids = new Set<string>();
   const errors: string[] = [];
   let ok = true;
   for (let k = 0; k < 6; k++) {
     const transport = k % 2 ? 'tcp' : 'udp';
     try {
-      const r = await query({ address, port: 53 }, { name: domain, type: 'SOA' }, { transport, attempts: 2, timeoutMs: 2000 });
+      const r = await query(
+        { address, port: 53 },
+        { name: domain, type: 'SOA' },
+        { transport, attempts: 2, timeoutMs: 2000 },
+      );
       if (r.rcode !== 'NOERROR' || !r.answers.some((a) => a.type === 'SOA')) {
         ok = false;
         errors.push(`${transport}: ${r.rcode}, ${r.answers.length} answers`);
@@ -126,7 +148,10 @@ async function soaThrough(address: string, domain: string): Promise<{ ok: boolea
 }
 
 /** Retries per activity type, read from the history's ActivityTaskStarted attempts. */
-async function activityRetries(s: LabSession, workflowId: string): Promise<{ retries: Record<string, number>; lastFailures: string[] }> {
+async function activityRetries(
+  s: LabSession,
+  workflowId: string,
+): Promise<{ retries: Record<string, number>; lastFailures: string[] }> {
   const history = await s.env.client.workflow.getHandle(workflowId).fetchHistory();
   const typeOf = new Map<string, string>();
   const retries: Record<string, number> = {};
@@ -172,15 +197,25 @@ interface DeployFigures {
   checks: Record<string, boolean>;
 }
 
-async function oneDeploy(s: LabSession, seed: number, say: (s: string) => void, forced?: FaultSpec): Promise<DeployFigures> {
+async function oneDeploy(
+  s: LabSession,
+  seed: number,
+  say: (s: string) => void,
+  forced?: FaultSpec,
+): Promise<DeployFigures> {
   const tag = fleetTag(s.cfg.fleet);
   const expected = [...s.cfg.loadBalancers.map((l) => l.label), ...s.cfg.nameservers.map((l) => l.label)].sort();
   const isNs = (i: AdminInstance) => s.cfg.nameservers.some((n) => n.label === i.label);
   const before = await adminState();
   const lbs = before.instances.filter((i) => s.cfg.loadBalancers.some((l) => l.label === i.label));
   const lbAddrs = lbs.map((lb) => ({ label: lb.label, address: lb.ipv4Public }));
-  const nsBefore = before.instances.filter(isNs).map((i) => i.id).sort();
-  const soaBefore = Object.fromEntries(await Promise.all(lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.domain)] as const)));
+  const nsBefore = before.instances
+    .filter(isNs)
+    .map((i) => i.id)
+    .sort();
+  const soaBefore = Object.fromEntries(
+    await Promise.all(lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.domain)] as const)),
+  );
 
   // The fault mix, from this seed.
   await admin('DELETE', `/__admin/faults?seed=${seed}`);
@@ -193,7 +228,16 @@ async function oneDeploy(s: LabSession, seed: number, say: (s: string) => void, 
 
   const q = PARAMETERS.checkedLoadQpsPerLb;
   const maxLoadMs = PARAMETERS.deployTimeoutMs;
-  const load = lbAddrs.map((lb) => startCheckedLoad({ server: lb.address, name: 'mail.example.test', address: '198.18.2.25', qps: q, maxQueries: Math.ceil((q * maxLoadMs) / 1000), maxMs: maxLoadMs }));
+  const load = lbAddrs.map((lb) =>
+    startCheckedLoad({
+      server: lb.address,
+      name: 'mail.example.test',
+      address: '198.18.2.25',
+      qps: q,
+      maxQueries: Math.ceil((q * maxLoadMs) / 1000),
+      maxMs: maxLoadMs,
+    }),
+  );
   const watch = watchState(PARAMETERS.deployTimeoutMs);
   const workflowId = `lab/deploy-faults-${seed}-${Date.now()}`;
   const t0 = Date.now();
@@ -203,11 +247,20 @@ async function oneDeploy(s: LabSession, seed: number, say: (s: string) => void, 
   try {
     const input = nsDeployInput({ ...s.cfg, policies: { ...s.cfg.policies, soak: PARAMETERS.soakMs } });
     say(`deploy with seed ${seed} under the fault mix`);
-    const result = await s.env.client.workflow.execute(nsBlueGreen, { taskQueue: s.taskQueue, workflowId, args: [input], workflowExecutionTimeout: PARAMETERS.deployTimeoutMs });
+    const result = await s.env.client.workflow.execute(nsBlueGreen, {
+      taskQueue: s.taskQueue,
+      workflowId,
+      args: [input],
+      workflowExecutionTimeout: PARAMETERS.deployTimeoutMs,
+    });
     outcome = result.outcome;
     status = result.status;
   } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'DeployFailed') {
+    if (
+      err instanceof WorkflowFailedError &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === 'DeployFailed'
+    ) {
       status = err.cause.details?.[0] as DeployStatus | undefined;
       outcome = status?.phase ?? 'failed';
       error = err.cause.message;
@@ -222,19 +275,32 @@ async function oneDeploy(s: LabSession, seed: number, say: (s: string) => void, 
   const faultsFired = firedCounts(installed, watch.lastFired, rules.rules);
   await admin('DELETE', '/__admin/faults');
   const loads = await Promise.all(load.map((l) => l.stop()));
-  say(`seed ${seed}: ${outcome} in ${seconds} s${error ? ` (${error})` : ''}; faults fired ${JSON.stringify(faultsFired)}`);
+  say(
+    `seed ${seed}: ${outcome} in ${seconds} s${error ? ` (${error})` : ''}; faults fired ${JSON.stringify(faultsFired)}`,
+  );
 
   // The final state, faults cleared: deletions finished, exactly the fleet, both LBs answer.
   let after = await adminState();
-  for (const deadline = Date.now() + PARAMETERS.settleTimeoutMs; after.pendingDeletions.length > 0 && Date.now() < deadline; ) {
+  for (
+    const deadline = Date.now() + PARAMETERS.settleTimeoutMs;
+    after.pendingDeletions.length > 0 && Date.now() < deadline;
+  ) {
     await new Promise((r) => setTimeout(r, 500));
     after = await adminState();
   }
   const finalLabels = after.instances.map((i) => i.label).sort();
-  const fleetTaggedLabels = after.instances.filter((i) => i.tags.includes(tag)).map((i) => i.label).sort();
+  const fleetTaggedLabels = after.instances
+    .filter((i) => i.tags.includes(tag))
+    .map((i) => i.label)
+    .sort();
   const orphans = after.instances.filter((i) => !expected.includes(i.label)).map((i) => `${i.label} (${i.id})`);
-  const nsAfter = after.instances.filter(isNs).map((i) => i.id).sort();
-  const soa = Object.fromEntries(await Promise.all(lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.domain)] as const)));
+  const nsAfter = after.instances
+    .filter(isNs)
+    .map((i) => i.id)
+    .sort();
+  const soa = Object.fromEntries(
+    await Promise.all(lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.domain)] as const)),
+  );
   const nsidsAfter = Object.values(soa).flatMap((x) => x.nsids);
   const newNsids = new Set(after.instances.filter(isNs).map((i) => `${i.label}${s.cfg.nextSuffix}.${i.id}`));
   const oldNsids = new Set(Object.values(soaBefore).flatMap((x) => x.nsids));
@@ -243,26 +309,52 @@ async function oneDeploy(s: LabSession, seed: number, say: (s: string) => void, 
   const privateHostKeysLeft = fs.existsSync(keyDir) ? fs.readdirSync(keyDir).filter((f) => f.endsWith('.key')) : [];
   const deployed = outcome === 'deployed';
   const rolledBack = outcome === 'rolled-back';
-  const { retries, lastFailures } = await activityRetries(s, workflowId).catch((err: Error) => ({ retries: {}, lastFailures: [`history: ${err.message}`] }));
+  const { retries, lastFailures } = await activityRetries(s, workflowId).catch((err: Error) => ({
+    retries: {},
+    lastFailures: [`history: ${err.message}`],
+  }));
   const checks = {
     deployedOrRolledBack: forced ? rolledBack : deployed || rolledBack,
     neverTwoInstancesForOneLabel: watched.maxInstancesPerLabel <= 1 && watched.labelsSeenTwice.length === 0,
-    exactlyTheFleet: JSON.stringify(finalLabels) === JSON.stringify(expected) && JSON.stringify(fleetTaggedLabels) === JSON.stringify(expected),
+    exactlyTheFleet:
+      JSON.stringify(finalLabels) === JSON.stringify(expected) &&
+      JSON.stringify(fleetTaggedLabels) === JSON.stringify(expected),
     nothingOrphaned: orphans.length === 0 && after.pendingDeletions.length === 0,
     allRunning: after.instances.every((i) => i.status === 'running'),
     // Deployed: new nameservers (new IDs) answer; rolled back: the old ones still do.
     rightServersAnswer:
-      Object.values(soa).every((x) => x.ok) && nsidsAfter.length > 0 &&
-      (deployed ? nsidsAfter.every((n) => newNsids.has(n)) && nsAfter.every((id) => !nsBefore.includes(id)) : nsidsAfter.every((n) => oldNsids.has(n)) && JSON.stringify(nsAfter) === JSON.stringify(nsBefore)),
+      Object.values(soa).every((x) => x.ok) &&
+      nsidsAfter.length > 0 &&
+      (deployed
+        ? nsidsAfter.every((n) => newNsids.has(n)) && nsAfter.every((id) => !nsBefore.includes(id))
+        : nsidsAfter.every((n) => oldNsids.has(n)) && JSON.stringify(nsAfter) === JSON.stringify(nsBefore)),
     noQueryLostOrWrong: loads.every((l) => l.lost === 0 && l.wrong === 0),
     noPrivateHostKeyLeft: privateHostKeysLeft.length === 0,
   };
   return {
-    seed, forcedRollback: forced?.name, workflowId, outcome, phase: status?.phase, error, seconds, faultsFired,
-    activityRetries: retries, retriedBecause: lastFailures,
+    seed,
+    forcedRollback: forced?.name,
+    workflowId,
+    outcome,
+    phase: status?.phase,
+    error,
+    seconds,
+    faultsFired,
+    activityRetries: retries,
+    retriedBecause: lastFailures,
     undoFailed: (status?.events ?? []).filter((e) => e.includes('undo failed')),
-    maxInstancesPerLabel: watched.maxInstancesPerLabel, labelsSeenTwice: watched.labelsSeenTwice, statePolls: watched.polls, statePollErrors: watched.pollErrors,
-    finalLabels, fleetTaggedLabels, orphans, privateHostKeysLeft, nameserverIds: { before: nsBefore, after: nsAfter }, soa, load: loads, checks,
+    maxInstancesPerLabel: watched.maxInstancesPerLabel,
+    labelsSeenTwice: watched.labelsSeenTwice,
+    statePolls: watched.polls,
+    statePollErrors: watched.pollErrors,
+    finalLabels,
+    fleetTaggedLabels,
+    orphans,
+    privateHostKeysLeft,
+    nameserverIds: { before: nsBefore, after: nsAfter },
+    soa,
+    load: loads,
+    checks,
   };
 }
 
@@ -273,7 +365,9 @@ export async function chaosLinodeFaults(say: (s: string) => void) {
       for (const seed of PARAMETERS.seeds) {
         const d = await oneDeploy(s, seed, say);
         deploys.push(d);
-        const failed = Object.entries(d.checks).filter(([, v]) => !v).map(([k]) => k);
+        const failed = Object.entries(d.checks)
+          .filter(([, v]) => !v)
+          .map(([k]) => k);
         say(`seed ${seed}: ${d.outcome}; checks ${failed.length ? `FAILED: ${failed.join(', ')}` : 'all passed'}`);
         // A fleet left unclean would only make the next deploy refuse to start.
         if (!d.checks.exactlyTheFleet || !d.checks.nothingOrphaned) break;
@@ -282,28 +376,36 @@ export async function chaosLinodeFaults(say: (s: string) => void) {
       if (deploys.length === PARAMETERS.seeds.length) {
         const d = await oneDeploy(s, seed, say, fault);
         deploys.push(d);
-        const failed = Object.entries(d.checks).filter(([, v]) => !v).map(([k]) => k);
-        say(`seed ${seed} with ${fault.name}: ${d.outcome}; checks ${failed.length ? `FAILED: ${failed.join(', ')}` : 'all passed'}`);
+        const failed = Object.entries(d.checks)
+          .filter(([, v]) => !v)
+          .map(([k]) => k);
+        say(
+          `seed ${seed} with ${fault.name}: ${d.outcome}; checks ${failed.length ? `FAILED: ${failed.join(', ')}` : 'all passed'}`,
+        );
       }
     } finally {
       await admin('DELETE', '/__admin/faults').catch(() => undefined);
     }
     const totals = {
-      faultsFired: Object.fromEntries(PARAMETERS.faults.map((f) => [f.name, deploys.reduce((n, d) => n + (d.faultsFired[f.name] ?? 0), 0)])),
+      faultsFired: Object.fromEntries(
+        PARAMETERS.faults.map((f) => [f.name, deploys.reduce((n, d) => n + (d.faultsFired[f.name] ?? 0), 0)]),
+      ),
       activityRetries: deploys.reduce((n, d) => n + Object.values(d.activityRetries).reduce((a, b) => a + b, 0), 0),
       maxInstancesPerLabel: Math.max(0, ...deploys.map((d) => d.maxInstancesPerLabel)),
       queries: deploys.reduce((n, d) => n + d.load.reduce((m, l) => m + l.sent, 0), 0),
       lost: deploys.reduce((n, d) => n + d.load.reduce((m, l) => m + l.lost, 0), 0),
       wrong: deploys.reduce((n, d) => n + d.load.reduce((m, l) => m + l.wrong, 0), 0),
     };
-    const passed = deploys.length === PARAMETERS.seeds.length + 1 && deploys.every((d) => Object.values(d.checks).every(Boolean));
+    const passed =
+      deploys.length === PARAMETERS.seeds.length + 1 && deploys.every((d) => Object.values(d.checks).every(Boolean));
     return { passed, deploys, totals };
   });
 }
 
 export const benchmark: Benchmark = {
   name: 'chaos-linode-faults',
-  description: 'NS deploys while the Linode emulator injects 429/500/busy/slow answers and a lost create, and one that must roll back on a refused create; final state checked',
+  description:
+    'NS deploys while the Linode emulator injects 429/500/busy/slow answers and a lost create, and one that must roll back on a refused create; final state checked',
   async run(say) {
     const r = await chaosLinodeFaults(say);
     const fired = Object.values(r.totals.faultsFired).reduce((a, b) => a + b, 0);
@@ -312,7 +414,9 @@ export const benchmark: Benchmark = {
       figures: r,
       summary:
         `${r.passed ? 'PASSED' : 'FAILED'}: ${r.deploys.map((d) => `${d.outcome} ${d.seconds} s`).join(', ')}; ${fired} faults fired ` +
-        `(${Object.entries(r.totals.faultsFired).map(([k, v]) => `${k} ${v}`).join(', ')}), ${r.totals.activityRetries} activity retries; ` +
+        `(${Object.entries(r.totals.faultsFired)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}), ${r.totals.activityRetries} activity retries; ` +
         `max instances per label ${r.totals.maxInstancesPerLabel}; ${r.totals.queries} queries, ${r.totals.lost} lost, ${r.totals.wrong} wrong`,
     };
   },

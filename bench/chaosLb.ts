@@ -33,7 +33,8 @@ const PARAMETERS = {
   registrarDelayMs: 1_000,
   serverDownMs: 5_000,
   resolverQps: 20,
-  killPoint: 'each activity a workflow (the replacement or its child NS deploy) schedules, before the command reaches the server',
+  killPoint:
+    'each activity a workflow (the replacement or its child NS deploy) schedules, before the command reaches the server',
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,8 +42,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The A records a parent gives as glue for the domain's NS names, when UDP and TCP agree. */
 async function glueAt(parent: { address: string; port?: number }, domain: string): Promise<string[] | string> {
   const r = await readDelegation({ address: parent.address, port: parent.port }, domain);
-  if (!r.agree) return `no agreeing answer over ${r.views.map((v) => `${v.transport}${v.error ? ` (${v.error})` : ''}`).join(', ')}`;
-  return r.views[0].glue.filter((g) => g.type === 'A').map((g) => g.address).sort();
+  if (!r.agree)
+    return `no agreeing answer over ${r.views.map((v) => `${v.transport}${v.error ? ` (${v.error})` : ''}`).join(', ')}`;
+  return r.views[0].glue
+    .filter((g) => g.type === 'A')
+    .map((g) => g.address)
+    .sort();
 }
 
 export async function chaosLbReplacement(say: (s: string) => void) {
@@ -58,12 +63,27 @@ export async function chaosLbReplacement(say: (s: string) => void) {
       say('bundling the workflows with the kill interceptor');
       const bundlePath = await bundleWithKillInterceptor(dir);
       const tokenEnv = cfg.linode.tokenEnv;
-      const loop = workerLoop({ address: server.address, taskQueue: TASK_QUEUE, bundlePath, killsFile, env: { [tokenEnv]: process.env[tokenEnv] ?? '' }, say });
+      const loop = workerLoop({
+        address: server.address,
+        taskQueue: TASK_QUEUE,
+        bundlePath,
+        killsFile,
+        env: { [tokenEnv]: process.env[tokenEnv] ?? '' },
+        say,
+      });
       const before = (await adminState()).instances;
-      const load = startDnsLoad({ server: RESOLVER, domain: cfg.domain, known: { name: `www.${cfg.domain}`, address: '198.18.2.80' }, qps: PARAMETERS.resolverQps, maxQueries: PARAMETERS.resolverQps * 3600, maxMs: 3600_000 });
+      const load = startDnsLoad({
+        server: RESOLVER,
+        domain: cfg.domain,
+        known: { name: `www.${cfg.domain}`, address: '198.18.2.80' },
+        qps: PARAMETERS.resolverQps,
+        maxQueries: PARAMETERS.resolverQps * 3600,
+        maxMs: 3600_000,
+      });
       const t0 = Date.now();
       let result: LbReplacementResult | undefined;
-      let restart: { before: LbReplacementStatus; after: LbReplacementStatus; downAt: string; upAt: string } | undefined;
+      let restart:
+        { before: LbReplacementStatus; after: LbReplacementStatus; downAt: string; upAt: string } | undefined;
       const workflowId = `lab/lb-replacement-chaos-${Date.now()}`;
       try {
         connection = await Connection.connect({ address: server.address });
@@ -73,17 +93,34 @@ export async function chaosLbReplacement(say: (s: string) => void) {
         input.policies.glueCheckEveryMs = PARAMETERS.glueCheckEveryMs;
         input.policies.proof.windowMs = PARAMETERS.proofWindowMs;
         say(`LB replacement ${workflowId}, the worker killed at every activity boundary`);
-        await new Client({ connection }).workflow.start(lbReplacement, { taskQueue: TASK_QUEUE, workflowId, args: [input] });
+        await new Client({ connection }).workflow.start(lbReplacement, {
+          taskQueue: TASK_QUEUE,
+          workflowId,
+          args: [input],
+        });
         let handle = new Client({ connection }).workflow.getHandle(workflowId);
 
         // The operator: change the glue at the lab registrar, then signal.
-        const atGlue = await playOperatorAtGlue(handle, { by: 'chaos-lb-replacement', registrarDelayMs: PARAMETERS.registrarDelayMs, timeoutMs: 30 * 60_000 });
-        say(`glue changed and signalled after ${Math.round((Date.now() - t0) / 1000)} s: ${atGlue.glue!.change.map((c) => `${c.name} → ${c.to.join(',')}`).join(', ')}`);
+        const atGlue = await playOperatorAtGlue(handle, {
+          by: 'chaos-lb-replacement',
+          registrarDelayMs: PARAMETERS.registrarDelayMs,
+          timeoutMs: 30 * 60_000,
+        });
+        say(
+          `glue changed and signalled after ${Math.round((Date.now() - t0) / 1000)} s: ${atGlue.glue!.change.map((c) => `${c.name} → ${c.to.join(',')}`).join(', ')}`,
+        );
 
         // The drain: stop the server in the middle of its timer, start it again.
-        const draining = await waitForLb(handle, 'the drain', (s) => s.phase === 'drain' && !!s.drain?.end, 30 * 60_000);
+        const draining = await waitForLb(
+          handle,
+          'the drain',
+          (s) => s.phase === 'drain' && !!s.drain?.end,
+          30 * 60_000,
+        );
         const left = Date.parse(draining.drain!.end!) - Date.now();
-        say(`drain until ${draining.drain!.end} (${Math.round(left / 1000)} s left): stopping the dev server for ${PARAMETERS.serverDownMs / 1000} s`);
+        say(
+          `drain until ${draining.drain!.end} (${Math.round(left / 1000)} s left): stopping the dev server for ${PARAMETERS.serverDownMs / 1000} s`,
+        );
         const downAt = new Date().toISOString();
         await server.stop();
         await sleep(PARAMETERS.serverDownMs);
@@ -105,7 +142,8 @@ export async function chaosLbReplacement(say: (s: string) => void) {
 
       // When the drain's timer fired, from the server's own history.
       const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
-      const eventMs = (e: NonNullable<typeof history.events>[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      const eventMs = (e: NonNullable<typeof history.events>[number]) =>
+        Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
       const drainEnd = Date.parse(restart.before.drain!.end!);
       const timersFired = (history.events ?? []).filter((e) => e.timerFiredEventAttributes).map(eventMs);
       const drainTimerFiredAt = timersFired.find((ms) => ms >= drainEnd - 1_000 && ms <= drainEnd + 30_000);
@@ -113,28 +151,46 @@ export async function chaosLbReplacement(say: (s: string) => void) {
       const final = (await adminState()).instances;
       const labels = final.map((i) => i.label).sort();
       const newLbAddresses = restart.before.glue!.change.map((c) => c.to[0]).sort();
-      const parents = await Promise.all(cfg.parents.map(async (p) => ({ parent: p.address, glue: await glueAt(p, cfg.domain) })));
+      const parents = await Promise.all(
+        cfg.parents.map(async (p) => ({ parent: p.address, glue: await glueAt(p, cfg.domain) })),
+      );
       const restartBeforeDrainEnd = Date.parse(restart.upAt) < drainEnd;
       const checks = {
         replaced: result.outcome === 'replaced',
-        exactlyTheFleet: JSON.stringify(labels) === JSON.stringify([...cfg.loadBalancers.map((l) => l.label), ...cfg.nameservers.map((l) => l.label)].sort()),
+        exactlyTheFleet:
+          JSON.stringify(labels) ===
+          JSON.stringify([...cfg.loadBalancers.map((l) => l.label), ...cfg.nameservers.map((l) => l.label)].sort()),
         oldInstancesGone: before.every((o) => !final.some((a) => a.id === o.id)),
         parentsServeNewGlue: parents.every((p) => JSON.stringify(p.glue) === JSON.stringify(newLbAddresses)),
-        drainStateSurvivedRestart: restart.after.drain?.end === restart.before.drain?.end && restart.after.glue?.allNewSince === restart.before.glue?.allNewSince
-          && restart.before.events.every((e, i) => restart!.after.events[i] === e),
+        drainStateSurvivedRestart:
+          restart.after.drain?.end === restart.before.drain?.end &&
+          restart.after.glue?.allNewSince === restart.before.glue?.allNewSince &&
+          restart.before.events.every((e, i) => restart!.after.events[i] === e),
         stillDrainingAfterRestart: !restartBeforeDrainEnd || restart.after.phase === 'drain',
         drainTimerFiredOnTime: drainTimerFiredAt !== undefined,
         noFailedResolution: resolver.failed === 0 && resolver.sent > 0,
       };
       return {
-        workflowId, outcome: result.outcome, seconds,
-        workerKills: kills.length, restarts: loop.restarts(),
-        killPoints: kills.map((k) => `${k.workflowId.includes('lb-replacement') ? 'lb' : 'ns'} ${k.seq}:${k.activityType}`),
+        workflowId,
+        outcome: result.outcome,
+        seconds,
+        workerKills: kills.length,
+        restarts: loop.restarts(),
+        killPoints: kills.map(
+          (k) => `${k.workflowId.includes('lb-replacement') ? 'lb' : 'ns'} ${k.seq}:${k.activityType}`,
+        ),
         serverRestart: {
-          downAt: restart.downAt, upAt: restart.upAt, drainEnd: restart.before.drain!.end, drainTimerFiredAt: drainTimerFiredAt ? new Date(drainTimerFiredAt).toISOString() : null,
-          phaseAfter: restart.after.phase, restartedBeforeDrainEnd: restartBeforeDrainEnd,
+          downAt: restart.downAt,
+          upAt: restart.upAt,
+          drainEnd: restart.before.drain!.end,
+          drainTimerFiredAt: drainTimerFiredAt ? new Date(drainTimerFiredAt).toISOString() : null,
+          phaseAfter: restart.after.phase,
+          restartedBeforeDrainEnd: restartBeforeDrainEnd,
         },
-        labels, parents, resolver: { ...resolver, failures: resolver.failures.slice(0, 10) }, checks,
+        labels,
+        parents,
+        resolver: { ...resolver, failures: resolver.failures.slice(0, 10) },
+        checks,
         passed: Object.values(checks).every(Boolean),
       };
     } finally {
@@ -147,13 +203,18 @@ export async function chaosLbReplacement(say: (s: string) => void) {
 
 export const benchmark: Benchmark = {
   name: 'chaos-lb-replacement',
-  description: 'An LB replacement with its worker SIGKILLed at every activity boundary and the dev server restarted during the drain; the final state checked',
+  description:
+    'An LB replacement with its worker SIGKILLed at every activity boundary and the dev server restarted during the drain; the final state checked',
   async run(say) {
     const r = await chaosLbReplacement(say);
     return {
       parameters: PARAMETERS,
       figures: r,
-      summary: `${r.passed ? 'PASSED' : 'FAILED'}: ${r.outcome} after ${r.workerKills} worker kills and a server restart during the drain, in ${r.seconds} s; ${Object.entries(r.checks).map(([k, v]) => `${k} ${v ? 'yes' : 'NO'}`).join(', ')}`,
+      summary: `${r.passed ? 'PASSED' : 'FAILED'}: ${r.outcome} after ${r.workerKills} worker kills and a server restart during the drain, in ${r.seconds} s; ${Object.entries(
+        r.checks,
+      )
+        .map(([k, v]) => `${k} ${v ? 'yes' : 'NO'}`)
+        .join(', ')}`,
     };
   },
 };

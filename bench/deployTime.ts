@@ -49,9 +49,15 @@ export async function deployTime(o: DeployTimeOptions): Promise<DeployTimeResult
   return withLab({ provisioningMs: o.provisioningMs, bootingMs: o.bootingMs, say: o.say }, async (s) => {
     const input = nsDeployInput({ ...s.cfg, policies: { ...s.cfg.policies, soak: o.soakMs } });
     const workflowId = `lab/deploy-time-${Date.now()}`;
-    o.say(`NS deploy with provisioning ${o.provisioningMs} ms + boot ${o.bootingMs} ms per instance, soak ${o.soakMs} ms`);
+    o.say(
+      `NS deploy with provisioning ${o.provisioningMs} ms + boot ${o.bootingMs} ms per instance, soak ${o.soakMs} ms`,
+    );
     const t0 = Date.now();
-    const result = await s.env.client.workflow.execute(nsBlueGreen, { taskQueue: s.taskQueue, workflowId, args: [input] });
+    const result = await s.env.client.workflow.execute(nsBlueGreen, {
+      taskQueue: s.taskQueue,
+      workflowId,
+      args: [input],
+    });
     const deploySeconds = (Date.now() - t0) / 1000;
     const history = await s.env.client.workflow.getHandle(workflowId).fetchHistory();
     const converter = s.env.client.options.loadedDataConverter;
@@ -68,23 +74,35 @@ export async function deployTime(o: DeployTimeOptions): Promise<DeployTimeResult
     const hostPaths: DeployTimeResult['hostPaths'] = {};
     for (const c of creates) {
       const label = labelOf(c.args)!;
-      const ssh = spans.filter((x) => x.type === 'waitForSsh' && (x.args[0] as { name?: string }).name === label).pop()!;
+      const ssh = spans
+        .filter((x) => x.type === 'waitForSsh' && (x.args[0] as { name?: string }).name === label)
+        .pop()!;
       const createToSshSeconds = ssh.end! - c.start;
       const configureSeconds = configure.end! - configure.start;
-      hostPaths[label] = { createToSshSeconds: round(createToSshSeconds), configureSeconds: round(configureSeconds), pathSeconds: round(createToSshSeconds + configureSeconds) };
+      hostPaths[label] = {
+        createToSshSeconds: round(createToSshSeconds),
+        configureSeconds: round(configureSeconds),
+        pathSeconds: round(createToSshSeconds + configureSeconds),
+      };
     }
     const slowest = Math.max(...Object.values(hostPaths).map((h) => h.pathSeconds));
     // Serial: every host's create → SSH and its own Ansible run one after another, plus every
     // step that is not about one host (preflight, gate, cutover, soak, drain, retire).
     const hostSteps = Math.min(...creates.map((c) => c.start));
-    const otherSteps = (last - first) - (configure.end! - hostSteps);
+    const otherSteps = last - first - (configure.end! - hostSteps);
     const serial = Object.values(hostPaths).reduce((a, h) => a + h.pathSeconds, 0) + otherSteps;
     return {
-      provisioningMs: o.provisioningMs, bootingMs: o.bootingMs, soakMs: o.soakMs,
-      deploySeconds: round(deploySeconds), hostPaths,
-      slowestHostPathSeconds: round(slowest), ratioToSlowestHostPath: round(deploySeconds / slowest, 3),
-      serialSeconds: round(serial), ratioToSerial: round(deploySeconds / serial, 3),
-      otherStepsSeconds: round(otherSteps), outcome: result.outcome,
+      provisioningMs: o.provisioningMs,
+      bootingMs: o.bootingMs,
+      soakMs: o.soakMs,
+      deploySeconds: round(deploySeconds),
+      hostPaths,
+      slowestHostPathSeconds: round(slowest),
+      ratioToSlowestHostPath: round(deploySeconds / slowest, 3),
+      serialSeconds: round(serial),
+      ratioToSerial: round(deploySeconds / serial, 3),
+      otherStepsSeconds: round(otherSteps),
+      outcome: result.outcome,
     };
   });
 }
@@ -96,7 +114,8 @@ const PARAMETERS = { provisioningMs: 30_000, bootingMs: 45_000, soakMs: 0 };
 
 export const benchmark: Benchmark = {
   name: 'deploy-time',
-  description: 'Wall time of an NS deploy against the slowest new host\'s create + boot + configure path and a serial run of the same steps',
+  description:
+    "Wall time of an NS deploy against the slowest new host's create + boot + configure path and a serial run of the same steps",
   async run(say) {
     const r = await deployTime({ ...PARAMETERS, say });
     return {

@@ -49,18 +49,39 @@ export interface ScenarioResult {
 }
 
 const KNOWN = { name: 'mail.example.test', address: '198.18.2.25' };
-const QUERIES = ['example.test SOA', 'example.test NS', 'example.test A', 'www.example.test A', 'example.test MX', 'mail.example.test A', 'example.test TXT', '_dmarc.example.test TXT', 'ns1.example.test A', 'ns2.example.test A'];
+const QUERIES = [
+  'example.test SOA',
+  'example.test NS',
+  'example.test A',
+  'www.example.test A',
+  'example.test MX',
+  'mail.example.test A',
+  'example.test TXT',
+  '_dmarc.example.test TXT',
+  'ns1.example.test A',
+  'ns2.example.test A',
+];
 
 const mock = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 const acts = createActivities({ logger: pino({ level: 'warn' }) });
-const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> => mock().run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+const run = <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...args: A): Promise<R> =>
+  mock().run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 
 /** The load runs while `change` does, from `leadMs` before it until 5 s after it; returns both. */
-async function underLoad(s: LabSession, o: LostQueriesOptions, lbs: { label: string; address: string }[], seconds: number, change: (() => Promise<string>) | null, leadMs = 5000) {
+async function underLoad(
+  s: LabSession,
+  o: LostQueriesOptions,
+  lbs: { label: string; address: string }[],
+  seconds: number,
+  change: (() => Promise<string>) | null,
+  leadMs = 5000,
+) {
   const queries = queryFile(QUERIES);
   const t0 = Date.now();
   const perf = lbs.map((lb) => dnsperf({ address: lb.address, queries, qps: o.qpsPerLb, seconds, timeoutSec: 3 }));
-  const checked = lbs.map((lb) => startCheckedLoad({ server: lb.address, ...KNOWN, qps: 20, maxQueries: 20 * (seconds + 5), maxMs: seconds * 1000 }));
+  const checked = lbs.map((lb) =>
+    startCheckedLoad({ server: lb.address, ...KNOWN, qps: 20, maxQueries: 20 * (seconds + 5), maxMs: seconds * 1000 }),
+  );
   let outcome: string | undefined;
   let changeSeconds: number | null = null;
   if (change) {
@@ -68,18 +89,29 @@ async function underLoad(s: LabSession, o: LostQueriesOptions, lbs: { label: str
     const c0 = Date.now();
     outcome = await change();
     changeSeconds = (Date.now() - c0) / 1000;
-    if ((Date.now() - t0) / 1000 > seconds - 5) throw new Error(`the change took ${changeSeconds.toFixed(0)} s, longer than the load (${seconds} s): run with a longer load`);
+    if ((Date.now() - t0) / 1000 > seconds - 5)
+      throw new Error(
+        `the change took ${changeSeconds.toFixed(0)} s, longer than the load (${seconds} s): run with a longer load`,
+      );
   }
   const [p, c] = [await Promise.all(perf), await Promise.all(checked.map((x) => x.stop()))];
   const perLb: Record<string, LbFigures> = {};
-  const ssh = (address: string) => ({ address, user: s.cfg.ssh.user, privateKeyFile: s.cfg.ssh.privateKeyFile, knownHostsFile: s.cfg.ssh.knownHostsFile });
+  const ssh = (address: string) => ({
+    address,
+    user: s.cfg.ssh.user,
+    privateKeyFile: s.cfg.ssh.privateKeyFile,
+    knownHostsFile: s.cfg.ssh.knownHostsFile,
+  });
   for (const [i, lb] of lbs.entries()) {
     const count = await run(acts.lbQueryCount, ssh(lb.address), { sinceEpochMs: t0 });
     perLb[lb.label] = { dnsperf: p[i], checked: c[i], atLb: { sessions: count.queries, failed: count.failed } };
   }
   const sum = (f: (x: LbFigures) => number) => Object.values(perLb).reduce((a, x) => a + f(x), 0);
   return {
-    loadSeconds: seconds, changeSeconds, outcome, perLb,
+    loadSeconds: seconds,
+    changeSeconds,
+    outcome,
+    perLb,
     sent: sum((x) => x.dnsperf.sent + x.checked.sent),
     lost: sum((x) => x.dnsperf.lost + x.checked.lost),
     wrong: sum((x) => x.dnsperf.completed - x.dnsperf.noerror + x.checked.wrong),
@@ -96,7 +128,12 @@ async function liveFleet(s: LabSession) {
   return { ns: s.cfg.nameservers.map((n) => by(n.label)), lbs: s.cfg.loadBalancers.map((n) => by(n.label)) };
 }
 
-const linodeTarget = (s: LabSession) => ({ apiUrl: s.cfg.linode.apiUrl, tokenEnv: s.cfg.linode.tokenEnv, knownHostsFile: s.cfg.ssh.knownHostsFile, privateKeyFile: s.cfg.ssh.privateKeyFile });
+const linodeTarget = (s: LabSession) => ({
+  apiUrl: s.cfg.linode.apiUrl,
+  tokenEnv: s.cfg.linode.tokenEnv,
+  knownHostsFile: s.cfg.ssh.knownHostsFile,
+  privateKeyFile: s.cfg.ssh.privateKeyFile,
+});
 
 /**
  * deploy-infra.py's order, with nsdeploy's own activities for the parts that lose nothing.
@@ -105,22 +142,52 @@ const linodeTarget = (s: LabSession) => ({ apiUrl: s.cfg.linode.apiUrl, tokenEnv
 async function originalProcedure(s: LabSession): Promise<() => Promise<void>> {
   const { ns: old, lbs } = await liveFleet(s);
   const t = linodeTarget(s);
-  const sshTo = (address: string) => ({ address, user: s.cfg.ssh.user, privateKeyFile: s.cfg.ssh.privateKeyFile, knownHostsFile: s.cfg.ssh.knownHostsFile });
+  const sshTo = (address: string) => ({
+    address,
+    user: s.cfg.ssh.user,
+    privateKeyFile: s.cfg.ssh.privateKeyFile,
+    knownHostsFile: s.cfg.ssh.knownHostsFile,
+  });
   const deployTag = `bench-original-${Date.now()}`;
-  const fresh = await Promise.all(old.map((o) => run(acts.ensureInstance, t, { label: `${o.label}-next`, region: s.cfg.linode.region, type: s.cfg.linode.type, image: s.cfg.linode.image, tags: [...s.cfg.linode.tags, fleetTag(s.cfg.fleet)], deployTag })));
+  const fresh = await Promise.all(
+    old.map((o) =>
+      run(acts.ensureInstance, t, {
+        label: `${o.label}-next`,
+        region: s.cfg.linode.region,
+        type: s.cfg.linode.type,
+        image: s.cfg.linode.image,
+        tags: [...s.cfg.linode.tags, fleetTag(s.cfg.fleet)],
+        deployTag,
+      }),
+    ),
+  );
   const running = await Promise.all(fresh.map((i) => run(acts.waitForRunning, t, i.id, 300_000)));
   await Promise.all(running.map((i) => run(acts.waitForSsh, sshTo(i.publicIPv4), 120_000)));
-  const common = { privateKeyFile: s.cfg.ssh.privateKeyFile, knownHostsFile: s.cfg.ssh.knownHostsFile, user: s.cfg.ssh.user };
+  const common = {
+    privateKeyFile: s.cfg.ssh.privateKeyFile,
+    knownHostsFile: s.cfg.ssh.knownHostsFile,
+    user: s.cfg.ssh.user,
+  };
   await run(acts.runPlaybook, {
     playbook: 'nameserver.yml',
-    groups: { nameservers: running.map((i) => ({ name: i.label, address: i.publicIPv4, vars: { nameserver_listen_addresses: [i.privateIPv4], nameserver_server_id: `${i.label}.${i.id}` } })) },
+    groups: {
+      nameservers: running.map((i) => ({
+        name: i.label,
+        address: i.publicIPv4,
+        vars: { nameserver_listen_addresses: [i.privateIPv4], nameserver_server_id: `${i.label}.${i.id}` },
+      })),
+    },
     groupVars: { nameservers: { nameserver_zones: [{ name: s.cfg.domain, file: s.cfg.zoneFile }] } },
     ...common,
   } as never);
   // The switch as the original did it: the LB's upstream file names the new servers, reload.
   const conf = `upstream nsdeploy_nameservers {\n${running.map((i) => `    server ${i.privateIPv4}:53;`).join('\n')}\n}\n`;
   for (const lb of lbs) {
-    const r = await runSsh(sshTo(lb.publicIPv4), `cat > /etc/nginx/stream.d/nsdeploy-upstream.conf && nginx -t -q && service nginx reload >/dev/null`, { what: 'switch + reload', input: conf });
+    const r = await runSsh(
+      sshTo(lb.publicIPv4),
+      `cat > /etc/nginx/stream.d/nsdeploy-upstream.conf && nginx -t -q && service nginx reload >/dev/null`,
+      { what: 'switch + reload', input: conf },
+    );
     if (r.exitCode !== 0) throw new Error(`switching ${lb.label} failed: ${r.stderr}`);
   }
   // … and the old servers deleted at once.
@@ -130,7 +197,13 @@ async function originalProcedure(s: LabSession): Promise<() => Promise<void>> {
     const renamed = await Promise.all(running.map((i, k) => run(acts.renameInstance, t, i.id, old[k].label)));
     await run(acts.runPlaybook, {
       playbook: 'proxy.yml',
-      groups: { loadbalancers: lbs.map((l) => ({ name: l.label, address: l.publicIPv4, vars: { proxy_listen_addresses: [l.publicIPv4] } })) },
+      groups: {
+        loadbalancers: lbs.map((l) => ({
+          name: l.label,
+          address: l.publicIPv4,
+          vars: { proxy_listen_addresses: [l.publicIPv4] },
+        })),
+      },
       groupVars: { loadbalancers: { proxy_upstreams: renamed.map((i) => ({ address: i.privateIPv4, port: 53 })) } },
       ...common,
     } as never);
@@ -144,14 +217,22 @@ export async function lostQueries(o: LostQueriesOptions): Promise<ScenarioResult
     const targets = lbs.map((l) => ({ label: l.label, address: l.publicIPv4 }));
     const report = (r: ScenarioResult) => {
       results.push(r);
-      o.say(`${r.scenario}#${r.run}: sent ${r.sent}, lost ${r.lost}, wrong ${r.wrong} (at the LBs: ${Object.entries(r.perLb).map(([k, v]) => `${k} ${v.atLb.failed}/${v.atLb.sessions} unanswered`).join(', ')})${r.changeSeconds !== null ? `, change ${r.changeSeconds.toFixed(1)} s` : ''}`);
+      o.say(
+        `${r.scenario}#${r.run}: sent ${r.sent}, lost ${r.lost}, wrong ${r.wrong} (at the LBs: ${Object.entries(r.perLb)
+          .map(([k, v]) => `${k} ${v.atLb.failed}/${v.atLb.sessions} unanswered`)
+          .join(', ')})${r.changeSeconds !== null ? `, change ${r.changeSeconds.toFixed(1)} s` : ''}`,
+      );
     };
     o.say(`control: ${o.controlSeconds} s at ${o.qpsPerLb} qps per LB`);
     report({ scenario: 'control', run: 1, ...(await underLoad(s, o, targets, o.controlSeconds, null)) });
     for (let i = 1; i <= o.runs; i++) {
       o.say(`nsdeploy run ${i}/${o.runs}: NS blue-green deploy under ${o.qpsPerLb} qps per LB`);
       const deploy = async () => {
-        const result = await s.env.client.workflow.execute(nsBlueGreen, { taskQueue: s.taskQueue, workflowId: `lab/deploy-bench-${Date.now()}`, args: [nsDeployInput(s.cfg)] });
+        const result = await s.env.client.workflow.execute(nsBlueGreen, {
+          taskQueue: s.taskQueue,
+          workflowId: `lab/deploy-bench-${Date.now()}`,
+          args: [nsDeployInput(s.cfg)],
+        });
         if (result.outcome !== 'deployed') throw new Error(`deploy ended ${result.outcome}`);
         return result.outcome;
       };
@@ -175,10 +256,12 @@ const PARAMETERS = { runs: 3, qpsPerLb: 600, controlSeconds: 50, original: true 
 
 export const benchmark: Benchmark = {
   name: 'lost-queries',
-  description: 'Raw lost and wrong answers through both LBs (dnsperf UDP + a checking client) during a control, 3 NS deploys and the original procedure',
+  description:
+    'Raw lost and wrong answers through both LBs (dnsperf UDP + a checking client) during a control, 3 NS deploys and the original procedure',
   async run(say) {
     const results = await lostQueries({ ...PARAMETERS, say });
-    const line = (r: ScenarioResult) => `${r.scenario}${r.scenario === 'nsdeploy' ? `#${r.run}` : ''} ${r.lost}/${r.sent} lost, ${r.wrong} wrong`;
+    const line = (r: ScenarioResult) =>
+      `${r.scenario}${r.scenario === 'nsdeploy' ? `#${r.run}` : ''} ${r.lost}/${r.sent} lost, ${r.wrong} wrong`;
     return { parameters: PARAMETERS, figures: results, summary: results.map(line).join('; ') };
   },
 };

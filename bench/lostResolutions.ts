@@ -30,7 +30,14 @@ const PARAMETERS = {
 export async function lostResolutions(say: (s: string) => void) {
   return withLab({ say }, async (s) => {
     await setGlue({}, { ttlSeconds: PARAMETERS.delegationTtlSeconds });
-    const load = startDnsLoad({ server: RESOLVER, domain: s.cfg.domain, known: { name: `www.${s.cfg.domain}`, address: '198.18.2.80' }, qps: PARAMETERS.qps, maxQueries: PARAMETERS.qps * 1800, maxMs: 1800_000 });
+    const load = startDnsLoad({
+      server: RESOLVER,
+      domain: s.cfg.domain,
+      known: { name: `www.${s.cfg.domain}`, address: '198.18.2.80' },
+      qps: PARAMETERS.qps,
+      maxQueries: PARAMETERS.qps * 1800,
+      maxMs: 1800_000,
+    });
     const t0 = Date.now();
     let result: LbReplacementResult;
     let resolver: Awaited<ReturnType<typeof load.stop>>;
@@ -43,8 +50,16 @@ export async function lostResolutions(say: (s: string) => void) {
       input.policies.proof.windowMs = PARAMETERS.proofWindowMs;
       const workflowId = `lab/lb-replacement-bench-${Date.now()}`;
       say(`LB replacement ${workflowId} under ${PARAMETERS.qps} qps through the resolver ${RESOLVER}`);
-      const handle = await s.env.client.workflow.start(lbReplacement, { taskQueue: s.taskQueue, workflowId, args: [input] });
-      await playOperatorAtGlue(handle, { by: 'lost-resolutions', registrarDelayMs: PARAMETERS.registrarDelayMs, timeoutMs: 15 * 60_000 });
+      const handle = await s.env.client.workflow.start(lbReplacement, {
+        taskQueue: s.taskQueue,
+        workflowId,
+        args: [input],
+      });
+      await playOperatorAtGlue(handle, {
+        by: 'lost-resolutions',
+        registrarDelayMs: PARAMETERS.registrarDelayMs,
+        timeoutMs: 15 * 60_000,
+      });
       say('glue changed at the registrar (parents 4 s apart) and signalled');
       result = await handle.result();
       await new Promise((r) => setTimeout(r, 5_000));
@@ -57,7 +72,13 @@ export async function lostResolutions(say: (s: string) => void) {
       replacementSeconds: Math.round((Date.now() - t0) / 1000) - 10,
       timeline: { glueAllNewSince: st.glue?.allNewSince, drainEnd: st.drain?.end, provenAt: st.proof?.provenAt },
       newLbs: st.newLbs.map((l) => `${l.label} ${l.publicIPv4}`),
-      resolver: { sent: resolver.sent, answered: resolver.answered, failed: resolver.failed, failures: resolver.failures, seconds: Math.round(resolver.durationMs / 1000) },
+      resolver: {
+        sent: resolver.sent,
+        answered: resolver.answered,
+        failed: resolver.failed,
+        failures: resolver.failures,
+        seconds: Math.round(resolver.durationMs / 1000),
+      },
       passed: result.outcome === 'replaced' && resolver.failed === 0 && resolver.sent > 0,
     };
   });
@@ -65,7 +86,7 @@ export async function lostResolutions(say: (s: string) => void) {
 
 export const benchmark: Benchmark = {
   name: 'lost-resolutions',
-  description: 'Resolutions through the lab\'s recursive resolver during a whole LB replacement; failed ones counted',
+  description: "Resolutions through the lab's recursive resolver during a whole LB replacement; failed ones counted",
   async run(say) {
     const r = await lostResolutions(say);
     return {

@@ -49,7 +49,12 @@ export interface OverheadOptions {
 /** A private dev server: in memory, or on a SQLite file in a scratch dir. */
 async function devServer(dbFile?: string): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCliPath() }, searchAttributes: SEARCH_ATTRIBUTES, ip: '127.0.0.1', ...(dbFile && { dbFilename: dbFile }) },
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      searchAttributes: SEARCH_ATTRIBUTES,
+      ip: '127.0.0.1',
+      ...(dbFile && { dbFilename: dbFile }),
+    },
   });
 }
 
@@ -61,8 +66,13 @@ async function orchestration(o: OverheadOptions, storage: 'memory' | 'sqlite', d
     const taskQueue = `overhead-${storage}`;
     const activities: OverheadActivities = { noop: async (i) => i };
     const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue, activities,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'workflows/overheadWorkflow.ts'), logger: new DefaultLogger('WARN') }),
+      connection: env.nativeConnection,
+      taskQueue,
+      activities,
+      workflowBundle: await bundleWorkflowCode({
+        workflowsPath: path.join(__dirname, 'workflows/overheadWorkflow.ts'),
+        logger: new DefaultLogger('WARN'),
+      }),
     });
     return await worker.runUntil(async () => {
       const n = o.activities;
@@ -70,8 +80,13 @@ async function orchestration(o: OverheadOptions, storage: 'memory' | 'sqlite', d
       let seq = 0;
       const time = async (workflow: 'overheadSequential' | 'overheadParallel', count: number) => {
         const t0 = process.hrtime.bigint();
-        const sum = await env.client.workflow.execute(workflow, { taskQueue, workflowId: `overhead-${storage}-${workflow}-${++seq}`, args: [count] });
-        if (sum !== (count * (count - 1)) / 2) throw new Error(`${workflow}(${count}) returned ${sum}, not ${expected}`);
+        const sum = await env.client.workflow.execute(workflow, {
+          taskQueue,
+          workflowId: `overhead-${storage}-${workflow}-${++seq}`,
+          args: [count],
+        });
+        if (sum !== (count * (count - 1)) / 2)
+          throw new Error(`${workflow}(${count}) returned ${sum}, not ${expected}`);
         return ms(t0);
       };
       await time('overheadSequential', 10); // warm-up: worker, workflow cache, JIT
@@ -91,8 +106,19 @@ async function orchestration(o: OverheadOptions, storage: 'memory' | 'sqlite', d
         storage,
         activities: n,
         emptyWorkflowMs: round(emptyMs, 1),
-        sequential: { wallMsPerRound: sequential.map((x) => round(x, 1)), medianWallMs: round(seqMs, 1), msPerActivity: round(seqMs / n), msPerActivityBeyondEmptyWorkflow: round((seqMs - emptyMs) / n), activitiesPerSecond: Math.round(n / (seqMs / 1000)) },
-        parallel: { wallMsPerRound: parallel.map((x) => round(x, 1)), medianWallMs: round(parMs, 1), msPerActivity: round(parMs / n), activitiesPerSecond: Math.round(n / (parMs / 1000)) },
+        sequential: {
+          wallMsPerRound: sequential.map((x) => round(x, 1)),
+          medianWallMs: round(seqMs, 1),
+          msPerActivity: round(seqMs / n),
+          msPerActivityBeyondEmptyWorkflow: round((seqMs - emptyMs) / n),
+          activitiesPerSecond: Math.round(n / (seqMs / 1000)),
+        },
+        parallel: {
+          wallMsPerRound: parallel.map((x) => round(x, 1)),
+          medianWallMs: round(parMs, 1),
+          msPerActivity: round(parMs / n),
+          activitiesPerSecond: Math.round(n / (parMs / 1000)),
+        },
       };
     });
   } finally {
@@ -105,9 +131,12 @@ async function orchestration(o: OverheadOptions, storage: 'memory' | 'sqlite', d
 async function replayTimes(bundle: WorkflowBundleWithSourceMap, file: string, replays: number) {
   const h = loadStoredHistory(file);
   const events = h.history.events ?? [];
-  const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+  const at = (e: (typeof events)[number]) =>
+    Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
   const spanMs = at(events[events.length - 1]) - at(events[0]);
-  const timers = events.filter((e) => e.timerStartedEventAttributes).map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0));
+  const timers = events
+    .filter((e) => e.timerStartedEventAttributes)
+    .map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0));
   // Each replay on its own replay worker (Worker.runReplayHistory), as one-off checks do …
   const alone: number[] = [];
   for (let i = 0; i <= replays; i++) {
@@ -119,17 +148,33 @@ async function replayTimes(bundle: WorkflowBundleWithSourceMap, file: string, re
   const inOne: number[] = [];
   let t = process.hrtime.bigint();
   let i = 0;
-  for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, Array.from({ length: replays + 1 }, () => h))) {
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle: bundle },
+    Array.from({ length: replays + 1 }, () => h),
+  )) {
     if (r.error) throw new Error(`replay of ${file} failed: ${r.error.message}`);
     if (i++ > 0) inOne.push(ms(t));
     t = process.hrtime.bigint();
   }
   const type = events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?';
   return {
-    file: `test/histories/${file}`, workflowType: type, events: events.length,
-    workflowTimeSpanSeconds: round(spanMs / 1000, 1), longestTimerSeconds: timers.length ? Math.max(...timers) : 0,
-    ownReplayWorker: { medianMs: round(median(alone), 1), minMs: round(Math.min(...alone), 1), maxMs: round(Math.max(...alone), 1), msPerEvent: round(median(alone) / events.length, 3) },
-    sharedReplayWorker: { medianMs: round(median(inOne), 1), minMs: round(Math.min(...inOne), 1), maxMs: round(Math.max(...inOne), 1), msPerEvent: round(median(inOne) / events.length, 3) },
+    file: `test/histories/${file}`,
+    workflowType: type,
+    events: events.length,
+    workflowTimeSpanSeconds: round(spanMs / 1000, 1),
+    longestTimerSeconds: timers.length ? Math.max(...timers) : 0,
+    ownReplayWorker: {
+      medianMs: round(median(alone), 1),
+      minMs: round(Math.min(...alone), 1),
+      maxMs: round(Math.max(...alone), 1),
+      msPerEvent: round(median(alone) / events.length, 3),
+    },
+    sharedReplayWorker: {
+      medianMs: round(median(inOne), 1),
+      minMs: round(Math.min(...inOne), 1),
+      maxMs: round(Math.max(...inOne), 1),
+      msPerEvent: round(median(inOne) / events.length, 3),
+    },
   };
 }
 
@@ -138,16 +183,28 @@ async function replayTimes(bundle: WorkflowBundleWithSourceMap, file: string, re
 function procStatus(pid: number): Record<string, number> {
   const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (k: string) => Number(text.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
-  return { VmHWM: kib('VmHWM'), VmRSS: kib('VmRSS'), RssAnon: kib('RssAnon'), RssFile: kib('RssFile'), Threads: Number(text.match(/^Threads:\s+(\d+)/m)?.[1] ?? NaN) };
+  return {
+    VmHWM: kib('VmHWM'),
+    VmRSS: kib('VmRSS'),
+    RssAnon: kib('RssAnon'),
+    RssFile: kib('RssFile'),
+    Threads: Number(text.match(/^Threads:\s+(\d+)/m)?.[1] ?? NaN),
+  };
 }
 const mib = (kib: number) => round(kib / 1024, 1);
 
 async function workerMemory(o: OverheadOptions) {
   const env = await devServer();
   const taskQueue = 'overhead-deploy';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'overhead/deployWorker.ts')], {
-    cwd: ROOT, env: { ...process.env, OVERHEAD_ADDRESS: env.address, OVERHEAD_TASK_QUEUE: taskQueue }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'overhead/deployWorker.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, OVERHEAD_ADDRESS: env.address, OVERHEAD_TASK_QUEUE: taskQueue },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
     const pid = child.pid!;
@@ -172,24 +229,37 @@ async function workerMemory(o: OverheadOptions) {
     }, 100);
     const input: NsDeployInput = {
       ...LAB_FLEET,
-      policies: { approval: { beforeCutover: false, timeoutMs: 30 * 60_000, onTimeout: 'abort' }, soakMs: o.soakMs, gate: { transports: ['udp', 'tcp'], concurrency: 16 }, oldServersMaxMs: 60_000 },
+      policies: {
+        approval: { beforeCutover: false, timeoutMs: 30 * 60_000, onTimeout: 'abort' },
+        soakMs: o.soakMs,
+        gate: { transports: ['udp', 'tcp'], concurrency: 16 },
+        oldServersMaxMs: 60_000,
+      },
     };
     const deploys: { seconds: number; outcome: string; events: number }[] = [];
     try {
       for (let i = 1; i <= o.deploys; i++) {
         const t0 = Date.now();
         const workflowId = `lab/deploy-overhead-${i}`;
-        const r = await env.client.workflow.execute(nsBlueGreen, { taskQueue, workflowId, args: [input], workflowExecutionTimeout: '10m' });
+        const r = await env.client.workflow.execute(nsBlueGreen, {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowExecutionTimeout: '10m',
+        });
         const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
         deploys.push({ seconds: round((Date.now() - t0) / 1000, 1), outcome: r.outcome, events });
-        o.say(`  deploy ${i}/${o.deploys}: ${r.outcome} in ${deploys[deploys.length - 1].seconds} s, ${events} events, RSS now ${mib(procStatus(pid).VmRSS)} MiB`);
+        o.say(
+          `  deploy ${i}/${o.deploys}: ${r.outcome} in ${deploys[deploys.length - 1].seconds} s, ${events} events, RSS now ${mib(procStatus(pid).VmRSS)} MiB`,
+        );
       }
     } finally {
       clearInterval(sampler);
     }
     const afterDeploys = procStatus(pid);
     return {
-      measured: 'a worker process shaped like src/worker.ts (NativeConnection, workflowsPath = src/workflows bundled ' +
+      measured:
+        'a worker process shaped like src/worker.ts (NativeConnection, workflowsPath = src/workflows bundled ' +
         'at start, started with ts-node --transpile-only as `npm run worker` is) whose activities are the ' +
         'fake fleet of the workflow tests (testkit/fakeFleet.ts: in memory, instant), running NS blue-green ' +
         'deploys (src/workflows/nsBlueGreen.ts) one after another on a private dev server. Peak = ' +
@@ -198,7 +268,15 @@ async function workerMemory(o: OverheadOptions) {
         'activities (SSH, Ansible, DNS) would add their own memory.',
       deploys,
       startUp: { peakMiB: mib(atReady.VmHWM), rssAtReadyMiB: mib(atReady.VmRSS), threads: atReady.Threads },
-      duringDeploys: { peakMiB: mib(afterDeploys.VmHWM), sampledMaxRssMiB: mib(Math.max(...samples)), samples: samples.length, rssAfterMiB: mib(afterDeploys.VmRSS), rssAnonAfterMiB: mib(afterDeploys.RssAnon), rssFileAfterMiB: mib(afterDeploys.RssFile), threads: afterDeploys.Threads },
+      duringDeploys: {
+        peakMiB: mib(afterDeploys.VmHWM),
+        sampledMaxRssMiB: mib(Math.max(...samples)),
+        samples: samples.length,
+        rssAfterMiB: mib(afterDeploys.VmRSS),
+        rssAnonAfterMiB: mib(afterDeploys.RssAnon),
+        rssFileAfterMiB: mib(afterDeploys.RssFile),
+        threads: afterDeploys.Threads,
+      },
     };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
@@ -217,9 +295,13 @@ export async function overheadBenchmark(o: OverheadOptions) {
   try {
     const perActivity = [];
     for (const storage of ['memory', 'sqlite'] as const) {
-      o.say(`(a) ${o.activities} no-op activities in sequence and at once, dev server ${storage === 'memory' ? 'in memory' : 'on a SQLite file'}, ${o.rounds} rounds`);
+      o.say(
+        `(a) ${o.activities} no-op activities in sequence and at once, dev server ${storage === 'memory' ? 'in memory' : 'on a SQLite file'}, ${o.rounds} rounds`,
+      );
       const r = await orchestration(o, storage, dir);
-      o.say(`  ${r.sequential.msPerActivity} ms per activity in sequence (${r.sequential.msPerActivityBeyondEmptyWorkflow} beyond an empty workflow's ${r.emptyWorkflowMs} ms), ${r.parallel.msPerActivity} ms at once`);
+      o.say(
+        `  ${r.sequential.msPerActivity} ms per activity in sequence (${r.sequential.msPerActivityBeyondEmptyWorkflow} beyond an empty workflow's ${r.emptyWorkflowMs} ms), ${r.parallel.msPerActivity} ms at once`,
+      );
       perActivity.push(r);
     }
 
@@ -229,7 +311,9 @@ export async function overheadBenchmark(o: OverheadOptions) {
     const replay = [];
     for (const f of files) {
       const r = await replayTimes(bundle, f, o.replays);
-      o.say(`  ${f}: ${r.events} events, ${r.ownReplayWorker.medianMs} ms on its own replay worker, ${r.sharedReplayWorker.medianMs} ms on a shared one`);
+      o.say(
+        `  ${f}: ${r.events} events, ${r.ownReplayWorker.medianMs} ms on its own replay worker, ${r.sharedReplayWorker.medianMs} ms on a shared one`,
+      );
       replay.push(r);
     }
 
@@ -239,10 +323,15 @@ export async function overheadBenchmark(o: OverheadOptions) {
 
     return {
       orchestration: {
-        measured: 'wall time from the client\'s start to its result of a workflow running N no-op activities (bench/workflows/overheadWorkflow.ts; options = src/workflows/lib/steps.ts quick + a summary per call), on a private dev server (the project\'s temporal CLI, start-dev) with one worker in this process (default worker settings); median of the rounds after a warm-up',
+        measured:
+          "wall time from the client's start to its result of a workflow running N no-op activities (bench/workflows/overheadWorkflow.ts; options = src/workflows/lib/steps.ts quick + a summary per call), on a private dev server (the project's temporal CLI, start-dev) with one worker in this process (default worker settings); median of the rounds after a warm-up",
         perActivity,
       },
-      replay: { measured: 'Worker.runReplayHistory (a replay worker per replay) and Worker.runReplayHistories (one replay worker, as test/replay does) of each stored history against the current src/workflows bundle; median after a warm-up', histories: replay },
+      replay: {
+        measured:
+          'Worker.runReplayHistory (a replay worker per replay) and Worker.runReplayHistories (one replay worker, as test/replay does) of each stored history against the current src/workflows bundle; median after a warm-up',
+        histories: replay,
+      },
       workerMemory: memory,
       loadAverageAtStart: loadAtStart,
     };
@@ -255,7 +344,8 @@ const PARAMETERS = { activities: 200, rounds: 5, replays: 10, deploys: 3, soakMs
 
 export const benchmark: Benchmark = {
   name: 'overhead',
-  description: 'Temporal\'s cost to nsdeploy: orchestration per activity on a local dev server, replay time of the stored LB-replacement history, the worker\'s peak RSS during NS deploys',
+  description:
+    "Temporal's cost to nsdeploy: orchestration per activity on a local dev server, replay time of the stored LB-replacement history, the worker's peak RSS during NS deploys",
   async run(say) {
     const f = await overheadBenchmark({ ...PARAMETERS, say });
     const mem = f.orchestration.perActivity.find((r) => r.storage === 'memory')!;
@@ -264,9 +354,10 @@ export const benchmark: Benchmark = {
     return {
       parameters: PARAMETERS,
       figures: f,
-      summary: `${mem.sequential.msPerActivity} ms per activity in sequence (SQLite ${sql.sequential.msPerActivity}), ${mem.parallel.msPerActivity} ms with ${PARAMETERS.activities} at once; `
-        + `LB-replacement history (${lb.events} events) replays in ${lb.sharedReplayWorker.medianMs} ms (${lb.ownReplayWorker.medianMs} ms with its own replay worker); `
-        + `worker peak RSS ${f.workerMemory.duringDeploys.peakMiB} MiB during ${PARAMETERS.deploys} NS deploys (fake activities), ${f.workerMemory.startUp.peakMiB} MiB at start-up`,
+      summary:
+        `${mem.sequential.msPerActivity} ms per activity in sequence (SQLite ${sql.sequential.msPerActivity}), ${mem.parallel.msPerActivity} ms with ${PARAMETERS.activities} at once; ` +
+        `LB-replacement history (${lb.events} events) replays in ${lb.sharedReplayWorker.medianMs} ms (${lb.ownReplayWorker.medianMs} ms with its own replay worker); ` +
+        `worker peak RSS ${f.workerMemory.duringDeploys.peakMiB} MiB during ${PARAMETERS.deploys} NS deploys (fake activities), ${f.workerMemory.startUp.peakMiB} MiB at start-up`,
     };
   },
 };

@@ -13,14 +13,26 @@ import { benchmark as chaosLinodeFaults } from './chaosFaults';
 import { benchmark as verify } from './verify';
 import { benchmark as overhead } from './overhead';
 
-const BENCHMARKS: Benchmark[] = [lostQueries, lostResolutions, deployTime, chaosWorkerKill, chaosLbReplacement, chaosLinodeFaults, verify, overhead];
+const BENCHMARKS: Benchmark[] = [
+  lostQueries,
+  lostResolutions,
+  deployTime,
+  chaosWorkerKill,
+  chaosLbReplacement,
+  chaosLinodeFaults,
+  verify,
+  overhead,
+];
 
 const program = new Command('bench')
-  .description(`Runs nsdeploy's benchmarks and writes bench/results/<name>.json.\n\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`)
+  .description(
+    `Runs nsdeploy's benchmarks and writes bench/results/<name>.json.\n\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(14)} ${b.description}`).join('\n')}`,
+  )
   .argument('[names...]', `which (default: all): ${BENCHMARKS.map((b) => b.name).join(', ')}`)
   .action(async (names: string[]) => {
     const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
-    if (unknown.length) program.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+    if (unknown.length)
+      program.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
     const chosen = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
     for (const b of chosen) {
       const started = new Date();

@@ -24,13 +24,17 @@ export const alertReceiverUrl = () => `http://127.0.0.1:${LAB_ALERT_PORT}/alerts
 /** Every alert received so far, oldest first (an unreadable line is kept as its text). */
 export function readAlerts(file = alertPaths.alerts): unknown[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => {
-    try {
-      return JSON.parse(l) as unknown;
-    } catch {
-      return l;
-    }
-  });
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l) as unknown;
+      } catch {
+        return l;
+      }
+    });
 }
 
 /** The server itself (not listening yet): POST appends the body to `file` as one line. */
@@ -86,18 +90,37 @@ async function answers(): Promise<boolean> {
 export async function startAlertReceiver(): Promise<{ pid: number; started: boolean }> {
   const running = alertReceiverPid();
   if (running && (await answers())) return { pid: running, started: false };
-  if (await answers()) throw new Error(`port ${LAB_ALERT_PORT} already answers but not from the lab's alert receiver; set LAB_ALERT_PORT (and monitor.webhookUrl)`);
+  if (await answers())
+    throw new Error(
+      `port ${LAB_ALERT_PORT} already answers but not from the lab's alert receiver; set LAB_ALERT_PORT (and monitor.webhookUrl)`,
+    );
   fs.mkdirSync(labPaths.dir, { recursive: true });
   const log = fs.openSync(alertPaths.log, 'a');
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'lab/alertReceiver.ts'), '--port', String(LAB_ALERT_PORT), '--file', alertPaths.alerts], {
-    cwd: ROOT, detached: true, stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      path.join(ROOT, 'lab/alertReceiver.ts'),
+      '--port',
+      String(LAB_ALERT_PORT),
+      '--file',
+      alertPaths.alerts,
+    ],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', log, log],
+    },
+  );
   child.unref();
   fs.writeFileSync(alertPaths.pid, String(child.pid));
   const deadline = Date.now() + 20_000;
   while (!(await answers())) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the alert receiver did not start; see ${alertPaths.log}:\n${fs.readFileSync(alertPaths.log, 'utf8').split('\n').slice(-10).join('\n')}`);
+      throw new Error(
+        `the alert receiver did not start; see ${alertPaths.log}:\n${fs.readFileSync(alertPaths.log, 'utf8').split('\n').slice(-10).join('\n')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -122,6 +145,8 @@ if (require.main === module) {
   const port = Number(arg('port') ?? LAB_ALERT_PORT);
   const file = path.resolve(arg('file') ?? alertPaths.alerts);
   const server = createAlertServer(file, { log: (line) => process.stdout.write(line + '\n') });
-  server.listen(port, '127.0.0.1', () => process.stdout.write(`alert receiver on http://127.0.0.1:${port}/alerts, appending to ${file}\n`));
+  server.listen(port, '127.0.0.1', () =>
+    process.stdout.write(`alert receiver on http://127.0.0.1:${port}/alerts, appending to ${file}\n`),
+  );
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => server.close(() => process.exit(0)));
 }

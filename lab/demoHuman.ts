@@ -17,13 +17,19 @@ async function main(): Promise<void> {
       const s = await handle.query(lbStatusQuery);
       if (s.phase === 'glue' && s.glue) {
         const glue = Object.fromEntries(s.glue.change.map((c) => [c.name, c.to]));
-        say(`changing the glue at the lab registrar: ${s.glue.change.map((c) => `${c.name} → ${c.to.join(', ')}`).join(', ')} (it reaches the parents 3 s apart)`);
-        await setGlue(glue, { delayMs: 3_000, onProgress: (e) => say(`registrar: parent ${e.index + 1}/${e.of} (${e.parent.address}) serves it`) });
+        say(
+          `changing the glue at the lab registrar: ${s.glue.change.map((c) => `${c.name} → ${c.to.join(', ')}`).join(', ')} (it reaches the parents 3 s apart)`,
+        );
+        await setGlue(glue, {
+          delayMs: 3_000,
+          onProgress: (e) => say(`registrar: parent ${e.index + 1}/${e.of} (${e.parent.address}) serves it`),
+        });
         await handle.signal(glueUpdatedSignal, { by: 'demo', note: 'changed at the lab registrar' });
         say(`sent glueUpdated to ${workflowId} (same as: npm run glue-updated -- ${workflowId})`);
         return;
       }
-      if (['done', 'failed', 'rolled-back', 'not-retired'].includes(s.phase) || Date.now() > deadline) throw new Error(`the workflow never asked for the glue (phase ${s.phase})`);
+      if (['done', 'failed', 'rolled-back', 'not-retired'].includes(s.phase) || Date.now() > deadline)
+        throw new Error(`the workflow never asked for the glue (phase ${s.phase})`);
       await new Promise((r) => setTimeout(r, 1_000));
     }
   } finally {

@@ -12,7 +12,9 @@ const say = (line: string) => process.stdout.write(line + '\n');
 
 export async function labDown(): Promise<string[]> {
   if (emulatorPid()) {
-    await resetEmulator().catch((err: unknown) => say(`emulator reset failed (${String(err)}); tearing hosts down directly`));
+    await resetEmulator().catch((err: unknown) =>
+      say(`emulator reset failed (${String(err)}); tearing hosts down directly`),
+    );
     await stopEmulator();
     say('Linode emulator stopped.');
   }

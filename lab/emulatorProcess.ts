@@ -36,31 +36,47 @@ async function answers(): Promise<boolean> {
   }
 }
 
-export async function startEmulator(opts: { bootingMs?: number; provisioningMs?: number } = {}): Promise<{ pid: number; started: boolean }> {
+export async function startEmulator(
+  opts: { bootingMs?: number; provisioningMs?: number } = {},
+): Promise<{ pid: number; started: boolean }> {
   const running = emulatorPid();
   if (running && (await answers())) return { pid: running, started: false };
-  if (await answers()) throw new Error(`port ${LAB_EMULATOR_PORT} already answers but not from the lab's emulator; set LAB_EMULATOR_PORT`);
+  if (await answers())
+    throw new Error(`port ${LAB_EMULATOR_PORT} already answers but not from the lab's emulator; set LAB_EMULATOR_PORT`);
   fs.mkdirSync(labPaths.dir, { recursive: true });
   const log = fs.openSync(labPaths.emulatorLog, 'a');
   const child = spawn(
     process.execPath,
     [
-      '-r', 'ts-node/register/transpile-only',
+      '-r',
+      'ts-node/register/transpile-only',
       path.join(ROOT, 'lab/linode-emulator/cli.ts'),
-      '--port', String(LAB_EMULATOR_PORT),
-      '--state', labPaths.emulatorState,
-      '--hooks', path.join(ROOT, 'lab/labHostHooks.ts'),
-      '--provisioning-ms', String(opts.provisioningMs ?? 1000),
-      '--booting-ms', String(opts.bootingMs ?? 500),
+      '--port',
+      String(LAB_EMULATOR_PORT),
+      '--state',
+      labPaths.emulatorState,
+      '--hooks',
+      path.join(ROOT, 'lab/labHostHooks.ts'),
+      '--provisioning-ms',
+      String(opts.provisioningMs ?? 1000),
+      '--booting-ms',
+      String(opts.bootingMs ?? 500),
     ],
-    { cwd: ROOT, detached: true, stdio: ['ignore', log, log], env: { ...process.env, LINODE_TOKEN: labToken(), LAB_DIR: labPaths.dir } },
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, LINODE_TOKEN: labToken(), LAB_DIR: labPaths.dir },
+    },
   );
   child.unref();
   fs.writeFileSync(labPaths.emulatorPid, String(child.pid));
   const deadline = Date.now() + 30_000;
   while (!(await answers())) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the Linode emulator did not start; see ${labPaths.emulatorLog}:\n${fs.readFileSync(labPaths.emulatorLog, 'utf8').split('\n').slice(-10).join('\n')}`);
+      throw new Error(
+        `the Linode emulator did not start; see ${labPaths.emulatorLog}:\n${fs.readFileSync(labPaths.emulatorLog, 'utf8').split('\n').slice(-10).join('\n')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -19,12 +19,17 @@ interface CloudConfig {
 export const hostLabelOf = (instance: Pick<LabInstance, 'id'>) => `linode-${instance.id}`;
 
 export function hostSpecFromUserData(instance: LabInstance, userData: string | null) {
-  if (!userData) throw new Error(`instance ${instance.label} has no user data: the lab needs a cloud-config with ssh_keys`);
+  if (!userData)
+    throw new Error(`instance ${instance.label} has no user data: the lab needs a cloud-config with ssh_keys`);
   const cfg = parse(userData) as CloudConfig;
   const priv = cfg.ssh_keys?.ed25519_private;
   const pub = cfg.ssh_keys?.ed25519_public;
-  if (!priv || !pub) throw new Error(`instance ${instance.label}: cloud-config has no ssh_keys.ed25519_private/ed25519_public`);
-  const authorizedKeys = [...(cfg.ssh_authorized_keys ?? []), ...(cfg.users ?? []).filter((u) => u.name === 'root').flatMap((u) => u.ssh_authorized_keys ?? [])];
+  if (!priv || !pub)
+    throw new Error(`instance ${instance.label}: cloud-config has no ssh_keys.ed25519_private/ed25519_public`);
+  const authorizedKeys = [
+    ...(cfg.ssh_authorized_keys ?? []),
+    ...(cfg.users ?? []).filter((u) => u.name === 'root').flatMap((u) => u.ssh_authorized_keys ?? []),
+  ];
   return {
     label: hostLabelOf(instance),
     addresses: [instance.ipv4.public, ...(instance.ipv4.private ? [instance.ipv4.private] : [])],

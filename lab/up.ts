@@ -39,15 +39,28 @@ export function ensureLabZone(): string {
 }
 
 export function linodeTarget(cfg: FleetConfig): LinodeTarget {
-  return { apiUrl: cfg.linode.apiUrl, tokenEnv: cfg.linode.tokenEnv, knownHostsFile: cfg.ssh.knownHostsFile, privateKeyFile: cfg.ssh.privateKeyFile };
+  return {
+    apiUrl: cfg.linode.apiUrl,
+    tokenEnv: cfg.linode.tokenEnv,
+    knownHostsFile: cfg.ssh.knownHostsFile,
+    privateKeyFile: cfg.ssh.privateKeyFile,
+  };
 }
 
 /** Inventory groups for the live fleet: nameservers on their private addresses behind the LBs. */
 export function fleetPlaybook(cfg: FleetConfig, ns: InstanceInfo[], lbs: InstanceInfo[]) {
   return {
     groups: {
-      nameservers: ns.map((i) => ({ name: i.label, address: i.publicIPv4, vars: { nameserver_listen_addresses: [i.privateIPv4] } })),
-      loadbalancers: lbs.map((i) => ({ name: i.label, address: i.publicIPv4, vars: { proxy_listen_addresses: [i.publicIPv4] } })),
+      nameservers: ns.map((i) => ({
+        name: i.label,
+        address: i.publicIPv4,
+        vars: { nameserver_listen_addresses: [i.privateIPv4] },
+      })),
+      loadbalancers: lbs.map((i) => ({
+        name: i.label,
+        address: i.publicIPv4,
+        vars: { proxy_listen_addresses: [i.publicIPv4] },
+      })),
     },
     groupVars: {
       nameservers: { nameserver_zones: [{ name: cfg.domain, file: cfg.zoneFile }] },
@@ -70,11 +83,20 @@ async function main(): Promise<void> {
   const emu = await startEmulator({ provisioningMs: ms('LAB_PROVISIONING_MS'), bootingMs: ms('LAB_BOOTING_MS') });
   say(`Linode emulator ${emu.started ? 'started' : 'already running'} (pid ${emu.pid}) at ${emulatorUrl()}/v4`);
   const alerts = await startAlertReceiver();
-  say(`Alert receiver ${alerts.started ? 'started' : 'already running'} (pid ${alerts.pid}) at ${alertReceiverUrl()} (monitor.webhookUrl; alerts in .lab/alerts.jsonl)`);
+  say(
+    `Alert receiver ${alerts.started ? 'started' : 'already running'} (pid ${alerts.pid}) at ${alertReceiverUrl()} (monitor.webhookUrl; alerts in .lab/alerts.jsonl)`,
+  );
 
   const linode = createLinodeActivities({ pollMs: 250 });
   const target = linodeTarget(cfg);
-  const spec = (label: string) => ({ label, region: cfg.linode.region, type: cfg.linode.type, image: cfg.linode.image, tags: [...cfg.linode.tags, fleetTag(cfg.fleet)], deployTag: BOOTSTRAP_TAG });
+  const spec = (label: string) => ({
+    label,
+    region: cfg.linode.region,
+    type: cfg.linode.type,
+    image: cfg.linode.image,
+    tags: [...cfg.linode.tags, fleetTag(cfg.fleet)],
+    deployTag: BOOTSTRAP_TAG,
+  });
   const wanted = [...cfg.loadBalancers, ...cfg.nameservers].map((h) => h.label);
   const live = await linode.listInstances(target, fleetTag(cfg.fleet));
   let lbs: InstanceInfo[];
@@ -90,7 +112,9 @@ async function main(): Promise<void> {
     // (the lab zone's ns1/ns2 records point at the LBs).
     const created: InstanceInfo[] = [];
     for (const label of wanted) created.push(await linode.ensureInstance(target, spec(label)));
-    say(`Instances: ${created.map((i) => `${i.label} ${i.publicIPv4}/${i.privateIPv4}`).join(', ')}; waiting until running…`);
+    say(
+      `Instances: ${created.map((i) => `${i.label} ${i.publicIPv4}/${i.privateIPv4}`).join(', ')}; waiting until running…`,
+    );
     const running = await Promise.all(created.map((i) => linode.waitForRunning(target, i.id)));
     lbs = running.slice(0, cfg.loadBalancers.length);
     ns = running.slice(cfg.loadBalancers.length);
@@ -98,14 +122,29 @@ async function main(): Promise<void> {
     say('Configuring with Ansible (site.yml: nameserver, then proxy)…');
     fs.mkdirSync(labPaths.ansibleLogs, { recursive: true });
     const ansible = createAnsibleActivities();
-    const result = await ansible.runPlaybook({ playbook: 'site.yml', ...fleetPlaybook(cfg, ns, lbs), logFile: path.join(labPaths.ansibleLogs, 'lab-up.log') });
-    say(`Ansible done: ${Object.entries(result.recap).map(([h, r]) => `${h} changed=${r.changed}`).join(', ')} (log ${result.logFile})`);
+    const result = await ansible.runPlaybook({
+      playbook: 'site.yml',
+      ...fleetPlaybook(cfg, ns, lbs),
+      logFile: path.join(labPaths.ansibleLogs, 'lab-up.log'),
+    });
+    say(
+      `Ansible done: ${Object.entries(result.recap)
+        .map(([h, r]) => `${h} changed=${r.changed}`)
+        .join(', ')} (log ${result.logFile})`,
+    );
   }
 
   for (const lb of lbs) {
     for (const transport of ['+notcp', '+tcp']) {
-      const dig = await execa('dig', [`@${lb.publicIPv4}`, cfg.domain, 'SOA', '+short', '+time=2', '+tries=2', transport], { reject: false });
-      if (dig.exitCode !== 0 || !dig.stdout.trim()) throw new Error(`no SOA answer through ${lb.label} (${lb.publicIPv4}) ${transport}: ${dig.stdout}${dig.stderr}`);
+      const dig = await execa(
+        'dig',
+        [`@${lb.publicIPv4}`, cfg.domain, 'SOA', '+short', '+time=2', '+tries=2', transport],
+        { reject: false },
+      );
+      if (dig.exitCode !== 0 || !dig.stdout.trim())
+        throw new Error(
+          `no SOA answer through ${lb.label} (${lb.publicIPv4}) ${transport}: ${dig.stdout}${dig.stderr}`,
+        );
     }
   }
   // The TLD's parent servers, with glue = the LBs (as the zone's ns1/ns2 records), and a resolver
@@ -121,13 +160,24 @@ async function main(): Promise<void> {
   say('');
   say(`Lab fleet is up: ${[...lbs, ...ns].map((i) => `${i.label}=${i.publicIPv4}`).join(' ')}`);
   say('Query it through either load balancer:');
-  for (const lb of lbs) say(`  dig @${lb.publicIPv4} ${cfg.domain} SOA        (add +tcp for TCP, +nsid to see which nameserver answered)`);
+  for (const lb of lbs)
+    say(`  dig @${lb.publicIPv4} ${cfg.domain} SOA        (add +tcp for TCP, +nsid to see which nameserver answered)`);
   const served = parents[0].served;
-  say(`Parent servers of .${cfg.domain.split('.').slice(1).join('.')}: ${parents.map((p) => `${p.name}=${p.address}`).join(' ')}; glue ${Object.entries(served.glue).map(([n, a]) => `${n}=${a.join(',')}`).join(' ')} (TTL ${served.ttl} s)`);
-  say(`  dig @${parents[0].address} ${cfg.domain} NS +norec      (the referral with glue; npm run lab:registrar -- show | set-glue …)`);
+  say(
+    `Parent servers of .${cfg.domain.split('.').slice(1).join('.')}: ${parents.map((p) => `${p.name}=${p.address}`).join(' ')}; glue ${Object.entries(
+      served.glue,
+    )
+      .map(([n, a]) => `${n}=${a.join(',')}`)
+      .join(' ')} (TTL ${served.ttl} s)`,
+  );
+  say(
+    `  dig @${parents[0].address} ${cfg.domain} NS +norec      (the referral with glue; npm run lab:registrar -- show | set-glue …)`,
+  );
   say(`Recursive resolver (unbound) at ${resolver.address}:`);
   say(`  dig @${resolver.address} www.${cfg.domain}`);
-  say(`SSH (pinned host keys): ssh -i ${path.relative(ROOT, cfg.ssh.privateKeyFile)} -o UserKnownHostsFile=${path.relative(ROOT, cfg.ssh.knownHostsFile)} root@${ns[0].publicIPv4}`);
+  say(
+    `SSH (pinned host keys): ssh -i ${path.relative(ROOT, cfg.ssh.privateKeyFile)} -o UserKnownHostsFile=${path.relative(ROOT, cfg.ssh.knownHostsFile)} root@${ns[0].publicIPv4}`,
+  );
   say('Status: npm run lab:status    Tear down: npm run lab:down');
 }
 

@@ -39,7 +39,11 @@ const VIEWPORT = { width: 1400, height: 1000 };
 
 const say = (line: string) => process.stdout.write(`[screenshots] ${line}\n`);
 
-interface Options { out: string; keepUp: boolean; phaseTimeoutMs: number }
+interface Options {
+  out: string;
+  keepUp: boolean;
+  phaseTimeoutMs: number;
+}
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { out: path.join(ROOT, 'docs/images'), keepUp: false, phaseTimeoutMs: 10 * 60_000 };
@@ -79,7 +83,9 @@ function devServerRunning(): boolean {
 function startWorker(log: string): number {
   const out = fs.openSync(log, 'a');
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/worker.ts'], {
-    cwd: ROOT, detached: true, stdio: ['ignore', out, out],
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', out, out],
     env: { ...process.env, LINODE_TOKEN: fs.readFileSync(labPaths.token, 'utf8').trim(), LOG_LEVEL: 'warn' },
   });
   fs.closeSync(out);
@@ -89,7 +95,14 @@ function startWorker(log: string): number {
 }
 
 async function stopPid(pid: number): Promise<void> {
-  const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (!alive()) return;
   process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 100 && alive(); i++) await sleep(100);
@@ -99,7 +112,9 @@ async function stopPid(pid: number): Promise<void> {
 /** `p`'s value, or undefined if it fails or takes longer than `ms`. */
 async function bounded<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); });
+  const late = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), ms);
+  });
   try {
     return await Promise.race([p.catch(() => undefined), late]);
   } finally {
@@ -111,7 +126,11 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls the workflow's `status` query until `ok` says so; fails on a terminal phase or after the bound. */
 async function waitForPhase<S extends { phase: string; error?: string }>(
-  client: Client, workflowId: string, what: string, ok: (s: S) => boolean, timeoutMs: number,
+  client: Client,
+  workflowId: string,
+  what: string,
+  ok: (s: S) => boolean,
+  timeoutMs: number,
 ): Promise<S> {
   const deadline = Date.now() + timeoutMs;
   let last: S | undefined;
@@ -122,7 +141,9 @@ async function waitForPhase<S extends { phase: string; error?: string }>(
       throw new Error(`${workflowId} reached phase ${last.phase} before ${what}${last.error ? `: ${last.error}` : ''}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${workflowId}: ${what} not reached within ${timeoutMs / 1000}s (phase ${last?.phase ?? 'unknown'})`);
+      throw new Error(
+        `${workflowId}: ${what} not reached within ${timeoutMs / 1000}s (phase ${last?.phase ?? 'unknown'})`,
+      );
     }
     await sleep(500);
   }
@@ -132,7 +153,12 @@ async function waitForResult(client: Client, workflowId: string, timeoutMs: numb
   // The timer is cleared once the result is in: left running, it kept the process (and the lab
   // lock its caller holds) alive for the whole bound after a successful run, then failed it.
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${workflowId} did not complete within ${timeoutMs / 1000}s`)), timeoutMs); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${workflowId} did not complete within ${timeoutMs / 1000}s`)),
+      timeoutMs,
+    );
+  });
   try {
     const r = (await Promise.race([client.workflow.getHandle(workflowId).result(), timeout])) as { outcome: string };
     say(`${workflowId}: ${r.outcome}`);
@@ -142,7 +168,8 @@ async function waitForResult(client: Client, workflowId: string, timeoutMs: numb
 }
 
 /** The User Metadata tab's panel (summary, details, current details). */
-const metadataPanel = (page: Page) => page.getByText('Current Details').first().locator('xpath=ancestor::div[contains(@class, "lg:flex-row")][1]');
+const metadataPanel = (page: Page) =>
+  page.getByText('Current Details').first().locator('xpath=ancestor::div[contains(@class, "lg:flex-row")][1]');
 
 const workflowUrl = (id: string, runId: string, tab: string) =>
   `${UI}/namespaces/${NAMESPACE}/workflows/${encodeURIComponent(id)}/${runId}/${tab}`;
@@ -155,7 +182,14 @@ async function textAppears(page: Page, text: string | RegExp, timeoutMs: number)
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      if (await frame.getByText(text).first().isVisible().catch(() => false)) return true;
+      if (
+        await frame
+          .getByText(text)
+          .first()
+          .isVisible()
+          .catch(() => false)
+      )
+        return true;
     }
     await page.waitForTimeout(250);
   }
@@ -171,20 +205,34 @@ async function fitFrames(page: Page): Promise<void> {
   for (const frame of page.frames()) {
     if (frame === page.mainFrame()) continue;
     // Runs in the frame (a string: this project's TypeScript has no DOM types).
-    const height = Number(await frame.evaluate('Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)').catch(() => 0));
+    const height = Number(
+      await frame
+        .evaluate('Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)')
+        .catch(() => 0),
+    );
     const element = await frame.frameElement().catch(() => undefined);
     if (!height || !element) continue;
-    await element.evaluate((e, h) => {
-      const el = e as unknown as { style: { height: string; maxHeight: string }; getBoundingClientRect(): { height: number } };
-      if (el.getBoundingClientRect().height >= h) return;
-      el.style.height = `${h + 8}px`;
-      el.style.maxHeight = 'none';
-    }, height).catch(() => undefined);
+    await element
+      .evaluate((e, h) => {
+        const el = e as unknown as {
+          style: { height: string; maxHeight: string };
+          getBoundingClientRect(): { height: number };
+        };
+        if (el.getBoundingClientRect().height >= h) return;
+        el.style.height = `${h + 8}px`;
+        el.style.maxHeight = 'none';
+      }, height)
+      .catch(() => undefined);
   }
 }
 
 class Camera {
-  private constructor(private readonly ctx: BrowserContext, private readonly page: Page, private readonly profile: string, private readonly out: string) {}
+  private constructor(
+    private readonly ctx: BrowserContext,
+    private readonly page: Page,
+    private readonly profile: string,
+    private readonly out: string,
+  ) {}
 
   static async open(out: string): Promise<Camera> {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-chromium-'));
@@ -195,7 +243,10 @@ class Camera {
       // No outside network here: no component updates, sync, field trials or first-run pages.
       args: [
         ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
       ],
     });
     const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -209,7 +260,12 @@ class Camera {
    * `shot.bottom` (the Web UI scrolls inside its own frame, so the viewport is made tall enough
    * instead of a full-page capture), or of the viewport. Returns the file's path.
    */
-  async shoot(name: string, url: string, expect: (string | RegExp)[], shot: { before?: (page: Page) => Promise<void>; bottom?: (page: Page) => Locator; height?: number } = {}): Promise<string> {
+  async shoot(
+    name: string,
+    url: string,
+    expect: (string | RegExp)[],
+    shot: { before?: (page: Page) => Promise<void>; bottom?: (page: Page) => Locator; height?: number } = {},
+  ): Promise<string> {
     const page = this.page;
     await page.setViewportSize({ width: VIEWPORT.width, height: shot.height ?? VIEWPORT.height });
     await page.goto(url, { waitUntil: 'load' });
@@ -237,7 +293,8 @@ class Camera {
         await fitFrames(page);
         needed = await bottom();
       }
-      if (needed) clip = { x: 0, y: 0, width: VIEWPORT.width, height: Math.min(needed, page.viewportSize()?.height ?? needed) };
+      if (needed)
+        clip = { x: 0, y: 0, width: VIEWPORT.width, height: Math.min(needed, page.viewportSize()?.height ?? needed) };
     }
     const file = path.join(this.out, `${name}.png`);
     await page.screenshot({ path: file, clip });
@@ -276,7 +333,9 @@ async function runId(client: Client, workflowId: string): Promise<string> {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's Chromium with  apt-get install -y chromium  (as root; not needed by the tests)`);
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's Chromium with  apt-get install -y chromium  (as root; not needed by the tests)`,
+    );
   }
   if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces): run as root');
   fs.mkdirSync(opts.out, { recursive: true });
@@ -296,30 +355,48 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   // Stops what this run started, once: from `finally`, or on Ctrl-C / SIGTERM.
   let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    await bounded(camera?.close() ?? Promise.resolve(), 15_000);
-    if (failed && client) {
-      for (const w of ours) {
-        const h = client.workflow.getHandle(w.id, w.runId);
-        // Bounded: the server may be gone, and the client would retry for a long time.
-        const d = await bounded(h.describe(), 10_000);
-        if (d?.status.name === 'RUNNING') {
-          const done = await bounded(h.terminate('npm run screenshots failed; terminated what it started').then(() => true), 10_000);
-          say(done ? `terminated ${w.id} (run ${w.runId}), which it had started` : `could not terminate ${w.id} (run ${w.runId}): nsdeploy abort ${w.id}`);
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await bounded(camera?.close() ?? Promise.resolve(), 15_000);
+      if (failed && client) {
+        for (const w of ours) {
+          const h = client.workflow.getHandle(w.id, w.runId);
+          // Bounded: the server may be gone, and the client would retry for a long time.
+          const d = await bounded(h.describe(), 10_000);
+          if (d?.status.name === 'RUNNING') {
+            const done = await bounded(
+              h.terminate('npm run screenshots failed; terminated what it started').then(() => true),
+              10_000,
+            );
+            say(
+              done
+                ? `terminated ${w.id} (run ${w.runId}), which it had started`
+                : `could not terminate ${w.id} (run ${w.runId}): nsdeploy abort ${w.id}`,
+            );
+          }
         }
       }
-    }
-    await bounded(connection?.close() ?? Promise.resolve(), 5_000);
-    if (started.worker) { await stopPid(started.worker); say('worker stopped'); }
-    if (opts.keepUp) say('--keep-up: the lab and the dev server stay up (npm run demo -- --down stops them)');
-    else {
-      if (started.lab) await run('npm', ['run', '-s', 'lab:down']).catch((e: unknown) => say(`lab:down: ${String(e)}`));
-      if (started.server) await run('bash', ['temporal-dev/stop'], serverEnv).catch((e: unknown) => say(`temporal-dev/stop: ${String(e)}`));
-      if (ownStateDir) fs.rmSync(ownStateDir, { recursive: true, force: true });
-      if (!started.lab || !started.server) say('left up what was already running before');
-    }
-    if (opts.keepUp && started.server && ownStateDir) say(`the dev server's state is in ${ownStateDir}; stop it with: TEMPORAL_STATE_DIR=${ownStateDir} bash temporal-dev/stop`);
-  })());
+      await bounded(connection?.close() ?? Promise.resolve(), 5_000);
+      if (started.worker) {
+        await stopPid(started.worker);
+        say('worker stopped');
+      }
+      if (opts.keepUp) say('--keep-up: the lab and the dev server stay up (npm run demo -- --down stops them)');
+      else {
+        if (started.lab)
+          await run('npm', ['run', '-s', 'lab:down']).catch((e: unknown) => say(`lab:down: ${String(e)}`));
+        if (started.server)
+          await run('bash', ['temporal-dev/stop'], serverEnv).catch((e: unknown) =>
+            say(`temporal-dev/stop: ${String(e)}`),
+          );
+        if (ownStateDir) fs.rmSync(ownStateDir, { recursive: true, force: true });
+        if (!started.lab || !started.server) say('left up what was already running before');
+      }
+      if (opts.keepUp && started.server && ownStateDir)
+        say(
+          `the dev server's state is in ${ownStateDir}; stop it with: TEMPORAL_STATE_DIR=${ownStateDir} bash temporal-dev/stop`,
+        );
+    })());
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       failed = true;
@@ -342,7 +419,11 @@ async function main(): Promise<void> {
     say(`worker (log: ${workerLog})`);
     started.worker = startWorker(workerLog);
     await sleep(3000);
-    try { process.kill(started.worker, 0); } catch { throw new Error(`the worker exited; see ${workerLog}`); }
+    try {
+      process.kill(started.worker, 0);
+    } catch {
+      throw new Error(`the worker exited; see ${workerLog}`);
+    }
 
     connection = await Connection.connect({ address: ADDRESS });
     client = new Client({ connection, namespace: NAMESPACE });
@@ -357,8 +438,15 @@ async function main(): Promise<void> {
     const deployRun = await runId(c, deployId);
     ours.push({ id: deployId, runId: deployRun });
     await waitForPhase<DeployStatus>(c, deployId, 'the soak', (s) => s.phase === 'soak', opts.phaseTimeoutMs);
-    await cam.shoot('ns-deploy-soak', workflowUrl(deployId, deployRun, 'user-metadata'), ['Current Details', /Phase: (soak|drain)/], { bottom: metadataPanel });
-    await cam.shoot('ns-deploy-history', workflowUrl(deployId, deployRun, 'history'), ['Event History', /soak until/], { height: 1300 });
+    await cam.shoot(
+      'ns-deploy-soak',
+      workflowUrl(deployId, deployRun, 'user-metadata'),
+      ['Current Details', /Phase: (soak|drain)/],
+      { bottom: metadataPanel },
+    );
+    await cam.shoot('ns-deploy-history', workflowUrl(deployId, deployRun, 'history'), ['Event History', /soak until/], {
+      height: 1300,
+    });
     await waitForResult(c, deployId, opts.phaseTimeoutMs);
 
     // (b) The LB replacement at the human step: glue instructions and every parent's state.
@@ -368,9 +456,18 @@ async function main(): Promise<void> {
     const lbRun = await runId(c, lbId);
     ours.push({ id: lbId, runId: lbRun });
     const atGlue = await waitForPhase<LbReplacementStatus>(
-      c, lbId, 'the glue step with the parents checked', (s) => s.phase === 'glue' && !!s.glue?.checkedAt && (s.glue.parents.length ?? 0) > 0, opts.phaseTimeoutMs,
+      c,
+      lbId,
+      'the glue step with the parents checked',
+      (s) => s.phase === 'glue' && !!s.glue?.checkedAt && (s.glue.parents.length ?? 0) > 0,
+      opts.phaseTimeoutMs,
     );
-    await cam.shoot('lb-replacement-glue', workflowUrl(lbId, lbRun, 'user-metadata'), ['Your turn: change the glue at your registrar', 'Parents (checked 2'], { bottom: metadataPanel });
+    await cam.shoot(
+      'lb-replacement-glue',
+      workflowUrl(lbId, lbRun, 'user-metadata'),
+      ['Your turn: change the glue at your registrar', 'Parents (checked 2'],
+      { bottom: metadataPanel },
+    );
 
     // Only now play the operator: the change at the registrar, which reaches the parents 15 s
     // apart, and the glueUpdated signal sent at once, while it is on its way. The signal must
@@ -379,19 +476,53 @@ async function main(): Promise<void> {
     // the drain's own current details ("waiting until …", "Why this long") for the whole drain.
     const change = atGlue.glue!.change;
     say(`playing the operator: ${change.map((g) => `${g.name} → ${g.to.join(',')}`).join(', ')}`);
-    const registrar = run('npm', ['run', '-s', 'lab:registrar', '--', 'set-glue', ...change.map((g) => `${g.name}=${g.to.join(',')}`), '--delay', '15s']);
+    const registrar = run('npm', [
+      'run',
+      '-s',
+      'lab:registrar',
+      '--',
+      'set-glue',
+      ...change.map((g) => `${g.name}=${g.to.join(',')}`),
+      '--delay',
+      '15s',
+    ]);
     registrar.catch(() => undefined); // awaited below; this only keeps a failure from being unhandled meanwhile
-    await run('npm', ['run', '-s', 'glue-updated', '--', lbId, '--by', 'screenshots', '--note', 'changed at the lab registrar']);
+    await run('npm', [
+      'run',
+      '-s',
+      'glue-updated',
+      '--',
+      lbId,
+      '--by',
+      'screenshots',
+      '--note',
+      'changed at the lab registrar',
+    ]);
     await registrar;
 
     // (c) The drain: its end, why this long, and (d) the list filtered by fleet meanwhile.
-    await waitForPhase<LbReplacementStatus>(c, lbId, 'the drain', (s) => s.phase === 'drain' && !!s.drain?.end, opts.phaseTimeoutMs);
-    await cam.shoot('lb-replacement-drain', workflowUrl(lbId, lbRun, 'user-metadata'), ['waiting until', 'Why this long'], { bottom: metadataPanel });
+    await waitForPhase<LbReplacementStatus>(
+      c,
+      lbId,
+      'the drain',
+      (s) => s.phase === 'drain' && !!s.drain?.end,
+      opts.phaseTimeoutMs,
+    );
+    await cam.shoot(
+      'lb-replacement-drain',
+      workflowUrl(lbId, lbRun, 'user-metadata'),
+      ['waiting until', 'Why this long'],
+      { bottom: metadataPanel },
+    );
     // On a server of its own the list holds this run only; on one that was already up, earlier
     // runs are left out by their start time.
     const listQuery = `Fleet = "${FLEET}"${started.server ? '' : ` AND StartTime >= "${new Date(t0).toISOString()}"`}`;
-    await cam.shoot('workflow-list', `${UI}/namespaces/${NAMESPACE}/workflows?query=${encodeURIComponent(listQuery)}`,
-      [/^drain$/], { before: configureListColumns, bottom: (page) => page.locator('table') });
+    await cam.shoot(
+      'workflow-list',
+      `${UI}/namespaces/${NAMESPACE}/workflows?query=${encodeURIComponent(listQuery)}`,
+      [/^drain$/],
+      { before: configureListColumns, bottom: (page) => page.locator('table') },
+    );
     await waitForResult(c, lbId, opts.phaseTimeoutMs);
     say(`done in ${Math.round((Date.now() - t0) / 1000)}s; images in ${path.relative(ROOT, opts.out) || '.'}`);
   } catch (err) {

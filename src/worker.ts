@@ -19,7 +19,15 @@ async function main(): Promise<void> {
     activities: createActivities({ logger }),
     dataConverter: converter,
   });
-  logger.info({ address: target.address, namespace: target.namespace, taskQueue: target.taskQueue, payloadEncryption: converter ? 'on' : 'off' }, 'worker started');
+  logger.info(
+    {
+      address: target.address,
+      namespace: target.namespace,
+      taskQueue: target.taskQueue,
+      payloadEncryption: converter ? 'on' : 'off',
+    },
+    'worker started',
+  );
   try {
     await worker.run(); // Returns after SIGINT/SIGTERM once in-flight tasks are done.
   } finally {

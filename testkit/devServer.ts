@@ -27,7 +27,10 @@ export async function persistentDevServer(stateDirPrefix = 'nsdeploy-bench-tempo
   const port = await freePort();
   const uiPort = await freePort();
   const env = {
-    ...process.env, TEMPORAL_STATE_DIR: stateDir, TEMPORAL_PORT: String(port), TEMPORAL_UI_PORT: String(uiPort),
+    ...process.env,
+    TEMPORAL_STATE_DIR: stateDir,
+    TEMPORAL_PORT: String(port),
+    TEMPORAL_UI_PORT: String(uiPort),
   };
   const script = async (name: 'start' | 'stop') => {
     const r = await execa('bash', [path.join(PROJECT_DIR, 'temporal-dev', name)], { env, all: true, reject: false });

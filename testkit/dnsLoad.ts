@@ -25,7 +25,10 @@ export interface DnsLoadResult {
   durationMs: number;
 }
 
-export function startDnsLoad(opts: DnsLoadOptions): { stop: () => Promise<DnsLoadResult>; progress: () => DnsLoadResult } {
+export function startDnsLoad(opts: DnsLoadOptions): {
+  stop: () => Promise<DnsLoadResult>;
+  progress: () => DnsLoadResult;
+} {
   const started = Date.now();
   const result: DnsLoadResult = { sent: 0, answered: 0, failed: 0, failures: [], durationMs: 0 };
   const inFlight = new Set<Promise<void>>();
@@ -38,8 +41,14 @@ export function startDnsLoad(opts: DnsLoadOptions): { stop: () => Promise<DnsLoa
     const fresh = n % 2 === 1;
     const name = fresh ? `q${n}-${started}.${opts.domain}` : opts.known.name;
     try {
-      const r = await query({ address: opts.server, port: 53 }, { name, type: 'A' }, { recursionDesired: !opts.authoritative, timeoutMs: 2000, attempts: 3, transport: 'udp' });
-      const ok = fresh ? r.rcode === 'NXDOMAIN' : r.rcode === 'NOERROR' && r.answers.some((a) => a.type === 'A' && a.data === opts.known.address);
+      const r = await query(
+        { address: opts.server, port: 53 },
+        { name, type: 'A' },
+        { recursionDesired: !opts.authoritative, timeoutMs: 2000, attempts: 3, transport: 'udp' },
+      );
+      const ok = fresh
+        ? r.rcode === 'NXDOMAIN'
+        : r.rcode === 'NOERROR' && r.answers.some((a) => a.type === 'A' && a.data === opts.known.address);
       if (ok) result.answered++;
       else fail(`${name}: ${r.rcode} ${JSON.stringify(r.answers.map((a) => a.data))}`);
     } catch (err) {

@@ -9,11 +9,21 @@ import type { Upstream } from '../src/hosts/upstream';
 import type { NsDeployInput } from '../src/shared';
 
 /** The fleet fields every workflow input shares, for the fake fleet below (paths are never read). */
-export const LAB_FLEET: Pick<NsDeployInput, 'fleet' | 'domain' | 'zoneFile' | 'linode' | 'ssh' | 'nameservers' | 'loadBalancers' | 'nextSuffix'> = {
+export const LAB_FLEET: Pick<
+  NsDeployInput,
+  'fleet' | 'domain' | 'zoneFile' | 'linode' | 'ssh' | 'nameservers' | 'loadBalancers' | 'nextSuffix'
+> = {
   fleet: 'lab',
   domain: 'example.test',
   zoneFile: '/zones/example.test.zone',
-  linode: { apiUrl: 'http://127.0.0.1:8789/v4', tokenEnv: 'LINODE_TOKEN', region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['nsdeploy'] },
+  linode: {
+    apiUrl: 'http://127.0.0.1:8789/v4',
+    tokenEnv: 'LINODE_TOKEN',
+    region: 'us-east',
+    type: 'g6-nanode-1',
+    image: 'linode/debian12',
+    tags: ['nsdeploy'],
+  },
   ssh: { user: 'root', privateKeyFile: '/keys/id', knownHostsFile: '/keys/known_hosts' },
   nameservers: ['ns1', 'ns2'],
   loadBalancers: ['lb1', 'lb2'],
@@ -42,12 +52,23 @@ export class FakeFleet {
   constructor(readonly opts: FakeFleetOptions = {}) {
     const make = (label: string) => this.add(label, ['nsdeploy', 'nsdeploy-fleet-lab', 'lab-bootstrap']);
     const ns = ['ns1', 'ns2'].map(make);
-    for (const lb of ['lb1', 'lb2'].map(make)) this.upstreams.set(lb.publicIPv4, ns.map((n) => ({ address: n.privateIPv4!, port: 53 })));
+    for (const lb of ['lb1', 'lb2'].map(make))
+      this.upstreams.set(
+        lb.publicIPv4,
+        ns.map((n) => ({ address: n.privateIPv4!, port: 53 })),
+      );
   }
 
   add(label: string, tags: string[]): InstanceInfo {
     const n = this.nextIp++;
-    const info = { id: this.nextId++, label, status: 'running', tags, publicIPv4: `198.18.1.${n}`, privateIPv4: `198.19.128.${n}` };
+    const info = {
+      id: this.nextId++,
+      label,
+      status: 'running',
+      tags,
+      publicIPv4: `198.18.1.${n}`,
+      privateIPv4: `198.19.128.${n}`,
+    };
     this.instances.set(info.id, info);
     return info;
   }
@@ -62,7 +83,9 @@ export class FakeFleet {
 
   /** Which servers an LB's answers come from (their labels, as NSIDs). */
   answeringBehind(lbAddress: string): string[] {
-    return (this.upstreams.get(lbAddress) ?? []).map((u) => [...this.instances.values()].find((i) => i.privateIPv4 === u.address)?.label ?? `gone(${u.address})`);
+    return (this.upstreams.get(lbAddress) ?? []).map(
+      (u) => [...this.instances.values()].find((i) => i.privateIPv4 === u.address)?.label ?? `gone(${u.address})`,
+    );
   }
 
   /** The NSIDs answering through an LB: label.id, as the deploy configures them. */
@@ -79,9 +102,30 @@ export class FakeFleet {
       await this.opts.onActivity?.(name);
     };
     const comparison = (server: string, ok: boolean, nsids: string[]) => ({
-      server, origin: 'example.test.', transports: ['udp', 'tcp'] as ('udp' | 'tcp')[], ok, recordsChecked: 12, rrsetsChecked: 10, queriesSent: 20,
-      differences: ok ? [] : [{ server, transport: 'udp' as const, name: 'www.example.test.', type: 'CNAME', kind: 'missing' as const, reason: 'NXDOMAIN' as const }],
-      skipped: [], nsids, durationMs: 5, differencesOmitted: 0, skippedOmitted: 0,
+      server,
+      origin: 'example.test.',
+      transports: ['udp', 'tcp'] as ('udp' | 'tcp')[],
+      ok,
+      recordsChecked: 12,
+      rrsetsChecked: 10,
+      queriesSent: 20,
+      differences: ok
+        ? []
+        : [
+            {
+              server,
+              transport: 'udp' as const,
+              name: 'www.example.test.',
+              type: 'CNAME',
+              kind: 'missing' as const,
+              reason: 'NXDOMAIN' as const,
+            },
+          ],
+      skipped: [],
+      nsids,
+      durationMs: 5,
+      differencesOmitted: 0,
+      skippedOmitted: 0,
     });
     return {
       checkZone: async () => {
@@ -99,7 +143,8 @@ export class FakeFleet {
         const info = this.add(spec.label, [...spec.tags, spec.deployTag]);
         const n = (this.creates.get(spec.label) ?? 0) + 1;
         this.creates.set(spec.label, n);
-        if (this.opts.loseFirstCreateAnswer && n === 1) throw ApplicationFailure.retryable('socket hang up (answer lost)', 'LinodeTransient');
+        if (this.opts.loseFirstCreateAnswer && n === 1)
+          throw ApplicationFailure.retryable('socket hang up (answer lost)', 'LinodeTransient');
         return info;
       },
       waitForRunning: async (_t, id: number) => {
@@ -118,7 +163,8 @@ export class FakeFleet {
         await note(`compare ${address}`);
         if (this.upstreams.has(address)) {
           this.lbProbes++;
-          const failing = this.opts.soakFailsAfterProbes !== undefined && this.lbProbes > this.opts.soakFailsAfterProbes;
+          const failing =
+            this.opts.soakFailsAfterProbes !== undefined && this.lbProbes > this.opts.soakFailsAfterProbes;
           return comparison(address, !failing, this.nsidsBehind(address));
         }
         const server = [...this.instances.values()].find((i) => i.privateIPv4 === address);

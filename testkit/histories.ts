@@ -10,7 +10,12 @@ const HISTORIES_DIR = path.join(PROJECT_DIR, 'test', 'histories');
 
 /** The stored history files (names in HISTORIES_DIR), sorted. */
 export function storedHistoryFiles(): string[] {
-  return fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort() : [];
+  return fs.existsSync(HISTORIES_DIR)
+    ? fs
+        .readdirSync(HISTORIES_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
 }
 
 /** A stored history, ready for Worker.runReplayHistory. */

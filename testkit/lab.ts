@@ -9,7 +9,10 @@ import { PROJECT_DIR } from './temporalTools';
 /** `npm run -s <script> [args]` in the project, output in `all`, never throwing. */
 export const npmRun = (...args: string[]) =>
   execa('npm', ['run', '-s', ...args], {
-    cwd: PROJECT_DIR, all: true, reject: false, env: { ...process.env, npm_config_loglevel: 'error' },
+    cwd: PROJECT_DIR,
+    all: true,
+    reject: false,
+    env: { ...process.env, npm_config_loglevel: 'error' },
   });
 
 /** Refuses to run over a lab that is up (yours, or another test's). */

@@ -25,7 +25,10 @@ export async function makeTestLab(name: string, octet: number): Promise<TestLab>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nsdeploy-${name}-`));
   const net = `198.19.${octet}`;
   const config: LabConfig = {
-    stateDir: path.join(dir, 'state'), bridge: `nsdt${octet}`, bridgeCidr: `${net}.1/24`, netnsPrefix: `nsdt${octet}-`,
+    stateDir: path.join(dir, 'state'),
+    bridge: `nsdt${octet}`,
+    bridgeCidr: `${net}.1/24`,
+    netnsPrefix: `nsdt${octet}-`,
   };
   const clientKeyFile = path.join(dir, 'id_ed25519');
   const client = await generateKeyPair(clientKeyFile, 'nsdeploy-test-client');
@@ -42,13 +45,33 @@ export function knownHostsLine(addresses: string[], publicKey: string): string {
 }
 
 export async function ssh(
-  lab: TestLab, knownHosts: string, address: string, command: string, extra: string[] = [],
+  lab: TestLab,
+  knownHosts: string,
+  address: string,
+  command: string,
+  extra: string[] = [],
 ): Promise<execa.ExecaReturnValue> {
-  return execa('ssh', [
-    '-i', lab.clientKeyFile, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', ...extra, `root@${address}`, command,
-  ], { reject: false, stdin: 'ignore' });
+  return execa(
+    'ssh',
+    [
+      '-i',
+      lab.clientKeyFile,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=5',
+      ...extra,
+      `root@${address}`,
+      command,
+    ],
+    { reject: false, stdin: 'ignore' },
+  );
 }
 
 export async function dig(server: string, name: string, type: string, options: string[] = []): Promise<string> {
@@ -61,7 +84,10 @@ import { parseRecap, type HostRecap as Recap } from '../src/activities/ansible';
 
 /** Runs a playbook of ansible/ as the deploy does; SSH masters live in the lab's own dir. */
 export async function ansiblePlaybook(
-  lab: TestLab, playbook: string, inventory: string, args: string[] = [],
+  lab: TestLab,
+  playbook: string,
+  inventory: string,
+  args: string[] = [],
 ): Promise<{ stdout: string; exitCode: number; recap: Record<string, Recap> }> {
   const result = await execa('ansible-playbook', ['-i', inventory, playbook, ...args], {
     cwd: ANSIBLE_DIR,

@@ -22,4 +22,12 @@ export const temporalCliPath = (): string =>
   mustExist(path.join(PROJECT_DIR, '.tools', 'temporal-cli', pinned('TEMPORAL_CLI_VERSION'), 'temporal'));
 
 export const testServerPath = (): string =>
-  mustExist(path.join(PROJECT_DIR, '.tools', 'temporal-test-server', pinned('TEMPORAL_TEST_SERVER_VERSION'), 'temporal-test-server'));
+  mustExist(
+    path.join(
+      PROJECT_DIR,
+      '.tools',
+      'temporal-test-server',
+      pinned('TEMPORAL_TEST_SERVER_VERSION'),
+      'temporal-test-server',
+    ),
+  );

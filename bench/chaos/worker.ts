@@ -12,15 +12,28 @@ import type { ChaosSinks } from './killInterceptor';
 
 async function main(): Promise<void> {
   const { CHAOS_ADDRESS, CHAOS_TASK_QUEUE, CHAOS_BUNDLE, CHAOS_KILLS_FILE } = process.env;
-  if (!CHAOS_ADDRESS || !CHAOS_TASK_QUEUE || !CHAOS_BUNDLE || !CHAOS_KILLS_FILE) throw new Error('CHAOS_ADDRESS, CHAOS_TASK_QUEUE, CHAOS_BUNDLE and CHAOS_KILLS_FILE are required');
-  const done = new Set(fs.existsSync(CHAOS_KILLS_FILE) ? fs.readFileSync(CHAOS_KILLS_FILE, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).key as string) : []);
+  if (!CHAOS_ADDRESS || !CHAOS_TASK_QUEUE || !CHAOS_BUNDLE || !CHAOS_KILLS_FILE)
+    throw new Error('CHAOS_ADDRESS, CHAOS_TASK_QUEUE, CHAOS_BUNDLE and CHAOS_KILLS_FILE are required');
+  const done = new Set(
+    fs.existsSync(CHAOS_KILLS_FILE)
+      ? fs
+          .readFileSync(CHAOS_KILLS_FILE, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).key as string)
+      : [],
+  );
   const sinks: InjectedSinks<ChaosSinks> = {
     chaos: {
       boundary: {
         fn(info, activityType, seq) {
           const key = `${info.workflowId}#${seq}`;
           if (done.has(key)) return;
-          fs.appendFileSync(CHAOS_KILLS_FILE, JSON.stringify({ key, workflowId: info.workflowId, activityType, seq, at: new Date().toISOString() }) + '\n');
+          fs.appendFileSync(
+            CHAOS_KILLS_FILE,
+            JSON.stringify({ key, workflowId: info.workflowId, activityType, seq, at: new Date().toISOString() }) +
+              '\n',
+          );
           process.kill(process.pid, 'SIGKILL');
         },
         callDuringReplay: false,
@@ -29,7 +42,10 @@ async function main(): Promise<void> {
   };
   const connection = await NativeConnection.connect({ address: CHAOS_ADDRESS });
   const worker = await Worker.create({
-    connection, taskQueue: CHAOS_TASK_QUEUE, workflowBundle: { codePath: CHAOS_BUNDLE }, sinks,
+    connection,
+    taskQueue: CHAOS_TASK_QUEUE,
+    workflowBundle: { codePath: CHAOS_BUNDLE },
+    sinks,
     activities: createActivities({ logger: pino({ level: 'warn' }) }),
   });
   process.stdout.write('ready\n');

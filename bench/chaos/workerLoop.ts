@@ -20,10 +20,22 @@ export async function bundleWithKillInterceptor(dir: string): Promise<string> {
   return codePath;
 }
 
-export interface Kill { key: string; workflowId: string; activityType: string; seq: number; at: string }
+export interface Kill {
+  key: string;
+  workflowId: string;
+  activityType: string;
+  seq: number;
+  at: string;
+}
 
 export function readKills(killsFile: string): Kill[] {
-  return fs.existsSync(killsFile) ? fs.readFileSync(killsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Kill) : [];
+  return fs.existsSync(killsFile)
+    ? fs
+        .readFileSync(killsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Kill)
+    : [];
 }
 
 export interface WorkerLoopOptions {
@@ -48,8 +60,19 @@ export function workerLoop(o: WorkerLoopOptions) {
   let pending: NodeJS.Timeout | undefined;
   const start = () => {
     pending = undefined;
-    const env = { ...process.env, ...o.env, CHAOS_ADDRESS: o.address, CHAOS_TASK_QUEUE: o.taskQueue, CHAOS_BUNDLE: o.bundlePath, CHAOS_KILLS_FILE: o.killsFile };
-    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'worker.ts')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const env = {
+      ...process.env,
+      ...o.env,
+      CHAOS_ADDRESS: o.address,
+      CHAOS_TASK_QUEUE: o.taskQueue,
+      CHAOS_BUNDLE: o.bundlePath,
+      CHAOS_KILLS_FILE: o.killsFile,
+    };
+    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'worker.ts')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.on('exit', (code, signal) => {
       if (stopping) return;
       if (signal === 'SIGKILL') {

@@ -26,7 +26,12 @@ export function writeResult(b: Benchmark, outcome: BenchmarkOutcome, startedAt: 
     description: b.description,
     date: startedAt.toISOString(),
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    machine: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))) },
+    machine: {
+      cpus: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
+    },
     command: `npm run bench -- ${b.name}`,
     parameters: outcome.parameters,
     summary: outcome.summary,

@@ -12,7 +12,14 @@ export interface CheckedLoadResult {
   samples: string[];
 }
 
-export function startCheckedLoad(o: { server: string; name: string; address: string; qps: number; maxQueries: number; maxMs: number }): { stop: () => Promise<CheckedLoadResult> } {
+export function startCheckedLoad(o: {
+  server: string;
+  name: string;
+  address: string;
+  qps: number;
+  maxQueries: number;
+  maxMs: number;
+}): { stop: () => Promise<CheckedLoadResult> } {
   const r: CheckedLoadResult = { server: o.server, sent: 0, right: 0, wrong: 0, lost: 0, samples: [] };
   const inFlight = new Set<Promise<void>>();
   const started = Date.now();
@@ -20,7 +27,11 @@ export function startCheckedLoad(o: { server: string; name: string; address: str
   const note = (s: string) => r.samples.length < 10 && r.samples.push(`${new Date().toISOString()} ${s}`);
   const one = async () => {
     try {
-      const a = await query({ address: o.server, port: 53 }, { name: o.name, type: 'A' }, { transport: 'udp', attempts: 1, timeoutMs: 3000 });
+      const a = await query(
+        { address: o.server, port: 53 },
+        { name: o.name, type: 'A' },
+        { transport: 'udp', attempts: 1, timeoutMs: 3000 },
+      );
       if (a.rcode === 'NOERROR' && a.answers.some((x) => x.type === 'A' && x.data === o.address)) r.right++;
       else {
         r.wrong++;

@@ -25,18 +25,51 @@ export function queryFile(lines: string[]): string {
  * Output goes to a file: dnsperf started with a pipe for stdin from a Node process has been
  * seen to print nothing at all.
  */
-export async function dnsperf(o: { address: string; queries: string; mode?: 'udp' | 'tcp'; qps: number; seconds: number; timeoutSec?: number; clients?: number }): Promise<DnsperfResult> {
+export async function dnsperf(o: {
+  address: string;
+  queries: string;
+  mode?: 'udp' | 'tcp';
+  qps: number;
+  seconds: number;
+  timeoutSec?: number;
+  clients?: number;
+}): Promise<DnsperfResult> {
   const mode = o.mode ?? 'udp';
   const report = `${o.queries}.${o.address}.${mode}.${Date.now()}.out`;
-  const args = ['-s', o.address, '-d', o.queries, '-m', mode, '-Q', String(o.qps), '-l', String(o.seconds), '-t', String(o.timeoutSec ?? 3), '-c', String(o.clients ?? 4)];
-  const r = await execa('sh', ['-c', `exec dnsperf ${args.join(' ')} > ${report} 2>&1`], { reject: false, stdin: 'ignore', timeout: (o.seconds + (o.timeoutSec ?? 3) + 60) * 1000 });
+  const args = [
+    '-s',
+    o.address,
+    '-d',
+    o.queries,
+    '-m',
+    mode,
+    '-Q',
+    String(o.qps),
+    '-l',
+    String(o.seconds),
+    '-t',
+    String(o.timeoutSec ?? 3),
+    '-c',
+    String(o.clients ?? 4),
+  ];
+  const r = await execa('sh', ['-c', `exec dnsperf ${args.join(' ')} > ${report} 2>&1`], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: (o.seconds + (o.timeoutSec ?? 3) + 60) * 1000,
+  });
   const out = fs.readFileSync(report, 'utf8');
   fs.rmSync(report, { force: true });
   const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
   const result = {
-    target: o.address, mode, sent: num(/Queries sent:\s+(\d+)/), completed: num(/Queries completed:\s+(\d+)/), lost: num(/Queries lost:\s+(\d+)/),
-    noerror: num(/NOERROR (\d+)/), qps: num(/Queries per second:\s+([\d.]+)/),
+    target: o.address,
+    mode,
+    sent: num(/Queries sent:\s+(\d+)/),
+    completed: num(/Queries completed:\s+(\d+)/),
+    lost: num(/Queries lost:\s+(\d+)/),
+    noerror: num(/NOERROR (\d+)/),
+    qps: num(/Queries per second:\s+([\d.]+)/),
   };
-  if (r.exitCode !== 0 || Number.isNaN(result.sent)) throw new Error(`dnsperf ${args.join(' ')} failed (exit ${r.exitCode}): ${out.slice(-500)}`);
+  if (r.exitCode !== 0 || Number.isNaN(result.sent))
+    throw new Error(`dnsperf ${args.join(' ')} failed (exit ${r.exitCode}): ${out.slice(-500)}`);
   return result;
 }

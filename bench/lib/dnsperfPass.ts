@@ -19,21 +19,57 @@ export interface DnsperfPass {
   avgLatencyMs: number;
 }
 
-export async function dnsperfPass(o: { server: string; queries: string; mode: 'udp' | 'tcp'; clients?: number; outstanding?: number; maxSeconds?: number; timeoutSec?: number; edns?: boolean }): Promise<DnsperfPass> {
+export async function dnsperfPass(o: {
+  server: string;
+  queries: string;
+  mode: 'udp' | 'tcp';
+  clients?: number;
+  outstanding?: number;
+  maxSeconds?: number;
+  timeoutSec?: number;
+  edns?: boolean;
+}): Promise<DnsperfPass> {
   const args = [
-    '-s', o.server, '-d', o.queries, '-m', o.mode, '-n', '1', '-l', String(o.maxSeconds ?? 60),
-    '-c', String(o.clients ?? 4), '-q', String(o.outstanding ?? 100), '-t', String(o.timeoutSec ?? 2), ...(o.edns === false ? [] : ['-e']),
+    '-s',
+    o.server,
+    '-d',
+    o.queries,
+    '-m',
+    o.mode,
+    '-n',
+    '1',
+    '-l',
+    String(o.maxSeconds ?? 60),
+    '-c',
+    String(o.clients ?? 4),
+    '-q',
+    String(o.outstanding ?? 100),
+    '-t',
+    String(o.timeoutSec ?? 2),
+    ...(o.edns === false ? [] : ['-e']),
   ];
   const report = `${o.queries}.${o.server}.${o.mode}.${process.pid}.${Date.now()}.out`;
-  const r = await execa('sh', ['-c', `exec dnsperf ${args.join(' ')} > ${report} 2>&1`], { reject: false, stdin: 'ignore', timeout: ((o.maxSeconds ?? 60) + (o.timeoutSec ?? 2) + 30) * 1000 });
+  const r = await execa('sh', ['-c', `exec dnsperf ${args.join(' ')} > ${report} 2>&1`], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: ((o.maxSeconds ?? 60) + (o.timeoutSec ?? 2) + 30) * 1000,
+  });
   const out = fs.existsSync(report) ? fs.readFileSync(report, 'utf8') : '';
   fs.rmSync(report, { force: true });
   const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
   const result: DnsperfPass = {
-    server: o.server, mode: o.mode, args,
-    sent: num(/Queries sent:\s+(\d+)/), completed: num(/Queries completed:\s+(\d+)/), lost: num(/Queries lost:\s+(\d+)/), noerror: num(/NOERROR (\d+)/),
-    runSeconds: num(/Run time \(s\):\s+([\d.]+)/), qps: num(/Queries per second:\s+([\d.]+)/), avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    server: o.server,
+    mode: o.mode,
+    args,
+    sent: num(/Queries sent:\s+(\d+)/),
+    completed: num(/Queries completed:\s+(\d+)/),
+    lost: num(/Queries lost:\s+(\d+)/),
+    noerror: num(/NOERROR (\d+)/),
+    runSeconds: num(/Run time \(s\):\s+([\d.]+)/),
+    qps: num(/Queries per second:\s+([\d.]+)/),
+    avgLatencyMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
   };
-  if (r.exitCode !== 0 || Number.isNaN(result.sent) || Number.isNaN(result.qps)) throw new Error(`dnsperf ${args.join(' ')} failed (exit ${r.exitCode}): ${out.slice(-800)}`);
+  if (r.exitCode !== 0 || Number.isNaN(result.sent) || Number.isNaN(result.qps))
+    throw new Error(`dnsperf ${args.join(' ')} failed (exit ${r.exitCode}): ${out.slice(-800)}`);
   return result;
 }

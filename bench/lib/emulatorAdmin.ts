@@ -1,9 +1,23 @@
 // The lab Linode emulator's admin API (/__admin/…) as the chaos benchmarks read and drive it.
 import { emulatorUrl } from '../../lab/emulatorProcess';
 
-export interface AdminInstance { id: number; label: string; status: string; tags: string[]; ipv4Public: string }
-export interface AdminRule { id: string; fired: number; times?: number }
-export interface AdminState { instances: AdminInstance[]; pendingDeletions: AdminInstance[]; faults: { seed: number; rules: AdminRule[] } }
+export interface AdminInstance {
+  id: number;
+  label: string;
+  status: string;
+  tags: string[];
+  ipv4Public: string;
+}
+export interface AdminRule {
+  id: string;
+  fired: number;
+  times?: number;
+}
+export interface AdminState {
+  instances: AdminInstance[];
+  pendingDeletions: AdminInstance[];
+  faults: { seed: number; rules: AdminRule[] };
+}
 
 export async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${emulatorUrl()}${path}`, {

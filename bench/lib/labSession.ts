@@ -11,7 +11,11 @@ import { loadFleetConfig } from '../../src/config';
 import { npmRun, refuseIfLabUp } from '../../testkit/lab';
 import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 
-export interface LabOptions { provisioningMs?: number; bootingMs?: number; say: (s: string) => void }
+export interface LabOptions {
+  provisioningMs?: number;
+  bootingMs?: number;
+  say: (s: string) => void;
+}
 export type LabConfig = ReturnType<typeof loadFleetConfig>;
 
 export interface LabSession {
@@ -54,7 +58,9 @@ export async function withLab<T>(opts: LabOptions, fn: (s: LabSession) => Promis
       env = await createLocalEnv();
       const taskQueue = 'bench';
       worker = await Worker.create({
-        connection: env.nativeConnection, taskQueue, workflowBundle: await bundleWorkflows(),
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await bundleWorkflows(),
         activities: createActivities({ logger: pino({ level: 'warn' }) }),
       });
       running = worker.run();

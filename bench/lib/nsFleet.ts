@@ -8,7 +8,13 @@ import path from 'node:path';
 import type { LabHost } from '../../lab/hosts';
 import { createLabNetwork, leftovers, startHost, teardownAll } from '../../lab/hosts';
 import {
-  ansiblePlaybook, closeSshMasters, generateKeyPair, isRoot, knownHostsLine, makeTestLab, type TestLab,
+  ansiblePlaybook,
+  closeSshMasters,
+  generateKeyPair,
+  isRoot,
+  knownHostsLine,
+  makeTestLab,
+  type TestLab,
 } from '../../testkit/labHosts';
 
 export interface FleetServer {
@@ -53,12 +59,24 @@ export async function withNsFleet<T>(
   try {
     const t0 = Date.now();
     await createLabNetwork(lab.config);
-    const servers = o.labels.map((label, i) => ({ label, publicIPv4: `${lab.net}.${11 + i}`, privateIPv4: `${lab.net}.${111 + i}` }));
+    const servers = o.labels.map((label, i) => ({
+      label,
+      publicIPv4: `${lab.net}.${11 + i}`,
+      privateIPv4: `${lab.net}.${111 + i}`,
+    }));
     let known = '';
     o.say(`starting ${servers.length} lab hosts on ${lab.net}.0/24 (bridge ${lab.config.bridge})`);
     for (const s of servers) {
       const key = await generateKeyPair(path.join(lab.dir, `host-${s.label}`), s.label);
-      hosts.push(await startHost({ label: s.label, addresses: [s.publicIPv4, s.privateIPv4], hostKey: key, authorizedKeys: [lab.clientPublicKey], stateDir: lab.config.stateDir }));
+      hosts.push(
+        await startHost({
+          label: s.label,
+          addresses: [s.publicIPv4, s.privateIPv4],
+          hostKey: key,
+          authorizedKeys: [lab.clientPublicKey],
+          stateDir: lab.config.stateDir,
+        }),
+      );
       known += knownHostsLine([s.publicIPv4, s.privateIPv4], key.publicKey);
     }
     const startSeconds = (Date.now() - t0) / 1000;
@@ -67,22 +85,43 @@ export async function withNsFleet<T>(
     const zoneFile = path.join(lab.dir, `${o.origin.replace(/\.$/, '')}.zone`);
     fs.writeFileSync(zoneFile, o.zoneText);
     const inventory = path.join(lab.dir, 'inventory.yml');
-    fs.writeFileSync(inventory, JSON.stringify({
-      all: {
-        vars: { ansible_user: 'root', ansible_ssh_private_key_file: lab.clientKeyFile, ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes` },
-        children: {
-          nameservers: {
-            vars: { nameserver_zones: [{ name: o.origin.replace(/\.$/, ''), file: zoneFile }] },
-            hosts: Object.fromEntries(servers.map((s) => [s.label, { ansible_host: s.publicIPv4, nameserver_listen_addresses: [s.privateIPv4], nameserver_server_id: s.label }])),
+    fs.writeFileSync(
+      inventory,
+      JSON.stringify(
+        {
+          all: {
+            vars: {
+              ansible_user: 'root',
+              ansible_ssh_private_key_file: lab.clientKeyFile,
+              ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
+            },
+            children: {
+              nameservers: {
+                vars: { nameserver_zones: [{ name: o.origin.replace(/\.$/, ''), file: zoneFile }] },
+                hosts: Object.fromEntries(
+                  servers.map((s) => [
+                    s.label,
+                    {
+                      ansible_host: s.publicIPv4,
+                      nameserver_listen_addresses: [s.privateIPv4],
+                      nameserver_server_id: s.label,
+                    },
+                  ]),
+                ),
+              },
+            },
           },
         },
-      },
-    }, null, 2));
+        null,
+        2,
+      ),
+    );
     o.say('configuring them with the nameserver role (ansible-playbook nameserver.yml)');
     const t1 = Date.now();
     const run = await ansiblePlaybook(lab, 'nameserver.yml', inventory);
     const configureSeconds = (Date.now() - t1) / 1000;
-    if (run.exitCode !== 0) throw new Error(`ansible-playbook nameserver.yml failed (exit ${run.exitCode}):\n${run.stdout.slice(-3000)}`);
+    if (run.exitCode !== 0)
+      throw new Error(`ansible-playbook nameserver.yml failed (exit ${run.exitCode}):\n${run.stdout.slice(-3000)}`);
     await closeSshMasters(lab);
     result = await fn({ lab, servers, zoneFile, startSeconds, configureSeconds });
   } catch (err) {
@@ -90,7 +129,10 @@ export async function withNsFleet<T>(
   }
   o.say(`tearing the ${hosts.length} lab hosts down`);
   await closeSshMasters(lab).catch(() => undefined);
-  const teardown = await teardownAll(lab.config).then(() => null, (e: unknown) => e as Error);
+  const teardown = await teardownAll(lab.config).then(
+    () => null,
+    (e: unknown) => e as Error,
+  );
   const left = await leftovers(lab.config).catch((e: Error) => [`leftovers check failed: ${e.message}`]);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

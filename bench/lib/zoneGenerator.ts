@@ -18,11 +18,116 @@ export interface GeneratedZone {
 
 const SITES = ['fra1', 'ams3', 'lon1', 'nyc1', 'nyc3', 'sfo2', 'tor1', 'sgp1', 'blr1', 'syd1'];
 const ENVS = ['prod', 'stage', 'dev'];
-const ROLES = ['web', 'app', 'api', 'db', 'cache', 'worker', 'queue', 'search', 'k8s-node', 'etcd', 'vault', 'consul', 'git', 'ci-runner', 'grafana', 'prometheus', 'loki', 'kafka', 'zk', 'bastion', 'vpn', 'ldap', 'smtp', 'imap', 'backup', 'nfs', 'minio', 'redis', 'pg', 'mysql'];
-const SERVICES = ['www', 'status', 'docs', 'help', 'blog', 'shop', 'portal', 'auth', 'sso', 'login', 'console', 'dashboard', 'assets', 'static', 'cdn', 'media', 'img', 'files', 'download', 'billing', 'pay', 'checkout', 'careers', 'jobs', 'partners', 'support', 'community', 'forum', 'wiki', 'intranet'];
-const BRANDS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'vandelay', 'stark', 'wayne', 'tyrell', 'cyberdyne', 'soylent', 'aperture', 'wonka', 'oscorp', 'dunder', 'pied-piper', 'massive', 'gringotts', 'nakatomi', 'monarch'];
-const CDNS = ['edge.cdn-provider.example.net.', 'd111111abcdef8.cloudfront.example.net.', 'custom.fastly.example.net.', 'ghs.googlehosted.example.com.', 'proxy.pages.example.org.'];
-const TEAMS = ['payments', 'identity', 'search', 'growth', 'platform', 'data', 'infra', 'mobile', 'risk', 'ledger', 'notify', 'catalog', 'orders', 'pricing', 'reviews'];
+const ROLES = [
+  'web',
+  'app',
+  'api',
+  'db',
+  'cache',
+  'worker',
+  'queue',
+  'search',
+  'k8s-node',
+  'etcd',
+  'vault',
+  'consul',
+  'git',
+  'ci-runner',
+  'grafana',
+  'prometheus',
+  'loki',
+  'kafka',
+  'zk',
+  'bastion',
+  'vpn',
+  'ldap',
+  'smtp',
+  'imap',
+  'backup',
+  'nfs',
+  'minio',
+  'redis',
+  'pg',
+  'mysql',
+];
+const SERVICES = [
+  'www',
+  'status',
+  'docs',
+  'help',
+  'blog',
+  'shop',
+  'portal',
+  'auth',
+  'sso',
+  'login',
+  'console',
+  'dashboard',
+  'assets',
+  'static',
+  'cdn',
+  'media',
+  'img',
+  'files',
+  'download',
+  'billing',
+  'pay',
+  'checkout',
+  'careers',
+  'jobs',
+  'partners',
+  'support',
+  'community',
+  'forum',
+  'wiki',
+  'intranet',
+];
+const BRANDS = [
+  'acme',
+  'globex',
+  'initech',
+  'umbrella',
+  'hooli',
+  'vandelay',
+  'stark',
+  'wayne',
+  'tyrell',
+  'cyberdyne',
+  'soylent',
+  'aperture',
+  'wonka',
+  'oscorp',
+  'dunder',
+  'pied-piper',
+  'massive',
+  'gringotts',
+  'nakatomi',
+  'monarch',
+];
+const CDNS = [
+  'edge.cdn-provider.example.net.',
+  'd111111abcdef8.cloudfront.example.net.',
+  'custom.fastly.example.net.',
+  'ghs.googlehosted.example.com.',
+  'proxy.pages.example.org.',
+];
+const TEAMS = [
+  'payments',
+  'identity',
+  'search',
+  'growth',
+  'platform',
+  'data',
+  'infra',
+  'mobile',
+  'risk',
+  'ledger',
+  'notify',
+  'catalog',
+  'orders',
+  'pricing',
+  'reviews',
+];
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -33,7 +138,11 @@ export function generateZone(o: { origin?: string; records?: number; seed?: numb
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[int(0, 15)]).join('');
-  const b64 = (n: number) => Array.from({ length: n }, () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[int(0, 63)]).join('');
+  const b64 = (n: number) =>
+    Array.from(
+      { length: n },
+      () => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[int(0, 63)],
+    ).join('');
 
   const lines: string[] = [];
   const byType: Record<string, number> = {};
@@ -51,7 +160,8 @@ export function generateZone(o: { origin?: string; records?: number; seed?: numb
     while ((v4 & 255) === 0 || (v4 & 255) === 255);
     return `10.${(v4 >> 16) & 255}.${(v4 >> 8) & 255}.${v4 & 255}`;
   };
-  const nextV6 = () => `2001:db8:${(++v6 >> 16).toString(16)}:${(v6 & 0xffff).toString(16)}::${int(1, 0xfff).toString(16)}`;
+  const nextV6 = () =>
+    `2001:db8:${(++v6 >> 16).toString(16)}:${(v6 & 0xffff).toString(16)}::${int(1, 0xfff).toString(16)}`;
 
   const seen = new Set<string>();
   const keys: string[] = [];
@@ -77,7 +187,10 @@ export function generateZone(o: { origin?: string; records?: number; seed?: numb
   add('ns2', 86400, 'A', '198.51.100.54');
   add('@', 300, 'A', '198.51.100.80');
   add('@', 300, 'AAAA', '2001:db8::80');
-  for (const [pref, host] of [[10, 'mx1'], [20, 'mx2']] as const) {
+  for (const [pref, host] of [
+    [10, 'mx1'],
+    [20, 'mx2'],
+  ] as const) {
     add('@', null, 'MX', `${pref} ${host}`);
     add(host, null, 'A', nextV4());
     own(host);
@@ -86,7 +199,12 @@ export function generateZone(o: { origin?: string; records?: number; seed?: numb
   add('@', null, 'TXT', '"v=spf1 mx ip4:198.51.100.0/24 include:_spf.mailer.example.net -all"');
   add('@', null, 'TXT', `"google-site-verification=${b64(43).replace(/[+/]/g, 'x')}"`);
   add('@', null, 'TXT', `"MS=ms${int(10000000, 99999999)}"`);
-  add('_dmarc', null, 'TXT', `"v=DMARC1; p=reject; rua=mailto:dmarc-reports@${origin}; ruf=mailto:dmarc-forensic@${origin}; fo=1"`);
+  add(
+    '_dmarc',
+    null,
+    'TXT',
+    `"v=DMARC1; p=reject; rua=mailto:dmarc-reports@${origin}; ruf=mailto:dmarc-forensic@${origin}; fo=1"`,
+  );
   add('@', null, 'CAA', '0 issue "letsencrypt.org"');
   add('@', null, 'CAA', '0 issuewild ";"');
   add('@', null, 'CAA', `0 iodef "mailto:security@${origin}"`);
@@ -148,22 +266,48 @@ export function generateZone(o: { origin?: string; records?: number; seed?: numb
     add(sub, null, 'TXT', `"v=spf1 mx include:spf.${pick(['sendgrid', 'mailgun', 'postmark'])}.example.net ~all"`);
     const key = b64(392);
     add(`s${int(1, 3)}._domainkey.${sub}`, null, 'TXT', `"v=DKIM1; k=rsa; p=${key.slice(0, 200)}" "${key.slice(200)}"`);
-    add(`_dmarc.${sub}`, null, 'TXT', `"v=DMARC1; p=${pick(['none', 'quarantine', 'reject'])}; rua=mailto:dmarc@${origin}"`);
+    add(
+      `_dmarc.${sub}`,
+      null,
+      'TXT',
+      `"v=DMARC1; p=${pick(['none', 'quarantine', 'reject'])}; rua=mailto:dmarc@${origin}"`,
+    );
   };
   const srv: Entity = () => {
-    const [service, port] = pick([['_sip._udp', 5060], ['_sip._tcp', 5060], ['_sips._tcp', 5061], ['_xmpp-client._tcp', 5222], ['_xmpp-server._tcp', 5269], ['_ldap._tcp', 389], ['_kerberos._udp', 88], ['_imaps._tcp', 993], ['_submission._tcp', 587], ['_caldavs._tcp', 443]] as const);
+    const [service, port] = pick([
+      ['_sip._udp', 5060],
+      ['_sip._tcp', 5060],
+      ['_sips._tcp', 5061],
+      ['_xmpp-client._tcp', 5222],
+      ['_xmpp-server._tcp', 5269],
+      ['_ldap._tcp', 389],
+      ['_kerberos._udp', 88],
+      ['_imaps._tcp', 993],
+      ['_submission._tcp', 587],
+      ['_caldavs._tcp', 443],
+    ] as const);
     const name = `${service}.${pick(SITES)}.${pick(ENVS)}`;
     if (!free(name) || hosts.length < 3) return;
     own(name);
     for (let i = int(1, 3); i > 0; i--) add(name, null, 'SRV', `${int(0, 20)} ${int(0, 100)} ${port} ${pick(hosts)}`);
   };
   const txtRecord: Entity = () => {
-    const name = rnd() < 0.5 ? `_acme-challenge.${pick(SERVICES)}.${pick(BRANDS)}` : `${pick(TEAMS)}-${pad(int(1, 999), 3)}.verify`;
+    const name =
+      rnd() < 0.5
+        ? `_acme-challenge.${pick(SERVICES)}.${pick(BRANDS)}`
+        : `${pick(TEAMS)}-${pad(int(1, 999), 3)}.verify`;
     if (!free(name)) return;
     own(name);
     add(name, 120, 'TXT', `"${b64(43).replace(/[+/]/g, '-')}"`);
   };
-  const weighted: [number, Entity][] = [[52, host], [6, roundRobin], [20, alias], [5, mailDomain], [6, srv], [11, txtRecord]];
+  const weighted: [number, Entity][] = [
+    [52, host],
+    [6, roundRobin],
+    [20, alias],
+    [5, mailDomain],
+    [6, srv],
+    [11, txtRecord],
+  ];
   const total = weighted.reduce((a, [w]) => a + w, 0);
   for (let guard = 0; count < target && guard < target * 20; guard++) {
     let r = rnd() * total;

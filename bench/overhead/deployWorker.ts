@@ -9,7 +9,8 @@ import { FakeFleet } from '../../testkit/fakeFleet';
 
 async function main(): Promise<void> {
   const { OVERHEAD_ADDRESS, OVERHEAD_TASK_QUEUE } = process.env;
-  if (!OVERHEAD_ADDRESS || !OVERHEAD_TASK_QUEUE) throw new Error('OVERHEAD_ADDRESS and OVERHEAD_TASK_QUEUE are required');
+  if (!OVERHEAD_ADDRESS || !OVERHEAD_TASK_QUEUE)
+    throw new Error('OVERHEAD_ADDRESS and OVERHEAD_TASK_QUEUE are required');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: OVERHEAD_ADDRESS });
   const fleet = new FakeFleet();

@@ -39,17 +39,21 @@ export function parseLabCidr(cidr: string): LabSubnet {
   const size = 2 ** (32 - prefix);
   const n = ipv4ToNumber(match[1]);
   const network = n - (n % size);
-  if (!inBlock(n, network, size)) throw new Error(`lab bridge address "${cidr}" is its subnet's network or broadcast address`);
+  if (!inBlock(n, network, size))
+    throw new Error(`lab bridge address "${cidr}" is its subnet's network or broadcast address`);
   return { address: match[1], prefix, network, size };
 }
 
 /** Host addresses: in the lab subnet, not the bridge's, no duplicates. Returns them as "a.b.c.d/prefix". */
 export function hostCidrs(addresses: string[], subnet: LabSubnet): string[] {
   if (addresses.length === 0) throw new Error('a lab host needs at least one address');
-  if (new Set(addresses).size !== addresses.length) throw new Error(`duplicate lab host address in ${addresses.join(', ')}`);
+  if (new Set(addresses).size !== addresses.length)
+    throw new Error(`duplicate lab host address in ${addresses.join(', ')}`);
   for (const a of addresses) {
     if (!inBlock(ipv4ToNumber(a), subnet.network, subnet.size)) {
-      throw new Error(`lab host address ${a} is outside the lab subnet ${subnet.address}/${subnet.prefix} (or is its network/broadcast address)`);
+      throw new Error(
+        `lab host address ${a} is outside the lab subnet ${subnet.address}/${subnet.prefix} (or is its network/broadcast address)`,
+      );
     }
     if (a === subnet.address) throw new Error(`lab host address ${a} is the lab bridge's own address`);
   }

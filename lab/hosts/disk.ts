@@ -10,7 +10,16 @@ import { writeAuthorizedKeys, writeSshdFiles } from './sshd';
 import { copyPristine, PRISTINE_SOURCES } from './pristine';
 
 /** Mounted from the host's disk over the same path inside the host. */
-export const HOST_DIRECTORIES = ['/etc/bind', '/etc/nginx', '/etc/ssh', '/var/cache/bind', '/var/log/nginx', '/var/lib/nginx', '/usr/local', '/root'] as const;
+export const HOST_DIRECTORIES = [
+  '/etc/bind',
+  '/etc/nginx',
+  '/etc/ssh',
+  '/var/cache/bind',
+  '/var/log/nginx',
+  '/var/lib/nginx',
+  '/usr/local',
+  '/root',
+] as const;
 
 /** Start empty, with the owner and mode the system gives them (e.g. /var/cache/bind root:bind 0775). */
 const EMPTY_DIRECTORIES = ['/var/cache/bind', '/var/log/nginx', '/var/lib/nginx'];
@@ -33,7 +42,8 @@ async function installDisk(target: string): Promise<void> {
     fs.chmodSync(to, stat.mode & 0o7777);
   }
   // /usr/local as Debian's base-files leaves it: empty directories (roles install helpers there).
-  for (const dir of ['bin', 'etc', 'games', 'include', 'lib', 'sbin', 'share/man', 'src']) fs.mkdirSync(path.join(target, 'usr/local', dir), { recursive: true, mode: 0o755 });
+  for (const dir of ['bin', 'etc', 'games', 'include', 'lib', 'sbin', 'share/man', 'src'])
+    fs.mkdirSync(path.join(target, 'usr/local', dir), { recursive: true, mode: 0o755 });
   fs.symlinkSync('share/man', path.join(target, 'usr/local/man'));
   fs.mkdirSync(path.join(target, 'root'), { recursive: true, mode: 0o700 });
   fs.chmodSync(path.join(target, 'root'), 0o700);

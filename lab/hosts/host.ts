@@ -67,7 +67,8 @@ function handle(config: LabConfig, record: HostRecord): LabHost {
   };
 }
 
-const sameKey = (a: string, b: string) => a.trim().split(' ').slice(0, 2).join(' ') === b.trim().split(' ').slice(0, 2).join(' ');
+const sameKey = (a: string, b: string) =>
+  a.trim().split(' ').slice(0, 2).join(' ') === b.trim().split(' ').slice(0, 2).join(' ');
 
 /**
  * Starts a lab host and resolves once its sshd answers on every address. Idempotent: a host
@@ -85,13 +86,16 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
     hostCidrs(options.addresses, parseLabCidr(network.bridgeCidr));
     const existing = registry.hosts[options.label];
     if (existing?.sshd && isAlive(existing.sshd)) {
-      const same = existing.addresses.join() === options.addresses.join() && sameKey(existing.hostKeyPublic, options.hostKey.publicKey);
+      const same =
+        existing.addresses.join() === options.addresses.join() &&
+        sameKey(existing.hostKeyPublic, options.hostKey.publicKey);
       if (same) return handle(config, existing);
     }
     if (existing) await stopUnlocked(config, existing);
     for (const other of Object.values(registry.hosts)) {
       const shared = other.label === options.label ? [] : other.addresses.filter((a) => options.addresses.includes(a));
-      if (shared.length > 0) throw new Error(`lab address ${shared.join(', ')} already belongs to lab host ${other.label}`);
+      if (shared.length > 0)
+        throw new Error(`lab address ${shared.join(', ')} already belongs to lab host ${other.label}`);
     }
 
     const record: HostRecord = {
@@ -112,8 +116,15 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
     try {
       fs.mkdirSync(record.hostDir, { recursive: true });
       await checkHostKey(options.hostKey, record.hostDir);
-      await prepareDisk(record.hostDir, { label: record.label, addresses: record.addresses, hostKey: options.hostKey, authorizedKeys: options.authorizedKeys });
-      const neighbours = Object.values(readRegistry(config).hosts).filter((h) => h.label !== record.label && h.status !== 'stopped').map((h) => h.netns);
+      await prepareDisk(record.hostDir, {
+        label: record.label,
+        addresses: record.addresses,
+        hostKey: options.hostKey,
+        authorizedKeys: options.authorizedKeys,
+      });
+      const neighbours = Object.values(readRegistry(config).hosts)
+        .filter((h) => h.label !== record.label && h.status !== 'stopped')
+        .map((h) => h.netns);
       await plugHost(network, config, record, neighbours);
       const launched = await launchHost(record.netns, record.label, record.hostDir, logFile(record));
       const key = `${config.stateDir}\0${record.label}`;
@@ -136,7 +147,9 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
     } catch (e) {
       const log = tail(logFile(record));
       await stopUnlocked(config, record).catch(() => undefined);
-      throw new Error(`lab host ${record.label} did not start: ${(e as Error).message}${log ? `\n--- host log ---\n${log}` : ''}`);
+      throw new Error(
+        `lab host ${record.label} did not start: ${(e as Error).message}${log ? `\n--- host log ---\n${log}` : ''}`,
+      );
     }
   });
 }
@@ -185,7 +198,14 @@ export function listHosts(options: LabOptions = {}): LabHostStatus[] {
   const config = recordedLabConfig({ stateDir: options.stateDir });
   return Object.values(readRegistry(config).hosts).map((r) => {
     const running = r.sshd !== null && isAlive(r.sshd);
-    return { label: r.label, addresses: [...r.addresses], netns: r.netns, pid: running && r.sshd ? r.sshd.pid : null, running, hostDir: r.hostDir };
+    return {
+      label: r.label,
+      addresses: [...r.addresses],
+      netns: r.netns,
+      pid: running && r.sshd ? r.sshd.pid : null,
+      running,
+      hostDir: r.hostDir,
+    };
   });
 }
 

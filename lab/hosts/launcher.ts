@@ -17,10 +17,25 @@ export interface Launched {
 
 export function launcherArgs(netns: string, label: string, hostDir: string): string[] {
   return [
-    'netns', 'exec', netns,
-    'unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private',
-    '/bin/sh', HOST_INIT_SCRIPT, label, ...mountPairs(hostDir).flat(), '--',
-    '/usr/sbin/sshd', '-D', '-e',
+    'netns',
+    'exec',
+    netns,
+    'unshare',
+    '--mount',
+    '--uts',
+    '--pid',
+    '--fork',
+    '--mount-proc',
+    '--propagation',
+    'private',
+    '/bin/sh',
+    HOST_INIT_SCRIPT,
+    label,
+    ...mountPairs(hostDir).flat(),
+    '--',
+    '/usr/sbin/sshd',
+    '-D',
+    '-e',
   ];
 }
 

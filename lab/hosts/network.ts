@@ -21,19 +21,29 @@ export async function netnsExists(name: string): Promise<boolean> {
 
 export async function listNetns(): Promise<string[]> {
   const out = (await run('ip', ['netns', 'list'])).stdout;
-  return out.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
 }
 
 function runNetnsIsMountPoint(): boolean {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/run/netns');
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === '/run/netns');
 }
 
 /** Creates (or finds) the lab bridge with its address. Safe to call again. */
 export async function createLabNetwork(options: LabNetworkOptions = {}): Promise<NetworkRecord> {
   const existing = readRegistry(labConfig({ stateDir: options.stateDir })).network;
-  const differs = (['bridge', 'bridgeCidr', 'netnsPrefix'] as const).filter((k) => existing && options[k] !== undefined && options[k] !== existing[k]);
+  const differs = (['bridge', 'bridgeCidr', 'netnsPrefix'] as const).filter(
+    (k) => existing && options[k] !== undefined && options[k] !== existing[k],
+  );
   if (existing && differs.length > 0) {
-    throw new Error(`lab in ${options.stateDir ?? 'the default state dir'} already uses bridge ${existing.bridge} (${existing.bridgeCidr}, ${existing.netnsPrefix}*): tear it down first`);
+    throw new Error(
+      `lab in ${options.stateDir ?? 'the default state dir'} already uses bridge ${existing.bridge} (${existing.bridgeCidr}, ${existing.netnsPrefix}*): tear it down first`,
+    );
   }
   const config = recordedLabConfig(options);
   const { address } = parseLabCidr(config.bridgeCidr);
@@ -54,7 +64,8 @@ export async function createLabNetwork(options: LabNetworkOptions = {}): Promise
       await run('ip', ['link', 'add', config.bridge, 'address', macAddress(config, config.bridge), 'type', 'bridge']);
     }
     const addrs = (await run('ip', ['-4', '-o', 'addr', 'show', 'dev', config.bridge])).stdout;
-    if (!addrs.includes(` ${config.bridgeCidr} `)) await run('ip', ['addr', 'add', config.bridgeCidr, 'dev', config.bridge]);
+    if (!addrs.includes(` ${config.bridgeCidr} `))
+      await run('ip', ['addr', 'add', config.bridgeCidr, 'dev', config.bridge]);
     await run('ip', ['link', 'set', config.bridge, 'up']);
     return network;
   });
@@ -66,7 +77,8 @@ export async function destroyLabNetwork(options: LabNetworkOptions = {}): Promis
   await withLabLock(config, async () => {
     const registry = readRegistry(config);
     const running = Object.keys(registry.hosts);
-    if (running.length > 0) throw new Error(`lab network still has hosts (${running.join(', ')}): stop them or use teardownAll()`);
+    if (running.length > 0)
+      throw new Error(`lab network still has hosts (${running.join(', ')}): stop them or use teardownAll()`);
     await removeNetwork(config, registry.network);
   });
 }
@@ -90,12 +102,31 @@ export async function removeNetwork(config: LabConfig, network: NetworkRecord | 
  * namespaces: their ARP entries for this host's addresses are dropped, in case an address
  * moved to this host from another one.
  */
-export async function plugHost(network: NetworkRecord, config: LabConfig, host: HostRecord, neighbours: string[]): Promise<void> {
+export async function plugHost(
+  network: NetworkRecord,
+  config: LabConfig,
+  host: HostRecord,
+  neighbours: string[],
+): Promise<void> {
   const cidrs = hostCidrs(host.addresses, parseLabCidr(network.bridgeCidr));
-  if (!(await linkExists(network.bridge))) throw new Error(`lab bridge ${network.bridge} is missing: call createLabNetwork() first`);
+  if (!(await linkExists(network.bridge)))
+    throw new Error(`lab bridge ${network.bridge} is missing: call createLabNetwork() first`);
   await unplugHost(host); // leftovers of an earlier run of the same host
   await run('ip', ['netns', 'add', host.netns]);
-  await run('ip', ['link', 'add', host.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macAddress(config, host.label), 'netns', host.netns]);
+  await run('ip', [
+    'link',
+    'add',
+    host.veth,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'address',
+    macAddress(config, host.label),
+    'netns',
+    host.netns,
+  ]);
   await run('ip', ['link', 'set', host.veth, 'alias', vethAlias(config, host.label)]);
   await run('ip', ['link', 'set', host.veth, 'master', network.bridge, 'up']);
   for (const cidr of cidrs) await run('ip', ['-n', host.netns, 'addr', 'add', cidr, 'dev', 'eth0']);
@@ -113,6 +144,7 @@ export async function unplugHost(host: Pick<HostRecord, 'netns' | 'veth'>): Prom
   // Deleting the netns destroys the pair asynchronously: the veth may vanish under our feet.
   if (await linkExists(host.veth)) {
     const result = await run('ip', ['link', 'del', 'dev', host.veth], { allowFailure: true });
-    if (result.exitCode !== 0 && (await linkExists(host.veth))) throw new Error(`cannot delete ${host.veth}: ${result.stderr.trim()}`);
+    if (result.exitCode !== 0 && (await linkExists(host.veth)))
+      throw new Error(`cannot delete ${host.veth}: ${result.stderr.trim()}`);
   }
 }

@@ -25,9 +25,15 @@ export const DEFAULT_LAB_CONFIG: LabConfig = {
 
 export function labConfig(overrides: Partial<LabConfig> = {}): LabConfig {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const config = { ...DEFAULT_LAB_CONFIG, ...defined, stateDir: path.resolve(overrides.stateDir ?? DEFAULT_LAB_CONFIG.stateDir) };
-  if (!/^[a-z][a-z0-9]{1,14}$/.test(config.bridge)) throw new Error(`lab bridge name "${config.bridge}" must be 2-15 lowercase letters/digits`);
-  if (!/^[a-z][a-z0-9-]{1,30}$/.test(config.netnsPrefix)) throw new Error(`lab netns prefix "${config.netnsPrefix}" must be lowercase letters, digits, "-"`);
+  const config = {
+    ...DEFAULT_LAB_CONFIG,
+    ...defined,
+    stateDir: path.resolve(overrides.stateDir ?? DEFAULT_LAB_CONFIG.stateDir),
+  };
+  if (!/^[a-z][a-z0-9]{1,14}$/.test(config.bridge))
+    throw new Error(`lab bridge name "${config.bridge}" must be 2-15 lowercase letters/digits`);
+  if (!/^[a-z][a-z0-9-]{1,30}$/.test(config.netnsPrefix))
+    throw new Error(`lab netns prefix "${config.netnsPrefix}" must be lowercase letters, digits, "-"`);
   return config;
 }
 
@@ -76,4 +82,7 @@ export function vethAlias(config: LabConfig, label: string): string {
 }
 
 /** The shell helper that becomes a host's PID 1 (next to this file; from dist/, in the sources). */
-export const HOST_INIT_SCRIPT = [path.join(__dirname, 'host-init.sh'), path.resolve(__dirname, '../../../lab/hosts/host-init.sh')].find((f) => fs.existsSync(f)) ?? path.join(__dirname, 'host-init.sh');
+export const HOST_INIT_SCRIPT =
+  [path.join(__dirname, 'host-init.sh'), path.resolve(__dirname, '../../../lab/hosts/host-init.sh')].find((f) =>
+    fs.existsSync(f),
+  ) ?? path.join(__dirname, 'host-init.sh');

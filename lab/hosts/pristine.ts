@@ -67,7 +67,9 @@ function copyOwnership(from: fs.Stats, to: string): void {
 export async function copyPristine(source: PristineSource, target: string): Promise<void> {
   const { owned, conffiles } = await packageFiles(source.packages);
   const excluded = new Set(source.exclude ?? []);
-  const changed = [...conffiles].filter(([file, sum]) => file.startsWith(`${source.dir}/`) && fs.existsSync(file) && md5(file) !== sum);
+  const changed = [...conffiles].filter(
+    ([file, sum]) => file.startsWith(`${source.dir}/`) && fs.existsSync(file) && md5(file) !== sum,
+  );
   if (changed.length > 0) {
     throw new Error(
       `cannot give a lab host pristine ${source.dir}: ${changed.map(([f]) => f).join(', ')} differ from the ` +

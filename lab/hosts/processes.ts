@@ -80,7 +80,10 @@ function nsInode(pid: number, ns: 'pid' | 'net' | 'mnt'): string | null {
 }
 
 function allPids(): number[] {
-  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
 }
 
 /** Every process in the same PID namespace as `pid` (for a lab host: all its processes). */
@@ -117,10 +120,13 @@ interface MountEntry {
 }
 
 function parseMountinfo(text: string): MountEntry[] {
-  return text.split('\n').filter(Boolean).map((line) => {
-    const f = line.split(' ');
-    return { device: f[2], root: f[3], mountPoint: f[4] };
-  });
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.split(' ');
+      return { device: f[2], root: f[3], mountPoint: f[4] };
+    });
 }
 
 /**

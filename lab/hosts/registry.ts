@@ -79,5 +79,12 @@ export function updateRegistry(config: LabConfig, change: (registry: Registry) =
 export function recordedLabConfig(options: Partial<LabConfig>): LabConfig {
   const base = labConfig(options);
   const network = readRegistry(base).network;
-  return network ? labConfig({ ...options, bridge: network.bridge, bridgeCidr: network.bridgeCidr, netnsPrefix: network.netnsPrefix }) : base;
+  return network
+    ? labConfig({
+        ...options,
+        bridge: network.bridge,
+        bridgeCidr: network.bridgeCidr,
+        netnsPrefix: network.netnsPrefix,
+      })
+    : base;
 }

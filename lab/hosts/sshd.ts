@@ -36,12 +36,14 @@ export function renderSshdConfig(label: string, addresses: string[]): string {
 
 /** Refuses a key pair whose halves do not match, or that is not ed25519. */
 export async function checkHostKey(hostKey: HostKey, scratchDir: string): Promise<void> {
-  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( .*)?$/.test(hostKey.publicKey.trim())) throw new Error('lab host key must be an ed25519 public key ("ssh-ed25519 AAAA…")');
+  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( .*)?$/.test(hostKey.publicKey.trim()))
+    throw new Error('lab host key must be an ed25519 public key ("ssh-ed25519 AAAA…")');
   const file = path.join(scratchDir, 'hostkey.check');
   fs.writeFileSync(file, ensureNewline(hostKey.privateKeyOpenSSH), { mode: 0o600 });
   try {
     const derived = (await run('ssh-keygen', ['-y', '-f', file])).stdout.trim().split(' ').slice(0, 2).join(' ');
-    if (derived !== hostKey.publicKey.trim().split(' ').slice(0, 2).join(' ')) throw new Error('lab host key: the public key does not match the private key');
+    if (derived !== hostKey.publicKey.trim().split(' ').slice(0, 2).join(' '))
+      throw new Error('lab host key: the public key does not match the private key');
   } finally {
     fs.rmSync(file, { force: true });
   }
@@ -67,6 +69,14 @@ export function writeAuthorizedKeys(rootHome: string, keys: string[]): void {
   fs.mkdirSync(sshDir, { recursive: true, mode: 0o700 });
   fs.chmodSync(sshDir, 0o700);
   const file = path.join(sshDir, 'authorized_keys');
-  fs.writeFileSync(file, keys.map((k) => k.trim()).filter(Boolean).map((k) => `${k}\n`).join(''), { mode: 0o600 });
+  fs.writeFileSync(
+    file,
+    keys
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map((k) => `${k}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   fs.chmodSync(file, 0o600);
 }

@@ -39,7 +39,8 @@ export async function leftovers(options: TeardownOptions = {}): Promise<string[]
 
   for (const record of Object.values(registry.hosts)) found.push(`registry: host ${record.label} (${record.status})`);
   for (const record of Object.values(registry.hosts)) {
-    for (const id of [record.sshd, record.launcher]) if (id && isAlive(id)) found.push(`process ${id.pid} (recorded for ${record.label})`);
+    for (const id of [record.sshd, record.launcher])
+      if (id && isAlive(id)) found.push(`process ${id.pid} (recorded for ${record.label})`);
   }
 
   for (const ns of await listNetns()) if (ns.startsWith(config.netnsPrefix)) found.push(`network namespace ${ns}`);
@@ -50,7 +51,8 @@ export async function leftovers(options: TeardownOptions = {}): Promise<string[]
     const name = /^\d+: ([^:@]+)[@:]/.exec(line)?.[1];
     if (!name) continue;
     if (name === config.bridge) found.push(`bridge ${name}`);
-    else if (line.includes(`master ${config.bridge} `) || line.includes(`alias ${aliasPrefix}`)) found.push(`interface ${name}`);
+    else if (line.includes(`master ${config.bridge} `) || line.includes(`alias ${aliasPrefix}`))
+      found.push(`interface ${name}`);
   }
 
   const { address } = parseLabCidr(config.bridgeCidr);
@@ -65,7 +67,8 @@ export async function leftovers(options: TeardownOptions = {}): Promise<string[]
 
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const mountPoint = line.split(' ')[4];
-    if (mountPoint?.startsWith(`/run/netns/${config.netnsPrefix}`) || mountPoint?.startsWith(`${config.stateDir}/`)) found.push(`mount ${mountPoint}`);
+    if (mountPoint?.startsWith(`/run/netns/${config.netnsPrefix}`) || mountPoint?.startsWith(`${config.stateDir}/`))
+      found.push(`mount ${mountPoint}`);
   }
   return found;
 }

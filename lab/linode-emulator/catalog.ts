@@ -107,16 +107,28 @@ function linodeType(id: string, label: string, cls: LinodeType['class'], f: Plan
 
 export const TYPES: readonly LinodeType[] = [
   linodeType('g6-nanode-1', 'Nanode 1GB', 'nanode', {
-    memory: 1024, disk: 25600, vcpus: 1, transfer: 1000,
-    price: { hourly: 0.0075, monthly: 5 }, backups: { hourly: 0.003, monthly: 2 },
+    memory: 1024,
+    disk: 25600,
+    vcpus: 1,
+    transfer: 1000,
+    price: { hourly: 0.0075, monthly: 5 },
+    backups: { hourly: 0.003, monthly: 2 },
   }),
   linodeType('g6-standard-1', 'Linode 2GB', 'standard', {
-    memory: 2048, disk: 51200, vcpus: 1, transfer: 2000,
-    price: { hourly: 0.018, monthly: 12 }, backups: { hourly: 0.004, monthly: 2.5 },
+    memory: 2048,
+    disk: 51200,
+    vcpus: 1,
+    transfer: 2000,
+    price: { hourly: 0.018, monthly: 12 },
+    backups: { hourly: 0.004, monthly: 2.5 },
   }),
   linodeType('g6-standard-2', 'Linode 4GB', 'standard', {
-    memory: 4096, disk: 81920, vcpus: 2, transfer: 4000,
-    price: { hourly: 0.036, monthly: 24 }, backups: { hourly: 0.008, monthly: 5 },
+    memory: 4096,
+    disk: 81920,
+    vcpus: 2,
+    transfer: 4000,
+    price: { hourly: 0.036, monthly: 24 },
+    backups: { hourly: 0.008, monthly: 5 },
   }),
 ];
 

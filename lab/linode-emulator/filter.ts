@@ -81,7 +81,8 @@ function compile(filter: unknown, filterable: ReadonlySet<string>): Predicate {
 }
 
 function compare(a: unknown, b: unknown): number {
-  const key = (v: unknown): string | number => (typeof v === 'number' ? v : Array.isArray(v) ? v.join(',') : String(v ?? ''));
+  const key = (v: unknown): string | number =>
+    typeof v === 'number' ? v : Array.isArray(v) ? v.join(',') : String(v ?? '');
   const [x, y] = [key(a), key(b)];
   return x < y ? -1 : x > y ? 1 : 0;
 }

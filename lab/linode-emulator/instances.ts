@@ -46,7 +46,10 @@ export class InstanceService {
       if (list.length > 200) list.shift();
     };
     keep(this.receivedSecrets.rootPasswords, request.root_pass);
-    keep(this.receivedSecrets.userData, request.user_data ? Buffer.from(request.user_data, 'base64').toString('utf8') : undefined);
+    keep(
+      this.receivedSecrets.userData,
+      request.user_data ? Buffer.from(request.user_data, 'base64').toString('utf8') : undefined,
+    );
     const state = this.store.state;
     const inUse = this.store.addressesInUse();
     const pub = this.pools.public.allocate(inUse, state.ipCursor.public);

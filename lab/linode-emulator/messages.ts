@@ -42,7 +42,8 @@ export const ROOT_PASS_LENGTH = 'Length must be 7-128 characters';
 export const TAG_LENGTH = 'Length must be 3-50 characters';
 export const USER_DATA_NOT_BASE64 = 'user_data must be valid base64';
 export const USER_DATA_TOO_LARGE = 'user_data must not exceed 65535 bytes once decoded';
-export const mustBe = (kind: 'a string' | 'a boolean' | 'an integer' | 'an array of strings' | 'an object'): string => `Must be ${kind}`;
+export const mustBe = (kind: 'a string' | 'a boolean' | 'an integer' | 'an array of strings' | 'an object'): string =>
+  `Must be ${kind}`;
 export const PAGE_SIZE_RANGE = 'Must be 25-500';
 export const PAGE_POSITIVE = 'Must be a positive integer';
 export const cannotOrderBy = (field: string): string => `Cannot order by ${field}`;

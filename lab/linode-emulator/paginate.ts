@@ -34,7 +34,8 @@ export function parsePaging(query: Record<string, unknown>): Paging {
   }
   if (query.page_size !== undefined) {
     const n = integer(query.page_size);
-    if (n === undefined || n < MIN_PAGE_SIZE || n > MAX_PAGE_SIZE) errors.push({ field: 'page_size', reason: PAGE_SIZE_RANGE });
+    if (n === undefined || n < MIN_PAGE_SIZE || n > MAX_PAGE_SIZE)
+      errors.push({ field: 'page_size', reason: PAGE_SIZE_RANGE });
     else pageSize = n;
   }
   if (errors.length > 0) throw badRequest(errors);

@@ -68,7 +68,12 @@ export function createLinodeEmulator(options: LinodeEmulatorOptions): LinodeEmul
     public: new AddressPool(options.publicCidr ?? DEFAULT_PUBLIC_CIDR, true),
     private: new AddressPool(options.privateCidr ?? DEFAULT_PRIVATE_CIDR, false),
   };
-  const engine = new LifecycleEngine(store, options.hooks ?? {}, withDefaults(DEFAULT_LATENCIES, options.latencies), app.log);
+  const engine = new LifecycleEngine(
+    store,
+    options.hooks ?? {},
+    withDefaults(DEFAULT_LATENCIES, options.latencies),
+    app.log,
+  );
   const context: EmulatorContext = {
     token: options.token,
     store,

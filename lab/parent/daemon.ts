@@ -38,11 +38,17 @@ export function hangUp(id: ProcessId): void {
   process.kill(id.pid, 'SIGHUP');
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, onTimeout: () => string = () => ''): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  onTimeout: () => string = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms${onTimeout() ? `: ${onTimeout()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} within ${timeoutMs} ms${onTimeout() ? `: ${onTimeout()}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

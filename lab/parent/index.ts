@@ -10,7 +10,15 @@ import type { LabConfig } from '../hosts/paths';
 import { labPaths } from '../labPaths';
 import { serviceLeftovers, serviceNetwork } from './network';
 
-export { DEFAULT_DELEGATION_TTL, DEFAULT_DOMAIN, DEFAULT_PARENT_ADDRESSES, listParents, parentAddresses, startParents, stopParents } from './parents';
+export {
+  DEFAULT_DELEGATION_TTL,
+  DEFAULT_DOMAIN,
+  DEFAULT_PARENT_ADDRESSES,
+  listParents,
+  parentAddresses,
+  startParents,
+  stopParents,
+} from './parents';
 export type { ParentStatus, StartParentsOptions } from './parents';
 export { describeParentView, setGlue, showParents } from './registrar';
 export type { ParentView, SetGlueOptions, SetGlueResult } from './registrar';
@@ -27,6 +35,8 @@ export interface DnsLabLeftoverOptions {
 
 /** Namespaces, veths and processes of the parents and the resolver still present; [] when clean. */
 export async function dnsLabLeftovers(options: DnsLabLeftoverOptions = {}): Promise<string[]> {
-  const dirs = [options.parentStateDir ?? labPaths.parentState, options.resolverStateDir ?? labPaths.resolverState].map((d) => path.resolve(d));
+  const dirs = [options.parentStateDir ?? labPaths.parentState, options.resolverStateDir ?? labPaths.resolverState].map(
+    (d) => path.resolve(d),
+  );
   return serviceLeftovers(serviceNetwork(options.network), dirs);
 }

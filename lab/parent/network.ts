@@ -30,8 +30,23 @@ export function serviceSlot(network: ServiceNetwork, name: string, address: stri
 
 /** Netns + veth on the lab bridge + address; the bridge must exist (the lab or the test made it). */
 export async function plugService(network: ServiceNetwork, slot: ServiceSlot): Promise<void> {
-  const record = { label: slot.label, addresses: [slot.address], netns: slot.netns, veth: slot.veth, hostDir: '', hostKeyPublic: '', launcher: null, sshd: null, status: 'starting' as const };
-  const networkRecord = { bridge: network.bridge, bridgeCidr: network.bridgeCidr, netnsPrefix: network.netnsPrefix, createdRunNetnsMount: false };
+  const record = {
+    label: slot.label,
+    addresses: [slot.address],
+    netns: slot.netns,
+    veth: slot.veth,
+    hostDir: '',
+    hostKeyPublic: '',
+    launcher: null,
+    sshd: null,
+    status: 'starting' as const,
+  };
+  const networkRecord = {
+    bridge: network.bridge,
+    bridgeCidr: network.bridgeCidr,
+    netnsPrefix: network.netnsPrefix,
+    createdRunNetnsMount: false,
+  };
   await plugHost(networkRecord, network, record, []);
 }
 
@@ -52,7 +67,10 @@ export async function serviceLeftovers(network: ServiceNetwork, stateDirs: strin
     const name = /^\d+: ([^:@]+)[@:]/.exec(line)?.[1];
     if (name && line.includes(`alias ${alias}`)) found.push(`interface ${name}`);
   }
-  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number)) {
+  for (const pid of fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)) {
     if (pid === process.pid) continue;
     let cmdline = '';
     try {

@@ -10,8 +10,16 @@ import { hangUp, running, spawnInNetns, stopDaemon, waitFor } from './daemon';
 import { validateGlue, checkTtl, type GlueInput } from './glue';
 import { plugService, serviceNetwork, serviceSlot, unplugService } from './network';
 import {
-  readParentsState, removeParentsState, requireParentsState, stateDirOf, updateParent, writeFileAtomic, writeParentsState,
-  type ParentRecord, type ParentsState, type ParentStateOptions,
+  readParentsState,
+  removeParentsState,
+  requireParentsState,
+  stateDirOf,
+  updateParent,
+  writeFileAtomic,
+  writeParentsState,
+  type ParentRecord,
+  type ParentsState,
+  type ParentStateOptions,
 } from './state';
 import { parentServerName, renderParentNamedConf, renderParentZone, type Delegation } from './zone';
 
@@ -51,7 +59,11 @@ function servers(state: ParentsState) {
 
 async function servedSerial(address: string, tld: string): Promise<number | undefined> {
   try {
-    const res = await query({ address }, { name: `${tld}.`, type: 'SOA' }, { transport: 'udp', timeoutMs: 250, attempts: 1, nsid: false });
+    const res = await query(
+      { address },
+      { name: `${tld}.`, type: 'SOA' },
+      { transport: 'udp', timeoutMs: 250, attempts: 1, nsid: false },
+    );
     const soa = res.answers.find((r) => r.type === 'SOA')?.data as { serial?: number } | undefined;
     return soa?.serial;
   } catch {
@@ -62,16 +74,31 @@ async function servedSerial(address: string, tld: string): Promise<number | unde
 /** Writes the parent's zone and config, starts its named, waits until it serves `served`. */
 async function launch(state: ParentsState, p: ParentRecord): Promise<void> {
   fs.mkdirSync(p.dir, { recursive: true });
-  fs.writeFileSync(path.join(p.dir, 'named.conf'), renderParentNamedConf(p.dir, p.label.replace(/^_/, ''), p.address, state.tld));
+  fs.writeFileSync(
+    path.join(p.dir, 'named.conf'),
+    renderParentNamedConf(p.dir, p.label.replace(/^_/, ''), p.address, state.tld),
+  );
   writeFileAtomic(zoneFile(p, state.tld), renderParentZone(state.tld, state.domain, servers(state), p.served));
   await plugService(state.network, p);
   // -f: stay in the foreground of the detached session; -n 1: one worker thread is plenty.
-  p.named = await spawnInNetns(p.netns, ['named', '-f', '-4', '-n', '1', '-c', path.join(p.dir, 'named.conf')], path.join(p.dir, 'named.out'));
+  p.named = await spawnInNetns(
+    p.netns,
+    ['named', '-f', '-4', '-n', '1', '-c', path.join(p.dir, 'named.conf')],
+    path.join(p.dir, 'named.out'),
+  );
   const named = p.named;
-  await waitFor(async () => {
-    if (!running(named)) throw new Error(`named of parent ${p.label} (${p.address}) exited: ${tail(path.join(p.dir, 'named.out'))}\n${tail(logFile(p))}`);
-    return (await servedSerial(p.address, state.tld)) === p.served.serial;
-  }, 10_000, `parent ${p.label} (${p.address}) did not serve ${state.tld}. serial ${p.served.serial}`, () => tail(logFile(p)));
+  await waitFor(
+    async () => {
+      if (!running(named))
+        throw new Error(
+          `named of parent ${p.label} (${p.address}) exited: ${tail(path.join(p.dir, 'named.out'))}\n${tail(logFile(p))}`,
+        );
+      return (await servedSerial(p.address, state.tld)) === p.served.serial;
+    },
+    10_000,
+    `parent ${p.label} (${p.address}) did not serve ${state.tld}. serial ${p.served.serial}`,
+    () => tail(logFile(p)),
+  );
 }
 
 async function halt(p: Pick<ParentRecord, 'named' | 'netns' | 'veth'>): Promise<void> {
@@ -96,25 +123,39 @@ export async function startParents(options: StartParentsOptions): Promise<Parent
   const initial: Delegation = { serial: 1, ttl: checkTtl(options.ttlSeconds ?? DEFAULT_DELEGATION_TTL), glue };
 
   const existing = readParentsState(options);
-  const same = existing && existing.domain === domain && existing.network.bridge === network.bridge
-    && JSON.stringify(existing.parents.map((p) => p.address)) === JSON.stringify(addresses);
+  const same =
+    existing &&
+    existing.domain === domain &&
+    existing.network.bridge === network.bridge &&
+    JSON.stringify(existing.parents.map((p) => p.address)) === JSON.stringify(addresses);
   if (existing && !same) await stopParents(options);
 
   const dir = stateDirOf(options);
-  const state: ParentsState = same ? existing : {
-    network, domain, tld, registered: initial,
-    parents: addresses.map((address, i) => ({
-      ...serviceSlot(network, `parent${i + 1}`, address), name: parentServerName(i, tld), dir: path.join(dir, `parent${i + 1}`), named: null, served: initial,
-    })),
-  };
+  const state: ParentsState = same
+    ? existing
+    : {
+        network,
+        domain,
+        tld,
+        registered: initial,
+        parents: addresses.map((address, i) => ({
+          ...serviceSlot(network, `parent${i + 1}`, address),
+          name: parentServerName(i, tld),
+          dir: path.join(dir, `parent${i + 1}`),
+          named: null,
+          served: initial,
+        })),
+      };
   writeParentsState(options, state);
   const down = state.parents.filter((p) => !running(p.named));
-  await Promise.all(down.map(async (p) => {
-    await launch(state, p);
-    updateParent(options, p.label, (r) => {
-      r.named = p.named;
-    });
-  }));
+  await Promise.all(
+    down.map(async (p) => {
+      await launch(state, p);
+      updateParent(options, p.label, (r) => {
+        r.named = p.named;
+      });
+    }),
+  );
   return listParents(options);
 }
 
@@ -131,7 +172,13 @@ export async function stopParents(options: ParentStateOptions = {}): Promise<voi
 export function listParents(options: ParentStateOptions = {}): ParentStatus[] {
   const state = readParentsState(options);
   return (state?.parents ?? []).map((p) => ({
-    label: p.label.replace(/^_/, ''), name: p.name, address: p.address, netns: p.netns, pid: p.named?.pid ?? null, running: running(p.named), served: p.served,
+    label: p.label.replace(/^_/, ''),
+    name: p.name,
+    address: p.address,
+    netns: p.netns,
+    pid: p.named?.pid ?? null,
+    running: running(p.named),
+    served: p.served,
   }));
 }
 
@@ -149,14 +196,19 @@ export async function applyToParent(options: ParentStateOptions, label: string, 
   const named = p.named;
   let lastHup = 0;
   // named reloads a zone whose file changed; hang up again if the first signal found it unchanged.
-  await waitFor(async () => {
-    if (Date.now() - lastHup > 1000) {
-      if (lastHup > 0) fs.utimesSync(zoneFile(p, state.tld), new Date(), new Date());
-      hangUp(named);
-      lastHup = Date.now();
-    }
-    return (await servedSerial(p.address, state.tld)) === d.serial;
-  }, 10_000, `parent ${p.label} (${p.address}) did not load serial ${d.serial}`, () => tail(logFile(p)));
+  await waitFor(
+    async () => {
+      if (Date.now() - lastHup > 1000) {
+        if (lastHup > 0) fs.utimesSync(zoneFile(p, state.tld), new Date(), new Date());
+        hangUp(named);
+        lastHup = Date.now();
+      }
+      return (await servedSerial(p.address, state.tld)) === d.serial;
+    },
+    10_000,
+    `parent ${p.label} (${p.address}) did not load serial ${d.serial}`,
+    () => tail(logFile(p)),
+  );
   updateParent(options, p.label, (r) => {
     r.served = d;
   });

@@ -29,7 +29,8 @@ export async function setGlue(glue: GlueInput, options: SetGlueOptions = {}): Pr
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`delay ${delayMs} ms must be zero or more`);
   const current = state.registered;
   const changes = validateGlue(glue, state.domain, Object.keys(current.glue));
-  if (Object.keys(changes).length === 0 && options.ttlSeconds === undefined) throw new Error('nothing to change: give NAME=ADDRESS pairs and/or a TTL');
+  if (Object.keys(changes).length === 0 && options.ttlSeconds === undefined)
+    throw new Error('nothing to change: give NAME=ADDRESS pairs and/or a TTL');
   const next: Delegation = {
     serial: Math.max(current.serial, ...state.parents.map((p) => p.served.serial)) + 1,
     ttl: options.ttlSeconds === undefined ? current.ttl : checkTtl(options.ttlSeconds),
@@ -66,21 +67,39 @@ export interface ParentView {
 export async function showParents(options: ParentStateOptions & { timeoutMs?: number } = {}): Promise<ParentView[]> {
   const state = requireParentsState(options);
   const timeoutMs = options.timeoutMs ?? 1000;
-  return Promise.all(listParents(options).map(async (p): Promise<ParentView> => {
-    const [delegation, serial] = await Promise.all([
-      readDelegation({ address: p.address }, state.domain, { timeoutMs }),
-      query({ address: p.address }, { name: `${state.tld}.`, type: 'SOA' }, { transport: 'udp', timeoutMs, attempts: 1, nsid: false })
-        .then((r) => (r.answers.find((a) => a.type === 'SOA')?.data as { serial?: number } | undefined)?.serial)
-        .catch(() => undefined),
-    ]);
-    return { label: p.label, name: p.name, address: p.address, running: p.running, serial, registeredSerial: state.registered.serial, views: delegation.views, agree: delegation.agree };
-  }));
+  return Promise.all(
+    listParents(options).map(async (p): Promise<ParentView> => {
+      const [delegation, serial] = await Promise.all([
+        readDelegation({ address: p.address }, state.domain, { timeoutMs }),
+        query(
+          { address: p.address },
+          { name: `${state.tld}.`, type: 'SOA' },
+          { transport: 'udp', timeoutMs, attempts: 1, nsid: false },
+        )
+          .then((r) => (r.answers.find((a) => a.type === 'SOA')?.data as { serial?: number } | undefined)?.serial)
+          .catch(() => undefined),
+      ]);
+      return {
+        label: p.label,
+        name: p.name,
+        address: p.address,
+        running: p.running,
+        serial,
+        registeredSerial: state.registered.serial,
+        views: delegation.views,
+        agree: delegation.agree,
+      };
+    }),
+  );
 }
 
 /** Human-readable lines for one parent's view (lab:registrar show, lab:status). */
 export function describeParentView(v: ParentView): string[] {
-  const head = `${v.label} ${v.name} ${v.address}: ${v.running ? 'running' : 'NOT RUNNING'}, serial ${v.serial ?? '?'}`
-    + (v.serial !== undefined && v.serial < v.registeredSerial ? ` (registrar is at ${v.registeredSerial}: change not here yet)` : '');
+  const head =
+    `${v.label} ${v.name} ${v.address}: ${v.running ? 'running' : 'NOT RUNNING'}, serial ${v.serial ?? '?'}` +
+    (v.serial !== undefined && v.serial < v.registeredSerial
+      ? ` (registrar is at ${v.registeredSerial}: change not here yet)`
+      : '');
   const lines = [head];
   const shown = v.agree ? v.views.slice(0, 1) : v.views;
   for (const view of shown) {

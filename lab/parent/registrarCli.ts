@@ -10,15 +10,26 @@ const say = (line: string) => process.stdout.write(line + '\n');
 
 function program(): Command {
   const cli = new Command('lab:registrar')
-    .description("The lab's fake registrar: change the glue of the lab domain at the fake parent (TLD) servers, or show what they serve.")
+    .description(
+      "The lab's fake registrar: change the glue of the lab domain at the fake parent (TLD) servers, or show what they serve.",
+    )
     .option('--state <dir>', "the parents' state directory", labPaths.parentState)
     .showHelpAfterError();
 
   cli
     .command('set-glue')
-    .description('Change the glue (and optionally the TTL of NS + glue). The change reaches the parents one by one, --delay apart; exits once the last serves it.')
-    .argument('[pairs...]', 'NAME=ADDRESS[,ADDRESS…], e.g. ns1.example.test=198.18.2.9 (names must be NS names of the delegation)')
-    .option('--delay <duration>', 'time between one parent taking the change and the next (10s, 500ms, 2m; a bare number is seconds)', '5s')
+    .description(
+      'Change the glue (and optionally the TTL of NS + glue). The change reaches the parents one by one, --delay apart; exits once the last serves it.',
+    )
+    .argument(
+      '[pairs...]',
+      'NAME=ADDRESS[,ADDRESS…], e.g. ns1.example.test=198.18.2.9 (names must be NS names of the delegation)',
+    )
+    .option(
+      '--delay <duration>',
+      'time between one parent taking the change and the next (10s, 500ms, 2m; a bare number is seconds)',
+      '5s',
+    )
     .option('--ttl <duration>', 'new TTL of NS and glue (30s, 5m; a bare number is seconds); default: unchanged')
     .action(async (pairs: string[], opts: { delay: string; ttl?: string }) => {
       const delayMs = parseDurationMs(opts.delay, '--delay');
@@ -30,8 +41,13 @@ function program(): Command {
         delayMs,
         ttlSeconds: ttlMs === undefined ? undefined : ttlMs / 1000,
         onProgress: ({ parent, index, of, delegation }) => {
-          if (index === 0) say(`Registrar: glue ${describeGlue(delegation.glue)}, TTL ${delegation.ttl} s, serial ${delegation.serial}; ${of} parents, ${delayMs / 1000} s apart`);
-          say(`  [+${((Date.now() - started) / 1000).toFixed(1)}s] ${index + 1}/${of} ${parent.label} ${parent.name} ${parent.address} serves the new glue`);
+          if (index === 0)
+            say(
+              `Registrar: glue ${describeGlue(delegation.glue)}, TTL ${delegation.ttl} s, serial ${delegation.serial}; ${of} parents, ${delayMs / 1000} s apart`,
+            );
+          say(
+            `  [+${((Date.now() - started) / 1000).toFixed(1)}s] ${index + 1}/${of} ${parent.label} ${parent.name} ${parent.address} serves the new glue`,
+          );
           if (index + 1 < of) say(`  next parent in ${delayMs / 1000} s…`);
         },
       });
@@ -49,7 +65,9 @@ function program(): Command {
 }
 
 function describeGlue(glue: Record<string, string[]>): string {
-  return Object.entries(glue).map(([n, a]) => `${n}=${a.join(',')}`).join(' ');
+  return Object.entries(glue)
+    .map(([n, a]) => `${n}=${a.join(',')}`)
+    .join(' ');
 }
 
 program()

@@ -10,7 +10,14 @@ import type { LabConfig } from '../hosts/paths';
 import type { ProcessId } from '../hosts/processes';
 import { labPaths } from '../labPaths';
 import { running, spawnInNetns, stopDaemon, waitFor } from './daemon';
-import { plugService, serviceNetwork, serviceSlot, unplugService, type ServiceNetwork, type ServiceSlot } from './network';
+import {
+  plugService,
+  serviceNetwork,
+  serviceSlot,
+  unplugService,
+  type ServiceNetwork,
+  type ServiceSlot,
+} from './network';
 import { writeJsonAtomic } from './state';
 
 export const DEFAULT_RESOLVER_ADDRESS = '198.18.0.10';
@@ -97,7 +104,11 @@ ${r.parents.map((p) => `    stub-addr: ${p}`).join('\n')}
 
 async function answering(address: string): Promise<boolean> {
   try {
-    await query({ address }, { name: 'id.server', type: 'TXT', class: 'CH' }, { transport: 'udp', timeoutMs: 250, attempts: 1, nsid: false });
+    await query(
+      { address },
+      { name: 'id.server', type: 'TXT', class: 'CH' },
+      { transport: 'udp', timeoutMs: 250, attempts: 1, nsid: false },
+    );
     return true;
   } catch {
     return false;
@@ -111,15 +122,28 @@ export async function startResolver(options: StartResolverOptions): Promise<Reso
   const tld = options.tld ?? 'test';
   if (options.parents.length === 0) throw new Error('the resolver needs at least one parent server');
   const existing = readRecord(options);
-  if (existing && running(existing.unbound) && existing.address === address && existing.tld === tld && existing.network.bridge === network.bridge
-    && JSON.stringify(existing.parents) === JSON.stringify(options.parents)) {
+  if (
+    existing &&
+    running(existing.unbound) &&
+    existing.address === address &&
+    existing.tld === tld &&
+    existing.network.bridge === network.bridge &&
+    JSON.stringify(existing.parents) === JSON.stringify(options.parents)
+  ) {
     return resolverStatus(options)!;
   }
   if (existing) await stopResolver(options);
 
   const dir = dirOf(options);
   fs.mkdirSync(dir, { recursive: true });
-  const record: ResolverRecord = { ...serviceSlot(network, 'resolver', address), network, dir, parents: options.parents, tld, unbound: null };
+  const record: ResolverRecord = {
+    ...serviceSlot(network, 'resolver', address),
+    network,
+    dir,
+    parents: options.parents,
+    tld,
+    unbound: null,
+  };
   const conf = path.join(dir, 'unbound.conf');
   fs.writeFileSync(conf, renderUnboundConf(record));
   writeJsonAtomic(recordFile(options), record);
@@ -128,10 +152,15 @@ export async function startResolver(options: StartResolverOptions): Promise<Reso
   record.unbound = await spawnInNetns(record.netns, ['unbound', '-d', '-c', conf], out);
   writeJsonAtomic(recordFile(options), record);
   const unbound = record.unbound;
-  await waitFor(async () => {
-    if (!running(unbound)) throw new Error(`unbound exited: ${tail(out)}\n${tail(path.join(dir, 'unbound.log'))}`);
-    return answering(address);
-  }, 10_000, `the resolver (${address}) did not answer`, () => tail(path.join(dir, 'unbound.log')));
+  await waitFor(
+    async () => {
+      if (!running(unbound)) throw new Error(`unbound exited: ${tail(out)}\n${tail(path.join(dir, 'unbound.log'))}`);
+      return answering(address);
+    },
+    10_000,
+    `the resolver (${address}) did not answer`,
+    () => tail(path.join(dir, 'unbound.log')),
+  );
   return resolverStatus(options)!;
 }
 
@@ -145,5 +174,13 @@ export async function stopResolver(options: ResolverOptions = {}): Promise<void>
 
 export function resolverStatus(options: ResolverOptions = {}): ResolverStatus | null {
   const r = readRecord(options);
-  return r && { address: r.address, parents: r.parents, netns: r.netns, pid: r.unbound?.pid ?? null, running: running(r.unbound) };
+  return (
+    r && {
+      address: r.address,
+      parents: r.parents,
+      netns: r.netns,
+      pid: r.unbound?.pid ?? null,
+      running: running(r.unbound),
+    }
+  );
 }

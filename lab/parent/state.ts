@@ -48,7 +48,8 @@ export function readParentsState(o: ParentStateOptions = {}): ParentsState | nul
 
 export function requireParentsState(o: ParentStateOptions = {}): ParentsState {
   const state = readParentsState(o);
-  if (!state) throw new Error(`the lab's parent servers are not set up (no ${stateFile(stateDirOf(o))}): run npm run lab:up`);
+  if (!state)
+    throw new Error(`the lab's parent servers are not set up (no ${stateFile(stateDirOf(o))}): run npm run lab:up`);
   return state;
 }
 

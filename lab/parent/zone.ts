@@ -29,9 +29,12 @@ export function renderParentZone(tld: string, domain: string, servers: ParentSer
     `${tld}. 86400 IN SOA ${servers[0].name}. hostmaster.nic.${tld}. ${d.serial} 1800 900 604800 60`,
     ...servers.map((s) => `${tld}. 86400 IN NS ${s.name}.`),
     ...servers.map((s) => `${s.name}. 86400 IN A ${s.address}`),
-    ...Object.keys(d.glue).sort().map((ns) => `${domain}. ${d.ttl} IN NS ${ns}.`),
-    ...Object.entries(d.glue).sort(([a], [b]) => a.localeCompare(b)).flatMap(([ns, addresses]) =>
-      addresses.map((a) => `${ns}. ${d.ttl} IN ${a.includes(':') ? 'AAAA' : 'A'} ${a}`)),
+    ...Object.keys(d.glue)
+      .sort()
+      .map((ns) => `${domain}. ${d.ttl} IN NS ${ns}.`),
+    ...Object.entries(d.glue)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([ns, addresses]) => addresses.map((a) => `${ns}. ${d.ttl} IN ${a.includes(':') ? 'AAAA' : 'A'} ${a}`)),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -15,7 +15,8 @@ export function findAnsibleDir(from = __dirname): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'ansible');
     if (fs.existsSync(path.join(candidate, 'ansible.cfg'))) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`no ansible/ansible.cfg in ${from} or any directory above it: nsdeploy's playbooks are missing`);
+    if (path.dirname(dir) === dir)
+      throw new Error(`no ansible/ansible.cfg in ${from} or any directory above it: nsdeploy's playbooks are missing`);
   }
 }
 
@@ -154,10 +155,22 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
         fs.writeFileSync(inventory, buildInventory(run));
         const diff = run.diff ?? run.check ?? false;
         for (const h of run.limit ?? []) {
-          if (!HOST_PATTERN.test(h)) throw ApplicationFailure.nonRetryable(`runPlaybook: limit ${JSON.stringify(h)} is not an inventory host name`, 'InvalidInput');
+          if (!HOST_PATTERN.test(h))
+            throw ApplicationFailure.nonRetryable(
+              `runPlaybook: limit ${JSON.stringify(h)} is not an inventory host name`,
+              'InvalidInput',
+            );
         }
-        if (run.limit && run.limit.length === 0) throw ApplicationFailure.nonRetryable('runPlaybook: an empty limit would match no host', 'InvalidInput');
-        const args = ['-i', inventory, run.playbook, ...(run.check ? ['--check'] : []), ...(diff ? ['--diff'] : []), ...(run.limit ? ['--limit', run.limit.join(',')] : [])];
+        if (run.limit && run.limit.length === 0)
+          throw ApplicationFailure.nonRetryable('runPlaybook: an empty limit would match no host', 'InvalidInput');
+        const args = [
+          '-i',
+          inventory,
+          run.playbook,
+          ...(run.check ? ['--check'] : []),
+          ...(diff ? ['--diff'] : []),
+          ...(run.limit ? ['--limit', run.limit.join(',')] : []),
+        ];
         const child = execa('ansible-playbook', args, {
           cwd: ansibleDir,
           reject: false,
@@ -186,8 +199,12 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
         const recap = parseRecap(output);
         const changed = Object.values(recap).reduce((n, r) => n + r.changed, 0);
         if (result.exitCode !== 0) {
-          const unreachable = Object.entries(recap).filter(([, r]) => r.unreachable > 0).map(([h]) => h);
-          const reason = failingTask(output) ?? (unreachable.length ? `unreachable: ${unreachable.join(', ')}` : output.split('\n').slice(-5).join(' '));
+          const unreachable = Object.entries(recap)
+            .filter(([, r]) => r.unreachable > 0)
+            .map(([h]) => h);
+          const reason =
+            failingTask(output) ??
+            (unreachable.length ? `unreachable: ${unreachable.join(', ')}` : output.split('\n').slice(-5).join(' '));
           throw ApplicationFailure.create({
             message: `ansible-playbook ${run.playbook}${run.check ? ' --check' : ''}${run.limit ? ` --limit ${run.limit.join(',')}` : ''} failed: ${reason} (log: ${logFile})`,
             type: 'AnsibleFailed',

@@ -17,9 +17,13 @@ export interface DelegationDeps {
 const dnsName = z
   .string()
   .transform((s) => s.replace(/\.$/, '').toLowerCase())
-  .refine((s) => s.length > 0 && s.length <= 253 && s.split('.').every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?$/.test(l)), {
-    message: 'must be a domain name such as "example.test"',
-  });
+  .refine(
+    (s) =>
+      s.length > 0 && s.length <= 253 && s.split('.').every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?$/.test(l)),
+    {
+      message: 'must be a domain name such as "example.test"',
+    },
+  );
 
 const inputSchema = z.strictObject({
   parent: z.strictObject({
@@ -41,7 +45,10 @@ function parseInput(input: unknown): z.output<typeof inputSchema> {
   const parsed = inputSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${['input', ...i.path].join('.')}: ${i.message}`);
-  throw ApplicationFailure.nonRetryable(`readDelegation: invalid input: ${problems.join('; ')}`, 'InvalidDelegationInput');
+  throw ApplicationFailure.nonRetryable(
+    `readDelegation: invalid input: ${problems.join('; ')}`,
+    'InvalidDelegationInput',
+  );
 }
 
 export function createDelegationActivities(deps: DelegationDeps = {}) {
@@ -49,9 +56,18 @@ export function createDelegationActivities(deps: DelegationDeps = {}) {
     /** RD=0 "<domain> NS" at one parent over each transport: NS names, TTL and glue as served. */
     async readDelegation(input: ReadDelegationInput): Promise<ReadDelegationResult> {
       const i = parseInput(input);
-      const result = await readDelegationAt(i.parent, i.domain, { transports: i.transports, timeoutMs: i.timeoutMs, queryFn: deps.query });
+      const result = await readDelegationAt(i.parent, i.domain, {
+        transports: i.transports,
+        timeoutMs: i.timeoutMs,
+        queryFn: deps.query,
+      });
       deps.logger?.info(
-        { parent: result.parent, domain: i.domain, agree: result.agree, errors: result.views.filter((v) => v.error).map((v) => v.transport) },
+        {
+          parent: result.parent,
+          domain: i.domain,
+          agree: result.agree,
+          errors: result.views.filter((v) => v.error).map((v) => v.transport),
+        },
         'delegation read',
       );
       return result;

@@ -3,9 +3,23 @@
 // query function, logger or heartbeat; they also run outside an activity context.
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  compactComparison, compareZone, genericRdata, loadZoneFile, loadZoneText, presentRecord, query as realQuery, ZoneLoadError,
-  type CompactLimits, type CompactZoneComparison, type DecodedRecord, type DnsServer, type QueryFn, type ResponseFlags,
-  type Transport, type TransportMode, type Zone,
+  compactComparison,
+  compareZone,
+  genericRdata,
+  loadZoneFile,
+  loadZoneText,
+  presentRecord,
+  query as realQuery,
+  ZoneLoadError,
+  type CompactLimits,
+  type CompactZoneComparison,
+  type DecodedRecord,
+  type DnsServer,
+  type QueryFn,
+  type ResponseFlags,
+  type Transport,
+  type TransportMode,
+  type Zone,
 } from '../dns';
 import type { Logger } from '../logger';
 import { activityHeartbeat, activitySignal } from './context';
@@ -78,11 +92,21 @@ export interface ProbeServerResult {
 
 function probed(r: DecodedRecord): ProbedRecord {
   const p = presentRecord(r);
-  return { name: p.name, ttl: p.ttl, class: p.class, type: p.type, rdata: p.rdata ?? genericRdata(r.data) ?? '(RDATA of this type not shown)' };
+  return {
+    name: p.name,
+    ttl: p.ttl,
+    class: p.class,
+    type: p.type,
+    rdata: p.rdata ?? genericRdata(r.data) ?? '(RDATA of this type not shown)',
+  };
 }
 
 const settingsOf = (i: ProbeSettings) => ({
-  timeoutMs: i.timeoutMs, attempts: i.attempts, totalTimeoutMs: i.totalTimeoutMs, recursionDesired: i.recursionDesired, udpPayloadSize: i.udpPayloadSize,
+  timeoutMs: i.timeoutMs,
+  attempts: i.attempts,
+  totalTimeoutMs: i.totalTimeoutMs,
+  recursionDesired: i.recursionDesired,
+  udpPayloadSize: i.udpPayloadSize,
 });
 
 /** Drop keys whose value is undefined so the library's defaults apply. */
@@ -126,7 +150,13 @@ export function createDnsActivities(deps: DnsDeps = {}) {
         },
       });
       deps.logger?.info(
-        { server: result.server, zone: result.origin, differences: result.differences.length, queries: result.queriesSent, ms: result.durationMs },
+        {
+          server: result.server,
+          zone: result.origin,
+          differences: result.differences.length,
+          queries: result.queriesSent,
+          ms: result.durationMs,
+        },
         'zone compared',
       );
       return compactComparison(result, input.limits);

@@ -2,7 +2,15 @@
 // delete, list the fleet. The API token is read from the environment variable the fleet
 // config names; it never appears in inputs, results or history.
 import { ApplicationFailure } from '@temporalio/common';
-import { createLinode, deleteLinode, getLinode, getLinodeIPs, getLinodes, updateLinode, type Linode } from '@linode/api-v4';
+import {
+  createLinode,
+  deleteLinode,
+  getLinode,
+  getLinodeIPs,
+  getLinodes,
+  updateLinode,
+  type Linode,
+} from '@linode/api-v4';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,7 +63,10 @@ const keyFile = (t: LinodeTarget, label: string) => path.join(keyDir(t), `${labe
 function loadOrCreatePendingKey(t: LinodeTarget, label: string): Promise<HostKeyPair> | HostKeyPair {
   const file = keyFile(t, label);
   if (fs.existsSync(file) && fs.existsSync(`${file}.pub`)) {
-    return { privateKeyOpenSSH: fs.readFileSync(file, 'utf8'), publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
+    return {
+      privateKeyOpenSSH: fs.readFileSync(file, 'utf8'),
+      publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim(),
+    };
   }
   return generateHostKey(`nsdeploy-${label}`).then((key) => {
     fs.mkdirSync(keyDir(t), { recursive: true, mode: 0o700 });
@@ -81,7 +92,10 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
   function connect(t: LinodeTarget): void {
     const token = env[t.tokenEnv];
     if (!token) {
-      throw ApplicationFailure.nonRetryable(`the Linode API token is not set: export ${t.tokenEnv} in the worker's environment`, 'ConfigError');
+      throw ApplicationFailure.nonRetryable(
+        `the Linode API token is not set: export ${t.tokenEnv} in the worker's environment`,
+        'ConfigError',
+      );
     }
     // Process-wide client settings; every call sets the same values for a fleet.
     configureLinodeClient({ apiUrl: t.apiUrl, token });
@@ -169,7 +183,11 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
         }),
       );
       const info = await describe(t, created);
-      pinHostKey(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])], hostKey.publicKey);
+      pinHostKey(
+        t.knownHostsFile,
+        [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])],
+        hostKey.publicKey,
+      );
       fs.rmSync(keyFile(t, spec.label), { force: true }); // the private half is only needed until creation
       return info;
     },
@@ -188,7 +206,11 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
           const failure = linodeFailure(err, `read instance ${id}`);
           if (failure.nonRetryable) throw failure;
           heartbeat({ status: 'unknown', transient: failure.message });
-          if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`instance ${id}: no status from Linode before the ${timeoutMs / 1000}s boot deadline (last: ${failure.message})`, 'BootTimeout');
+          if (Date.now() > deadline)
+            throw ApplicationFailure.nonRetryable(
+              `instance ${id}: no status from Linode before the ${timeoutMs / 1000}s boot deadline (last: ${failure.message})`,
+              'BootTimeout',
+            );
           await sleep(Math.max(pollMs, (toLinodeError(err).retryAfterSeconds ?? 0) * 1000));
           continue;
         }
@@ -196,11 +218,21 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
         if (linode.status === 'running') {
           const info = await describe(t, linode);
           // Pin again in case the create's response was lost and ensureInstance found it later.
-          if (info.hostPublicKey) pinHostKey(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])], info.hostPublicKey);
+          if (info.hostPublicKey)
+            pinHostKey(
+              t.knownHostsFile,
+              [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])],
+              info.hostPublicKey,
+            );
           return info;
         }
-        if (linode.status === 'offline') throw ApplicationFailure.nonRetryable(`${linode.label} (${id}) is offline: it failed to boot`, 'BootFailed');
-        if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${linode.label} (${id}) still ${linode.status} after ${timeoutMs / 1000}s`, 'BootTimeout');
+        if (linode.status === 'offline')
+          throw ApplicationFailure.nonRetryable(`${linode.label} (${id}) is offline: it failed to boot`, 'BootFailed');
+        if (Date.now() > deadline)
+          throw ApplicationFailure.nonRetryable(
+            `${linode.label} (${id}) still ${linode.status} after ${timeoutMs / 1000}s`,
+            'BootTimeout',
+          );
         await sleep(pollMs);
       }
     },
@@ -237,7 +269,9 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
       connect(t);
       const out: InstanceInfo[] = [];
       for (let page = 1; ; page++) {
-        const res = await call(`list instances tagged ${tag}`, () => getLinodes({ page, page_size: 100 }, { tags: tag }));
+        const res = await call(`list instances tagged ${tag}`, () =>
+          getLinodes({ page, page_size: 100 }, { tags: tag }),
+        );
         for (const l of res.data) out.push(await describe(t, l));
         if (page >= res.pages) return out;
       }

@@ -36,10 +36,18 @@ export function createMonitorActivities(deps: MonitorDeps = {}) {
       const zone = await loadZoneOrFail(input.zoneFile, input.domain);
       const apex = plain(zone.origin);
       const soa = zone.records.find((r) => r.type === 'SOA');
-      const nameservers = [...new Set(zone.records.filter((r) => r.type === 'NS' && plain(r.name) === apex).map((r) => plain(r.rdata)))].sort();
+      const nameservers = [
+        ...new Set(zone.records.filter((r) => r.type === 'NS' && plain(r.name) === apex).map((r) => plain(r.rdata))),
+      ].sort();
       const inZone = nameservers.filter((n) => n === apex || n.endsWith(`.${apex}`));
       const addresses = Object.fromEntries(
-        inZone.map((n) => [n, zone.records.filter((r) => (r.type === 'A' || r.type === 'AAAA') && plain(r.name) === n).map((r) => r.rdata.toLowerCase()).sort()]),
+        inZone.map((n) => [
+          n,
+          zone.records
+            .filter((r) => (r.type === 'A' || r.type === 'AAAA') && plain(r.name) === n)
+            .map((r) => r.rdata.toLowerCase())
+            .sort(),
+        ]),
       );
       return { serial: Number(soa?.rdata.split(/\s+/)[2] ?? 0), nameservers, addresses };
     },
@@ -51,24 +59,42 @@ export function createMonitorActivities(deps: MonitorDeps = {}) {
      */
     async sendAlert(input: SendAlertInput): Promise<SendAlertResult> {
       const { alert } = input;
-      const fields = { fleet: alert.fleet, domain: alert.domain, state: alert.state, failures: alert.failures.length + alert.failuresOmitted, workflowId: alert.workflowId, url: alert.url, first: alert.failures.slice(0, 5) };
+      const fields = {
+        fleet: alert.fleet,
+        domain: alert.domain,
+        state: alert.state,
+        failures: alert.failures.length + alert.failuresOmitted,
+        workflowId: alert.workflowId,
+        url: alert.url,
+        first: alert.failures.slice(0, 5),
+      };
       if (alert.state === 'failing') deps.logger?.error(fields, `fleet ${alert.fleet} failing: ${alert.summary}`);
       else deps.logger?.info(fields, `fleet ${alert.fleet} recovered: ${alert.summary}`);
 
       let raw = input.webhookUrl;
       if (!raw && input.webhookUrlEnv) {
         raw = env[input.webhookUrlEnv];
-        if (!raw) throw ApplicationFailure.nonRetryable(`monitor.webhookUrlEnv: the worker's environment has no ${input.webhookUrlEnv}; no alert was sent`, 'WebhookUrlInvalid');
+        if (!raw)
+          throw ApplicationFailure.nonRetryable(
+            `monitor.webhookUrlEnv: the worker's environment has no ${input.webhookUrlEnv}; no alert was sent`,
+            'WebhookUrlInvalid',
+          );
       }
       if (!raw) return { delivered: false, detail: 'no webhook configured (monitor.webhookUrl): logged only' };
       let url: URL;
       try {
         url = new URL(raw);
       } catch {
-        throw ApplicationFailure.nonRetryable(`webhook URL "${input.webhookUrlEnv ? `$${input.webhookUrlEnv}` : raw}" is not a URL (expected e.g. "https://hooks.example.com/alerts")`, 'WebhookUrlInvalid');
+        throw ApplicationFailure.nonRetryable(
+          `webhook URL "${input.webhookUrlEnv ? `$${input.webhookUrlEnv}` : raw}" is not a URL (expected e.g. "https://hooks.example.com/alerts")`,
+          'WebhookUrlInvalid',
+        );
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw ApplicationFailure.nonRetryable(`webhook URL must be http(s), not ${url.protocol} (${originOf(url)})`, 'WebhookUrlInvalid');
+        throw ApplicationFailure.nonRetryable(
+          `webhook URL must be http(s), not ${url.protocol} (${originOf(url)})`,
+          'WebhookUrlInvalid',
+        );
       }
 
       let res: Response;
@@ -81,12 +107,22 @@ export function createMonitorActivities(deps: MonitorDeps = {}) {
         });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause?.code ?? cause?.message ?? (err as Error).message;
+        const why =
+          (err as Error).name === 'TimeoutError'
+            ? `no answer within ${timeoutMs} ms`
+            : (cause?.code ?? cause?.message ?? (err as Error).message);
         throw ApplicationFailure.retryable(`webhook ${originOf(url)} not reached: ${why}`, 'WebhookFailed');
       }
       const text = (await res.text().catch(() => '')).slice(0, 200);
-      if (!res.ok) throw ApplicationFailure.retryable(`webhook ${originOf(url)} answered HTTP ${res.status}${text ? `: ${text}` : ''}`, 'WebhookFailed');
-      deps.logger?.info({ fleet: alert.fleet, state: alert.state, status: res.status, webhook: originOf(url) }, 'alert delivered');
+      if (!res.ok)
+        throw ApplicationFailure.retryable(
+          `webhook ${originOf(url)} answered HTTP ${res.status}${text ? `: ${text}` : ''}`,
+          'WebhookFailed',
+        );
+      deps.logger?.info(
+        { fleet: alert.fleet, state: alert.state, status: res.status, webhook: originOf(url) },
+        'alert delivered',
+      );
       return { delivered: true, detail: `HTTP ${res.status} from ${originOf(url)}` };
     },
   };

@@ -11,15 +11,34 @@ import { bindStatsScript, parseBindStats, type BindCounters } from '../hosts/bin
 import { countLogScript, DEFAULT_STREAM_LOG, parseCountOutput, type LogCount } from '../hosts/streamLog';
 import { upstreamKey, type Upstream } from '../hosts/upstream';
 import {
-  checkUpstreams, parseUpstreamConf, parseUpstreamMap, renderUpstreamMap, UPSTREAM_FILE, UPSTREAM_MAP_FILE,
-  UpstreamParseError, type Slot,
+  checkUpstreams,
+  parseUpstreamConf,
+  parseUpstreamMap,
+  renderUpstreamMap,
+  UPSTREAM_FILE,
+  UPSTREAM_MAP_FILE,
+  UpstreamParseError,
+  type Slot,
 } from '../hosts/upstreamFiles';
 import {
-  parseReadUpstreamOutput, readUpstreamScript, SWITCH_EXIT, switchUpstreamScript,
+  parseReadUpstreamOutput,
+  readUpstreamScript,
+  SWITCH_EXIT,
+  switchUpstreamScript,
 } from '../hosts/upstreamSwitch';
 import {
-  bounded, cancelledError, checkTarget, classifySshError, describeTarget, remoteFailure, runSsh, sleep, sshArgs,
-  sshFailure, type SshFailureKind, type SshTarget,
+  bounded,
+  cancelledError,
+  checkTarget,
+  classifySshError,
+  describeTarget,
+  remoteFailure,
+  runSsh,
+  sleep,
+  sshArgs,
+  sshFailure,
+  type SshFailureKind,
+  type SshTarget,
 } from '../ssh/exec';
 import { activityHeartbeat, activitySignal } from './context';
 import { reportingTypedErrors } from './failures';
@@ -92,7 +111,8 @@ export function createSshActivities(deps: SshDeps = {}) {
   ): Promise<{ mapText: string; pending: boolean; slots: Slot[]; upstreams: Upstream[] }> {
     const what = `cat ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}`;
     const r = await runSsh(t, readUpstreamScript(), { what, signal: signalOf() });
-    if (r.exitCode === SWITCH_EXIT.noFile) throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: `no upstream files to read` });
+    if (r.exitCode === SWITCH_EXIT.noFile)
+      throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: `no upstream files to read` });
     const out = r.exitCode === 0 ? parseReadUpstreamOutput(r.stdout) : undefined;
     if (!out) throw remoteFailure(t, what, r);
     let file = UPSTREAM_FILE;
@@ -103,7 +123,10 @@ export function createSshActivities(deps: SshDeps = {}) {
     } catch (err) {
       if (!(err instanceof UpstreamParseError)) throw err;
       const text = file === UPSTREAM_FILE ? out.nginxText : out.mapText;
-      throw ApplicationFailure.nonRetryable(`${file} on ${describeTarget(t)} cannot be read as nsdeploy's upstreams: ${err.message}: ${bounded(text)}`, 'UpstreamFileUnreadable');
+      throw ApplicationFailure.nonRetryable(
+        `${file} on ${describeTarget(t)} cannot be read as nsdeploy's upstreams: ${err.message}: ${bounded(text)}`,
+        'UpstreamFileUnreadable',
+      );
     }
   }
 
@@ -125,14 +148,23 @@ export function createSshActivities(deps: SshDeps = {}) {
       heartbeat({ step: changed ? 'install and apply' : 'apply (an earlier switch did not finish)' });
 
       const what = `nft -c -f <new map> && install ${UPSTREAM_MAP_FILE} && nft -f ${UPSTREAM_MAP_FILE}`;
-      const script = switchUpstreamScript({ expectOldSha256: sha256(current.mapText), expectNewSha256: sha256(wanted), settleMs: deps.switchSettleMs });
+      const script = switchUpstreamScript({
+        expectOldSha256: sha256(current.mapText),
+        expectNewSha256: sha256(wanted),
+        settleMs: deps.switchSettleMs,
+      });
       const r = await runSsh(t, script, { what, input: wanted, signal: signalOf(), timeoutMs: 90_000 });
       const list = req.upstreams.map(upstreamKey).join(', ');
       switch (r.exitCode) {
         case 0: {
           const m = r.stdout.match(/^applied (\d+)$/m);
           const settled = r.stdout.match(/^settled (\d+)$/m);
-          return { changed, previous: current.upstreams, appliedAt: new Date(m ? Number(m[1]) : Date.now()).toISOString(), ...(settled && { settledMs: Number(settled[1]) }) };
+          return {
+            changed,
+            previous: current.upstreams,
+            appliedAt: new Date(m ? Number(m[1]) : Date.now()).toISOString(),
+            ...(settled && { settledMs: Number(settled[1]) }),
+          };
         }
         case SWITCH_EXIT.invalid:
           throw ApplicationFailure.create({
@@ -142,12 +174,23 @@ export function createSshActivities(deps: SshDeps = {}) {
           });
         case SWITCH_EXIT.applyFailed:
         case SWITCH_EXIT.notApplied:
-          throw remoteFailure(t, what, r, { type: 'UpstreamMapNotApplied', nonRetryable: true, message: `the new upstream map was not applied; the previous map file was put back` });
+          throw remoteFailure(t, what, r, {
+            type: 'UpstreamMapNotApplied',
+            nonRetryable: true,
+            message: `the new upstream map was not applied; the previous map file was put back`,
+          });
         case SWITCH_EXIT.noFile:
-          throw remoteFailure(t, what, r, { type: 'NotAnLb', nonRetryable: true, message: 'the upstream switch cannot run' });
+          throw remoteFailure(t, what, r, {
+            type: 'NotAnLb',
+            nonRetryable: true,
+            message: 'the upstream switch cannot run',
+          });
         case SWITCH_EXIT.busy:
         case SWITCH_EXIT.conflict:
-          throw remoteFailure(t, what, r, { type: 'UpstreamSwitchConflict', message: 'the upstream switch was not done (retry)' });
+          throw remoteFailure(t, what, r, {
+            type: 'UpstreamSwitchConflict',
+            message: 'the upstream switch was not done (retry)',
+          });
         default:
           throw remoteFailure(t, what, r);
       }
@@ -166,14 +209,26 @@ export function createSshActivities(deps: SshDeps = {}) {
      */
     async lbQueryCount(t: SshTarget, req: LbQueryCountRequest): Promise<LbQueryCount> {
       checkTarget(t);
-      if (!Number.isFinite(req?.sinceEpochMs)) throw ApplicationFailure.nonRetryable('lbQueryCount: sinceEpochMs must be a number (epoch milliseconds)', 'InvalidInput');
-      if (req.logFile !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(req.logFile)) throw ApplicationFailure.nonRetryable(`lbQueryCount: logFile ${JSON.stringify(req.logFile)} is not an absolute path`, 'InvalidInput');
+      if (!Number.isFinite(req?.sinceEpochMs))
+        throw ApplicationFailure.nonRetryable(
+          'lbQueryCount: sinceEpochMs must be a number (epoch milliseconds)',
+          'InvalidInput',
+        );
+      if (req.logFile !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(req.logFile))
+        throw ApplicationFailure.nonRetryable(
+          `lbQueryCount: logFile ${JSON.stringify(req.logFile)} is not an absolute path`,
+          'InvalidInput',
+        );
       heartbeat({ step: 'waiting for the access log flush' });
       // Lines that were logged before this call reach the file within the flush interval.
       await sleep(flushMs + marginMs, signalOf());
       const log = req.logFile ?? DEFAULT_STREAM_LOG;
       const what = `count lines of ${log}{.1,} since ${req.sinceEpochMs}`;
-      const r = await runSsh(t, countLogScript({ sinceEpochMs: req.sinceEpochMs, lagMs: flushMs + marginMs - 100, logFile: req.logFile }), { what, signal: signalOf() });
+      const r = await runSsh(
+        t,
+        countLogScript({ sinceEpochMs: req.sinceEpochMs, lagMs: flushMs + marginMs - 100, logFile: req.logFile }),
+        { what, signal: signalOf() },
+      );
       const parsed = r.exitCode === 0 ? parseCountOutput(r.stdout) : undefined;
       if (!parsed) throw remoteFailure(t, what, r);
       const { hostNowEpochMs: _now, ...count } = parsed;
@@ -188,14 +243,22 @@ export function createSshActivities(deps: SshDeps = {}) {
     async nsQueryCounter(t: SshTarget, opts: NsQueryCounterOptions = {}): Promise<BindCounters> {
       checkTarget(t);
       const port = opts.statsPort ?? 8053;
-      if (!(Number.isInteger(port) && port > 0 && port < 65536)) throw ApplicationFailure.nonRetryable(`nsQueryCounter: statsPort ${port} is not a TCP port`, 'InvalidInput');
+      if (!(Number.isInteger(port) && port > 0 && port < 65536))
+        throw ApplicationFailure.nonRetryable(`nsQueryCounter: statsPort ${port} is not a TCP port`, 'InvalidInput');
       const what = `curl -s http://127.0.0.1:${port}/json/v1/server`;
       const r = await runSsh(t, bindStatsScript(port), { what, signal: signalOf() });
       if (r.exitCode !== 0) {
-        throw remoteFailure(t, what, r, { type: 'NsStatsUnavailable', message: `BIND's statistics channel did not answer (is named running, configured by the nameserver role?)` });
+        throw remoteFailure(t, what, r, {
+          type: 'NsStatsUnavailable',
+          message: `BIND's statistics channel did not answer (is named running, configured by the nameserver role?)`,
+        });
       }
       const counters = parseBindStats(r.stdout);
-      if (!counters) throw ApplicationFailure.create({ message: `\`${what}\` on ${describeTarget(t)} did not return BIND's statistics JSON: ${bounded(r.stdout, 200)}`, type: 'NsStatsUnavailable' });
+      if (!counters)
+        throw ApplicationFailure.create({
+          message: `\`${what}\` on ${describeTarget(t)} did not return BIND's statistics JSON: ${bounded(r.stdout, 200)}`,
+          type: 'NsStatsUnavailable',
+        });
       return counters;
     },
 
@@ -206,7 +269,11 @@ export function createSshActivities(deps: SshDeps = {}) {
      */
     async waitForSsh(t: SshTarget, timeoutMs: number): Promise<void> {
       checkTarget(t);
-      if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw ApplicationFailure.nonRetryable(`waitForSsh: timeoutMs ${timeoutMs} must be a positive number`, 'InvalidInput');
+      if (!(Number.isFinite(timeoutMs) && timeoutMs > 0))
+        throw ApplicationFailure.nonRetryable(
+          `waitForSsh: timeoutMs ${timeoutMs} must be a positive number`,
+          'InvalidInput',
+        );
       const signal = signalOf();
       const started = Date.now();
       const deadline = started + timeoutMs;
@@ -217,7 +284,12 @@ export function createSshActivities(deps: SshDeps = {}) {
         const left = deadline - Date.now();
         const connectSec = Math.max(1, Math.min(10, Math.ceil(left / 1000)));
         const child = execa('ssh', sshArgs(t, 'true', { connectTimeoutSec: connectSec }), {
-          reject: false, stdin: 'ignore', timeout: connectSec * 1000 + 5000, killSignal: 'SIGKILL', env: { LC_ALL: 'C' }, maxBuffer: 2 ** 20,
+          reject: false,
+          stdin: 'ignore',
+          timeout: connectSec * 1000 + 5000,
+          killSignal: 'SIGKILL',
+          env: { LC_ALL: 'C' },
+          maxBuffer: 2 ** 20,
         });
         const onAbort = () => child.kill('SIGKILL');
         signal?.addEventListener('abort', onAbort, { once: true });
@@ -233,7 +305,10 @@ export function createSshActivities(deps: SshDeps = {}) {
         if (Date.now() >= deadline) break;
         await sleep(Math.min(1000, deadline - Date.now()), signal);
       }
-      const why = last!.kind === 'auth' ? `the host refused the key ${t.privateKeyFile} (${bounded(last!.stderr, 300)})` : bounded(last!.stderr, 300);
+      const why =
+        last!.kind === 'auth'
+          ? `the host refused the key ${t.privateKeyFile} (${bounded(last!.stderr, 300)})`
+          : bounded(last!.stderr, 300);
       throw ApplicationFailure.create({
         message: `SSH to ${describeTarget(t)} (ssh … true) did not succeed within ${+(timeoutMs / 1000).toFixed(1)} s (${attempt} attempt${attempt === 1 ? '' : 's'}); last: ${why}`,
         type: last!.kind === 'auth' ? 'SshAuthFailed' : 'SshWaitTimedOut',

@@ -15,7 +15,10 @@ export interface ZoneCheck {
 }
 
 /** The zone file, parsed; a file that cannot be read or parsed fails the activity for good. */
-export async function loadZoneOrFail(zoneFile: string, domain: string): Promise<Awaited<ReturnType<typeof loadZoneFile>>> {
+export async function loadZoneOrFail(
+  zoneFile: string,
+  domain: string,
+): Promise<Awaited<ReturnType<typeof loadZoneFile>>> {
   try {
     return await loadZoneFile(zoneFile, domain);
   } catch (err) {
@@ -30,7 +33,11 @@ export function createZoneActivities() {
       const zone = await loadZoneOrFail(input.zoneFile, input.domain);
       const soa = zone.records.find((r) => r.type === 'SOA');
       const serial = Number(soa?.rdata.split(/\s+/)[2]);
-      if (!soa || !Number.isInteger(serial)) throw ApplicationFailure.nonRetryable(`${input.zoneFile}: no SOA serial found for ${input.domain}`, 'ZoneLoadError');
+      if (!soa || !Number.isInteger(serial))
+        throw ApplicationFailure.nonRetryable(
+          `${input.zoneFile}: no SOA serial found for ${input.domain}`,
+          'ZoneLoadError',
+        );
       return {
         origin: zone.origin,
         serial,

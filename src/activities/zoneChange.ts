@@ -72,12 +72,22 @@ async function provenRewrite(original: string, input: ZoneAddressChange, moves: 
   }
   const serialAfter = String(result.serialAfter);
   const expected = before.records.map((r) => {
-    if ((r.type === 'A' || r.type === 'AAAA') && moves[r.rdata.toLowerCase()]) return { ...r, rdata: moves[r.rdata.toLowerCase()] };
-    if (r.type === 'SOA') return { ...r, rdata: r.rdata.split(/\s+/).map((f, i) => (i === 2 ? serialAfter : f)).join(' ') };
+    if ((r.type === 'A' || r.type === 'AAAA') && moves[r.rdata.toLowerCase()])
+      return { ...r, rdata: moves[r.rdata.toLowerCase()] };
+    if (r.type === 'SOA')
+      return {
+        ...r,
+        rdata: r.rdata
+          .split(/\s+/)
+          .map((f, i) => (i === 2 ? serialAfter : f))
+          .join(' '),
+      };
     return r;
   });
   if (expected.map(line).sort().join('\n') !== after.records.map(line).sort().join('\n')) {
-    throw refuse(`${input.zoneFile}: the edited zone would differ from the intended change in more than the moved addresses and the serial; nothing was written`);
+    throw refuse(
+      `${input.zoneFile}: the edited zone would differ from the intended change in more than the moved addresses and the serial; nothing was written`,
+    );
   }
   return result;
 }
@@ -86,7 +96,11 @@ export function createZoneChangeActivities(deps: { now?: () => Date } = {}) {
   const now = deps.now ?? (() => new Date());
   return {
     /** The zone's A/AAAA records whose address is one of `addresses` (e.g. the LBs' public IPs). */
-    async zoneRecordsAt(input: { zoneFile: string; domain: string; addresses: string[] }): Promise<ZoneAddressRecord[]> {
+    async zoneRecordsAt(input: {
+      zoneFile: string;
+      domain: string;
+      addresses: string[];
+    }): Promise<ZoneAddressRecord[]> {
       const zone = await load(input.zoneFile, input.domain);
       const wanted = new Set(input.addresses.map((a) => a.toLowerCase()));
       return zone.records
@@ -96,7 +110,8 @@ export function createZoneChangeActivities(deps: { now?: () => Date } = {}) {
 
     /** Moves the addresses in the zone file and raises its serial; proven before it is written. */
     async moveZoneAddresses(input: ZoneAddressChange): Promise<ZoneAddressChangeResult> {
-      if (!input.zoneFile || !input.backupFile || input.zoneFile === input.backupFile) throw refuse('moveZoneAddresses: zoneFile and backupFile must be two different paths');
+      if (!input.zoneFile || !input.backupFile || input.zoneFile === input.backupFile)
+        throw refuse('moveZoneAddresses: zoneFile and backupFile must be two different paths');
       const moves = Object.fromEntries(Object.entries(input.moves ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
       if (Object.keys(moves).length === 0) throw refuse('moveZoneAddresses: nothing to move');
       // A retry after the backup was made starts again from the original, never from our own output.

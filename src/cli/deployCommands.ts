@@ -3,7 +3,16 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
 import {
-  approveUpdate, deployWorkflowId, rejectUpdate, STATUS_QUERY, type DeployStatus, type StatusBase, type GlueChange, type LbReplacementResult, type LbReplacementStatus, type NsDeployResult,
+  approveUpdate,
+  deployWorkflowId,
+  rejectUpdate,
+  STATUS_QUERY,
+  type DeployStatus,
+  type StatusBase,
+  type GlueChange,
+  type LbReplacementResult,
+  type LbReplacementStatus,
+  type NsDeployResult,
 } from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
 import { nsDeployInput } from './deployInput';
@@ -15,16 +24,28 @@ import { refusedAsError } from './refusedAsError';
 type Out = (line: string) => void;
 
 export async function startDeploy(
-  client: Client, target: TemporalTarget, cfg: FleetConfig,
-  opts: { dryRun?: boolean; detach?: boolean; approveBeforeCutover?: boolean }, out: Out,
+  client: Client,
+  target: TemporalTarget,
+  cfg: FleetConfig,
+  opts: { dryRun?: boolean; detach?: boolean; approveBeforeCutover?: boolean },
+  out: Out,
 ): Promise<NsDeployResult | LbReplacementResult | undefined> {
   const workflowId = deployWorkflowId(cfg.fleet);
   const input = nsDeployInput(cfg, opts);
-  await startExclusive(client, target, {
-    workflow: nsBlueGreen, workflowId, args: [input], fleet: cfg.fleet, what: 'a deploy',
-    staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${cfg.domain} on fleet ${cfg.fleet}`,
-    staticDetails: `Replace ${input.nameservers.join(', ')} behind ${input.loadBalancers.join(', ')} with fresh servers from ${cfg.zoneFile}.`,
-  }, out);
+  await startExclusive(
+    client,
+    target,
+    {
+      workflow: nsBlueGreen,
+      workflowId,
+      args: [input],
+      fleet: cfg.fleet,
+      what: 'a deploy',
+      staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${cfg.domain} on fleet ${cfg.fleet}`,
+      staticDetails: `Replace ${input.nameservers.join(', ')} behind ${input.loadBalancers.join(', ')} with fresh servers from ${cfg.zoneFile}.`,
+    },
+    out,
+  );
   if (opts.detach) return undefined;
   return followDeploy(client, workflowId, out);
 }
@@ -33,7 +54,12 @@ export async function startDeploy(
 type FollowedStatus = DeployStatus | LbReplacementStatus;
 
 /** Prints each phase and event as it happens; resolves with the result, throws the reason. */
-export async function followDeploy(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<NsDeployResult | LbReplacementResult> {
+export async function followDeploy(
+  client: Client,
+  workflowId: string,
+  out: Out,
+  pollMs = 1000,
+): Promise<NsDeployResult | LbReplacementResult> {
   const handle = client.workflow.getHandle(workflowId);
   const result = handle.result() as Promise<NsDeployResult | LbReplacementResult>;
   // Events are a bounded window of timestamped lines; print each one once.
@@ -49,7 +75,8 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
       printed.add(e);
       out(`  ${e}`);
     }
-    if (s.approval?.pending && !askedApproval) out(`  waiting for approval until ${s.approval.deadline}: nsdeploy approve ${workflowId}`);
+    if (s.approval?.pending && !askedApproval)
+      out(`  waiting for approval until ${s.approval.deadline}: nsdeploy approve ${workflowId}`);
     askedApproval = !!s.approval?.pending;
     if (!('oldLbs' in s)) return; // the rest is the LB replacement's
     if (s.glue && (s.phase === 'glue' || s.phase === 'glue-revert') && askedGlue !== s.phase) {
@@ -57,7 +84,7 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
       for (const line of glueLines(s.phase, s.glue.change, workflowId)) out(`  ${line}`);
     }
     // While a human changes the glue: each parent as it starts serving something else.
-    for (const p of s.phase.startsWith('glue') ? s.glue?.parents ?? [] : []) {
+    for (const p of s.phase.startsWith('glue') ? (s.glue?.parents ?? []) : []) {
       if (parentSeen.get(p.parent) !== p.serves) out(`  parent ${p.parent}: ${p.serves} (${p.detail})`);
       parentSeen.set(p.parent, p.serves);
     }
@@ -66,7 +93,9 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
       if (drainShown !== s.drain.end) {
         drainShown = s.drain.end;
         drainTickAt = Date.now();
-        out(`  drain ends ${s.drain.end} (delegation TTL ${s.drain.delegationTtlSeconds}s + zone TTL ${s.drain.zoneTtlSeconds}s + margin); move it with: nsdeploy extend-drain ${workflowId} --by 12h`);
+        out(
+          `  drain ends ${s.drain.end} (delegation TTL ${s.drain.delegationTtlSeconds}s + zone TTL ${s.drain.zoneTtlSeconds}s + margin); move it with: nsdeploy extend-drain ${workflowId} --by 12h`,
+        );
       } else if (Date.now() - drainTickAt >= 60_000) {
         drainTickAt = Date.now();
         out(`  drain: ${formatDuration(Math.max(0, Date.parse(s.drain.end) - Date.now()))} left`);
@@ -74,7 +103,13 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
     }
   };
   for (;;) {
-    const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);
+    const done = await Promise.race([
+      result.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((r) => setTimeout(() => r(false), pollMs)),
+    ]);
     show(await handle.query<FollowedStatus>(STATUS_QUERY).catch(() => undefined));
     if (done) break;
   }
@@ -84,13 +119,23 @@ export async function followDeploy(client: Client, workflowId: string, out: Out,
     out(`${workflowId}: ${r.outcome} (phase ${r.status.phase})`);
     return r;
   } catch (err) {
-    const cause = err instanceof WorkflowFailedError ? err.cause?.message ?? err.message : String(err);
+    const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
     throw new Error(`${workflowId} did not complete: ${cause}`);
   }
 }
 
-export async function decide(client: Client, workflowId: string, approve: boolean, by: string | undefined, reason: string | undefined): Promise<StatusBase> {
-  return refusedAsError(() => client.workflow.getHandle(workflowId).executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [{ by, reason }] }));
+export async function decide(
+  client: Client,
+  workflowId: string,
+  approve: boolean,
+  by: string | undefined,
+  reason: string | undefined,
+): Promise<StatusBase> {
+  return refusedAsError(() =>
+    client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(approve ? approveUpdate : rejectUpdate, { args: [{ by, reason }] }),
+  );
 }
 
 /** The registrar instructions, as the CLI prints them (and `status` shows them). */

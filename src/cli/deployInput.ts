@@ -3,19 +3,33 @@
 import type { FleetConfig } from '../config';
 import type { NsDeployInput } from '../shared';
 
-export function nsDeployInput(cfg: FleetConfig, opts: { dryRun?: boolean; approveBeforeCutover?: boolean } = {}): NsDeployInput {
+export function nsDeployInput(
+  cfg: FleetConfig,
+  opts: { dryRun?: boolean; approveBeforeCutover?: boolean } = {},
+): NsDeployInput {
   const p = cfg.policies;
   return {
     fleet: cfg.fleet,
     domain: cfg.domain,
     zoneFile: cfg.zoneFile,
-    linode: { apiUrl: cfg.linode.apiUrl, tokenEnv: cfg.linode.tokenEnv, region: cfg.linode.region, type: cfg.linode.type, image: cfg.linode.image, tags: cfg.linode.tags },
+    linode: {
+      apiUrl: cfg.linode.apiUrl,
+      tokenEnv: cfg.linode.tokenEnv,
+      region: cfg.linode.region,
+      type: cfg.linode.type,
+      image: cfg.linode.image,
+      tags: cfg.linode.tags,
+    },
     ssh: { user: cfg.ssh.user, privateKeyFile: cfg.ssh.privateKeyFile, knownHostsFile: cfg.ssh.knownHostsFile },
     nameservers: cfg.nameservers.map((h) => h.label),
     loadBalancers: cfg.loadBalancers.map((h) => h.label),
     nextSuffix: cfg.nextSuffix,
     policies: {
-      approval: { beforeCutover: opts.approveBeforeCutover ?? p.approval.beforeCutover, timeoutMs: p.approval.timeout, onTimeout: p.approval.onTimeout },
+      approval: {
+        beforeCutover: opts.approveBeforeCutover ?? p.approval.beforeCutover,
+        timeoutMs: p.approval.timeout,
+        onTimeout: p.approval.onTimeout,
+      },
       soakMs: p.soak,
       gate: { transports: p.gate.transports, concurrency: p.gate.concurrency },
       oldServersMaxMs: p.drain.oldServersMax,

@@ -24,8 +24,16 @@ export function lbReplacementInput(cfg: FleetConfig, opts: { dryRun?: boolean } 
       drainMaxMs: p.drain.maxWait,
       glueCheckEveryMs: p.glue.checkEvery,
       glueTimeoutMs: p.glue.timeout,
-      proof: { windowMs: p.proofOfNoTraffic.window, maxQueries: p.proofOfNoTraffic.maxQueries, maxWaitMs: p.proofOfNoTraffic.maxWait },
-      approval: { beforeRetire: p.approval.beforeRetire, timeoutMs: p.approval.timeout, onTimeout: p.approval.onTimeout },
+      proof: {
+        windowMs: p.proofOfNoTraffic.window,
+        maxQueries: p.proofOfNoTraffic.maxQueries,
+        maxWaitMs: p.proofOfNoTraffic.maxWait,
+      },
+      approval: {
+        beforeRetire: p.approval.beforeRetire,
+        timeoutMs: p.approval.timeout,
+        onTimeout: p.approval.onTimeout,
+      },
       bootTimeoutMs: p.bootTimeout,
       sshTimeoutMs: p.sshTimeout,
     },

@@ -2,7 +2,13 @@
 // by LB, print each LB's plan, and fail (non-zero exit) with the LB and task that stopped it.
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { FleetConfig } from '../config';
-import { lbUpdateStatusQuery, lbUpdateWorkflowId, type LbUpdateStatus, type LbUpdateInput, type LbUpdateResult } from '../shared';
+import {
+  lbUpdateStatusQuery,
+  lbUpdateWorkflowId,
+  type LbUpdateStatus,
+  type LbUpdateInput,
+  type LbUpdateResult,
+} from '../shared';
 import { lbUpdate } from '../workflows/lbUpdate';
 import { startExclusive } from './startExclusive';
 import type { TemporalTarget } from '../temporal/connection';
@@ -23,20 +29,47 @@ export function lbUpdateInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {})
   };
 }
 
-export async function startLbUpdate(client: Client, target: TemporalTarget, cfg: FleetConfig, opts: { dryRun?: boolean; detach?: boolean }, out: Out): Promise<LbUpdateResult | undefined> {
+export async function startLbUpdate(
+  client: Client,
+  target: TemporalTarget,
+  cfg: FleetConfig,
+  opts: { dryRun?: boolean; detach?: boolean },
+  out: Out,
+): Promise<LbUpdateResult | undefined> {
   const workflowId = lbUpdateWorkflowId(cfg.fleet);
   const input = lbUpdateInput(cfg, opts);
-  await startExclusive(client, target, {
-    workflow: lbUpdate, workflowId, args: [input], fleet: cfg.fleet, what: 'an LB update', aloneInFleet: !opts.dryRun,
-    staticSummary: `${opts.dryRun ? 'Plan of an' : 'In-place'} LB update of fleet ${cfg.fleet}: ${input.loadBalancers.join(', ')}`,
-    staticDetails: `Ansible proxy role${Object.keys(input.proxyVars).length ? ` with ${Object.entries(input.proxyVars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` : ''}, one LB at a time: plan (--check --diff), apply, verify ${cfg.domain} through it.`,
-  }, out);
+  await startExclusive(
+    client,
+    target,
+    {
+      workflow: lbUpdate,
+      workflowId,
+      args: [input],
+      fleet: cfg.fleet,
+      what: 'an LB update',
+      aloneInFleet: !opts.dryRun,
+      staticSummary: `${opts.dryRun ? 'Plan of an' : 'In-place'} LB update of fleet ${cfg.fleet}: ${input.loadBalancers.join(', ')}`,
+      staticDetails: `Ansible proxy role${
+        Object.keys(input.proxyVars).length
+          ? ` with ${Object.entries(input.proxyVars)
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(', ')}`
+          : ''
+      }, one LB at a time: plan (--check --diff), apply, verify ${cfg.domain} through it.`,
+    },
+    out,
+  );
   if (opts.detach) return undefined;
   return followLbUpdate(client, workflowId, out);
 }
 
 /** Prints each event as it happens and each LB's plan once; resolves with the result, throws the reason. */
-export async function followLbUpdate(client: Client, workflowId: string, out: Out, pollMs = 1000): Promise<LbUpdateResult> {
+export async function followLbUpdate(
+  client: Client,
+  workflowId: string,
+  out: Out,
+  pollMs = 1000,
+): Promise<LbUpdateResult> {
   const handle = client.workflow.getHandle<typeof lbUpdate>(workflowId);
   const result = handle.result();
   const printed = new Set<string>();
@@ -54,7 +87,13 @@ export async function followLbUpdate(client: Client, workflowId: string, out: Ou
     }
   };
   for (;;) {
-    const done = await Promise.race([result.then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);
+    const done = await Promise.race([
+      result.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((r) => setTimeout(() => r(false), pollMs)),
+    ]);
     show(await handle.query(lbUpdateStatusQuery).catch(() => undefined));
     if (done) break;
   }
@@ -64,7 +103,7 @@ export async function followLbUpdate(client: Client, workflowId: string, out: Ou
     out(`LB update ${r.outcome}: ${(r.status.lbUpdates ?? []).map((u) => `${u.label} ${u.state}`).join(', ')}`);
     return r;
   } catch (err) {
-    const cause = err instanceof WorkflowFailedError ? err.cause?.message ?? err.message : String(err);
+    const cause = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : String(err);
     throw new Error(`LB update ${workflowId} did not complete: ${cause}`);
   }
 }

@@ -1,7 +1,13 @@
 // CLI for continuous monitoring: one Temporal Schedule per fleet (`<fleet>/monitor`) that runs
 // monitorFleet every `monitor.every`; create (or update) it, see its recent runs and their
 // FleetHealth, run it now, delete it.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptionsStartWorkflowAction,
+} from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Command } from 'commander';
 import { loadFleetConfig, type FleetConfig } from '../config';
@@ -25,7 +31,12 @@ export function monitorInput(cfg: FleetConfig, target: TemporalTarget, everyMs =
     fleet: cfg.fleet,
     domain: cfg.domain,
     zoneFile: cfg.zoneFile,
-    linode: { apiUrl: cfg.linode.apiUrl, tokenEnv: cfg.linode.tokenEnv, knownHostsFile: cfg.ssh.knownHostsFile, privateKeyFile: cfg.ssh.privateKeyFile },
+    linode: {
+      apiUrl: cfg.linode.apiUrl,
+      tokenEnv: cfg.linode.tokenEnv,
+      knownHostsFile: cfg.ssh.knownHostsFile,
+      privateKeyFile: cfg.ssh.privateKeyFile,
+    },
     nameservers: cfg.nameservers.map((h) => h.label),
     loadBalancers: cfg.loadBalancers.map((h) => h.label),
     nextSuffix: cfg.nextSuffix,
@@ -39,7 +50,11 @@ export function monitorInput(cfg: FleetConfig, target: TemporalTarget, everyMs =
 
 function scheduleParts(cfg: FleetConfig, target: TemporalTarget, everyMs: number) {
   const input = monitorInput(cfg, target, everyMs);
-  const alertsTo = input.alert.webhookUrl ? new URL(input.alert.webhookUrl).origin : input.alert.webhookUrlEnv ? `the URL in $${input.alert.webhookUrlEnv}` : 'the worker log only';
+  const alertsTo = input.alert.webhookUrl
+    ? new URL(input.alert.webhookUrl).origin
+    : input.alert.webhookUrlEnv
+      ? `the URL in $${input.alert.webhookUrlEnv}`
+      : 'the worker log only';
   const action: ScheduleOptionsStartWorkflowAction<typeof monitorFleet> = {
     type: 'startWorkflow',
     workflowType: 'monitorFleet',
@@ -69,7 +84,10 @@ async function ensureFleetHealthAttribute(client: Client, namespace: string, out
   const { customAttributes } = await svc.listSearchAttributes({ namespace });
   if (customAttributes && FLEET_HEALTH.name in customAttributes) return;
   try {
-    await svc.addSearchAttributes({ namespace, searchAttributes: { [FLEET_HEALTH.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } });
+    await svc.addSearchAttributes({
+      namespace,
+      searchAttributes: { [FLEET_HEALTH.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+    });
   } catch (err) {
     throw new Error(
       `the search attribute ${FLEET_HEALTH.name} (Keyword) is not registered in namespace ${namespace} and could not be added (${(err as Error).message}); ` +
@@ -80,7 +98,13 @@ async function ensureFleetHealthAttribute(client: Client, namespace: string, out
 }
 
 /** Creates the fleet's monitoring schedule, or updates it to the config as it is now. */
-export async function createMonitor(client: Client, target: TemporalTarget, cfg: FleetConfig, opts: { every?: string }, out: Out): Promise<string> {
+export async function createMonitor(
+  client: Client,
+  target: TemporalTarget,
+  cfg: FleetConfig,
+  opts: { every?: string },
+  out: Out,
+): Promise<string> {
   const everyMs = opts.every !== undefined ? parseDuration(opts.every, '--every') : cfg.monitor.every;
   if (everyMs < 10_000) throw new Error(`--every: must be at least 10s (got ${opts.every})`);
   const scheduleId = monitorScheduleId(cfg.fleet);
@@ -88,7 +112,11 @@ export async function createMonitor(client: Client, target: TemporalTarget, cfg:
   await ensureFleetHealthAttribute(client, target.namespace, out);
   let verb = 'Created';
   try {
-    await client.schedule.create({ scheduleId, ...parts, state: { triggerImmediately: true, note: `nsdeploy monitor create (every ${formatDuration(everyMs)})` } });
+    await client.schedule.create({
+      scheduleId,
+      ...parts,
+      state: { triggerImmediately: true, note: `nsdeploy monitor create (every ${formatDuration(everyMs)})` },
+    });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     await client.schedule.getHandle(scheduleId).update((prev) => ({
@@ -100,10 +128,16 @@ export async function createMonitor(client: Client, target: TemporalTarget, cfg:
     }));
     verb = 'Updated';
   }
-  out(`${verb} schedule ${scheduleId}: monitors ${cfg.domain} on fleet ${cfg.fleet} every ${formatDuration(everyMs)}${verb === 'Created' ? ' (first run now)' : ''}`);
-  out(`Alerts: ${cfg.monitor.webhookUrl ?? (cfg.monitor.webhookUrlEnv ? `$${cfg.monitor.webhookUrlEnv} on the worker` : 'none configured (monitor.webhookUrl); the worker logs them')}`);
+  out(
+    `${verb} schedule ${scheduleId}: monitors ${cfg.domain} on fleet ${cfg.fleet} every ${formatDuration(everyMs)}${verb === 'Created' ? ' (first run now)' : ''}`,
+  );
+  out(
+    `Alerts: ${cfg.monitor.webhookUrl ?? (cfg.monitor.webhookUrlEnv ? `$${cfg.monitor.webhookUrlEnv} on the worker` : 'none configured (monitor.webhookUrl); the worker logs them')}`,
+  );
   out(`Web UI: ${scheduleUrl(target, scheduleId)}`);
-  out(`Failing runs: ${target.uiUrl}/namespaces/${encodeURIComponent(target.namespace)}/workflows?query=${encodeURIComponent('FleetHealth = "failing"')}`);
+  out(
+    `Failing runs: ${target.uiUrl}/namespaces/${encodeURIComponent(target.namespace)}/workflows?query=${encodeURIComponent('FleetHealth = "failing"')}`,
+  );
   return scheduleId;
 }
 
@@ -111,7 +145,10 @@ async function described(client: Client, scheduleId: string) {
   try {
     return await client.schedule.getHandle(scheduleId).describe();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new Error(`no monitoring schedule ${scheduleId}: create it with \`nsdeploy monitor create --config <file>\``);
+    if (err instanceof ScheduleNotFoundError)
+      throw new Error(
+        `no monitoring schedule ${scheduleId}: create it with \`nsdeploy monitor create --config <file>\``,
+      );
     throw err;
   }
 }
@@ -126,7 +163,8 @@ async function runLine(client: Client, workflowId: string, runId: string): Promi
     const r: MonitorResult = await handle.result();
     lines[0] += `: ${r.recordsChecked} records, ${r.queriesSent} queries${r.alert ? `; alert ${r.alert.state} ${r.alert.delivered ? 'delivered' : 'NOT sent'} (${r.alert.detail})` : ''}`;
     for (const f of r.failures.slice(0, 5)) lines.push(`    ${f.where}${f.record ? ` — ${f.record}` : ''}: ${f.what}`);
-    if (r.failures.length + r.failuresOmitted > 5) lines.push(`    … ${r.failures.length + r.failuresOmitted - 5} more`);
+    if (r.failures.length + r.failuresOmitted > 5)
+      lines.push(`    … ${r.failures.length + r.failuresOmitted - 5} more`);
   }
   return lines;
 }
@@ -135,20 +173,31 @@ export async function monitorStatus(client: Client, target: TemporalTarget, flee
   const scheduleId = monitorScheduleId(fleet);
   const d = await described(client, scheduleId);
   const every = d.spec.intervals?.[0]?.every;
-  out(`${scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${every !== undefined ? `, every ${formatDuration(Number(every))}` : ''}, ${d.info.numActionsTaken} run(s) so far, ${d.info.numActionsSkippedOverlap} skipped (overlap)`);
+  out(
+    `${scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${every !== undefined ? `, every ${formatDuration(Number(every))}` : ''}, ${d.info.numActionsTaken} run(s) so far, ${d.info.numActionsSkippedOverlap} skipped (overlap)`,
+  );
   out(`Web UI: ${scheduleUrl(target, scheduleId)}`);
   if (d.info.nextActionTimes[0]) out(`Next run: ${d.info.nextActionTimes[0].toISOString()}`);
-  for (const a of d.info.runningActions) out(`Running: ${a.workflow.workflowId} (${workflowUrl(target, a.workflow.workflowId)})`);
+  for (const a of d.info.runningActions)
+    out(`Running: ${a.workflow.workflowId} (${workflowUrl(target, a.workflow.workflowId)})`);
   const recent = d.info.recentActions.slice(-5);
   if (recent.length) out('Recent runs:');
   for (const a of recent) {
-    const lines = await runLine(client, a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId).catch((err: unknown) => [`${a.takenAt.toISOString()} ${a.action.workflow.workflowId}: ${(err as Error).message}`]);
+    const lines = await runLine(client, a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId).catch(
+      (err: unknown) => [`${a.takenAt.toISOString()} ${a.action.workflow.workflowId}: ${(err as Error).message}`],
+    );
     for (const l of lines) out(`  ${l}`);
   }
 }
 
 /** Runs the check now; with `wait`, prints its verdict (exit code 2 when the fleet is failing). */
-export async function triggerMonitor(client: Client, target: TemporalTarget, fleet: string, opts: { wait?: boolean }, out: Out): Promise<MonitorResult | undefined> {
+export async function triggerMonitor(
+  client: Client,
+  target: TemporalTarget,
+  fleet: string,
+  opts: { wait?: boolean },
+  out: Out,
+): Promise<MonitorResult | undefined> {
   const scheduleId = monitorScheduleId(fleet);
   const before = await described(client, scheduleId);
   const seen = new Set(before.info.recentActions.map((a) => a.action.workflow.firstExecutionRunId));
@@ -167,10 +216,17 @@ export async function triggerMonitor(client: Client, target: TemporalTarget, fle
   out(`Triggered ${scheduleId}: ${run.workflowId}`);
   out(`Web UI: ${workflowUrl(target, run.workflowId)}`);
   if (!opts.wait) return undefined;
-  const result: MonitorResult = await client.workflow.getHandle<typeof monitorFleet>(run.workflowId, run.firstExecutionRunId).result();
-  out(result.healthy ? `Fleet ${fleet} ok: ${result.recordsChecked} records, ${result.queriesSent} queries, nothing wrong` : `Fleet ${fleet} FAILING (${result.failures.length + result.failuresOmitted} failure(s)):`);
+  const result: MonitorResult = await client.workflow
+    .getHandle<typeof monitorFleet>(run.workflowId, run.firstExecutionRunId)
+    .result();
+  out(
+    result.healthy
+      ? `Fleet ${fleet} ok: ${result.recordsChecked} records, ${result.queriesSent} queries, nothing wrong`
+      : `Fleet ${fleet} FAILING (${result.failures.length + result.failuresOmitted} failure(s)):`,
+  );
   for (const f of result.failures) out(`  ${f.where}${f.record ? ` — ${f.record}` : ''}: ${f.what}`);
-  if (result.alert) out(`Alert (${result.alert.state}): ${result.alert.delivered ? 'delivered' : 'not sent'} — ${result.alert.detail}`);
+  if (result.alert)
+    out(`Alert (${result.alert.state}): ${result.alert.delivered ? 'delivered' : 'not sent'} — ${result.alert.detail}`);
   if (!result.healthy) process.exitCode = 2;
   return result;
 }
@@ -196,14 +252,23 @@ export interface MonitorCommandHelpers {
 }
 
 /** `nsdeploy monitor create|status|trigger|delete`. */
-export function registerMonitorCommands(program: Command, { connectionOptions, withClient, out }: MonitorCommandHelpers): void {
-  const monitor = program.command('monitor').description('Continuous monitoring of the live fleet: a Temporal Schedule that checks every record and the delegation, and alerts on failure');
+export function registerMonitorCommands(
+  program: Command,
+  { connectionOptions, withClient, out }: MonitorCommandHelpers,
+): void {
+  const monitor = program
+    .command('monitor')
+    .description(
+      'Continuous monitoring of the live fleet: a Temporal Schedule that checks every record and the delegation, and alerts on failure',
+    );
   const fleetOf = (opts: { config: string }) => loadFleetConfig(opts.config);
 
   connectionOptions(
     monitor
       .command('create')
-      .description('Create the schedule <fleet>/monitor (or update it to the config), first run now; prints its Web UI link')
+      .description(
+        'Create the schedule <fleet>/monitor (or update it to the config), first run now; prints its Web UI link',
+      )
       .requiredOption('--config <file>', 'fleet config (YAML); `monitor:` sets the interval and the webhook')
       .option('--every <duration>', 'interval instead of monitor.every, e.g. "5m", "30s" (at least 10s)'),
   ).action(async (opts) => {
@@ -212,7 +277,10 @@ export function registerMonitorCommands(program: Command, { connectionOptions, w
   });
 
   connectionOptions(
-    monitor.command('status').description('The schedule, its next run and its recent runs with their FleetHealth and failures').requiredOption('--config <file>', 'fleet config (YAML)'),
+    monitor
+      .command('status')
+      .description('The schedule, its next run and its recent runs with their FleetHealth and failures')
+      .requiredOption('--config <file>', 'fleet config (YAML)'),
   ).action(async (opts) => {
     const cfg = fleetOf(opts);
     await withClient(opts, (client, target) => monitorStatus(client, target, cfg.fleet, out));
@@ -230,7 +298,10 @@ export function registerMonitorCommands(program: Command, { connectionOptions, w
   });
 
   connectionOptions(
-    monitor.command('delete').description('Delete the schedule (the runs it made stay visible)').requiredOption('--config <file>', 'fleet config (YAML)'),
+    monitor
+      .command('delete')
+      .description('Delete the schedule (the runs it made stay visible)')
+      .requiredOption('--config <file>', 'fleet config (YAML)'),
   ).action(async (opts) => {
     const cfg = fleetOf(opts);
     await withClient(opts, (client) => deleteMonitor(client, cfg.fleet, out));

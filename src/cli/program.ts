@@ -16,10 +16,17 @@ const out = (line: string) => process.stdout.write(line + '\n');
 
 function targetFrom(opts: { address?: string; namespace?: string; config?: string }): TemporalTarget {
   const fromConfig = opts.config ? loadFleetConfig(opts.config).temporal : undefined;
-  return temporalTarget({ ...fromConfig, ...(opts.address && { address: opts.address }), ...(opts.namespace && { namespace: opts.namespace }) });
+  return temporalTarget({
+    ...fromConfig,
+    ...(opts.address && { address: opts.address }),
+    ...(opts.namespace && { namespace: opts.namespace }),
+  });
 }
 
-async function withClient<T>(opts: { address?: string; namespace?: string; config?: string }, fn: (c: Awaited<ReturnType<typeof connectClient>>['client'], t: TemporalTarget) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  opts: { address?: string; namespace?: string; config?: string },
+  fn: (c: Awaited<ReturnType<typeof connectClient>>['client'], t: TemporalTarget) => Promise<T>,
+): Promise<T> {
   const target = targetFrom(opts);
   const { client, close } = await connectClient(target);
   try {
@@ -47,58 +54,91 @@ export function buildProgram(): Command {
       .requiredOption('--config <file>', 'fleet config (YAML)')
       .option('--dry-run', 'run the read-only preflight, print the plan, change nothing')
       .option('--detach', 'print the workflow ID and Web UI link and return')
-      .option('--approve-before-cutover', 'wait for `nsdeploy approve` before switching the LBs (overrides the config)'),
+      .option(
+        '--approve-before-cutover',
+        'wait for `nsdeploy approve` before switching the LBs (overrides the config)',
+      ),
   ).action(async (opts) => {
     const cfg = loadFleetConfig(opts.config);
     await withClient({ ...opts, config: opts.config }, (client, target) =>
-      startDeploy(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach, approveBeforeCutover: opts.approveBeforeCutover }, out),
+      startDeploy(
+        client,
+        target,
+        cfg,
+        { dryRun: opts.dryRun, detach: opts.detach, approveBeforeCutover: opts.approveBeforeCutover },
+        out,
+      ),
     );
   });
 
   connectionOptions(
     program
       .command('start-lb-replacement')
-      .description('Replace the load balancers: new LBs, zone moved to them, you change the glue, TTL drain, proof of no traffic, retire (follows it)')
+      .description(
+        'Replace the load balancers: new LBs, zone moved to them, you change the glue, TTL drain, proof of no traffic, retire (follows it)',
+      )
       .requiredOption('--config <file>', 'fleet config (YAML); needs `parents:`')
-      .option('--dry-run', 'run the read-only preflight (fleet, zone, delegation at every parent), print the plan, change nothing')
+      .option(
+        '--dry-run',
+        'run the read-only preflight (fleet, zone, delegation at every parent), print the plan, change nothing',
+      )
       .option('--detach', 'print the workflow ID and Web UI link and return'),
   ).action(async (opts) => {
     const cfg = loadFleetConfig(opts.config);
-    await withClient({ ...opts, config: opts.config }, (client, target) => startLbReplacement(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach }, out));
+    await withClient({ ...opts, config: opts.config }, (client, target) =>
+      startLbReplacement(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach }, out),
+    );
   });
 
   connectionOptions(
     program
       .command('glue-updated <workflow-id>')
-      .description('Tell an LB replacement that you changed the glue at the registrar (it checks every parent; the parents decide)')
+      .description(
+        'Tell an LB replacement that you changed the glue at the registrar (it checks every parent; the parents decide)',
+      )
       .option('--by <name>', 'who changed it, recorded in the workflow', process.env.USER)
       .option('--note <text>', 'e.g. the registrar ticket, recorded in the workflow')
       .option('--check', 'wait for the workflow to check every parent and print what each serves'),
   ).action(async (workflowId: string, opts) => {
-    await withClient(opts, (client) => glueUpdated(client, workflowId, { by: opts.by, note: opts.note, check: opts.check }, out));
+    await withClient(opts, (client) =>
+      glueUpdated(client, workflowId, { by: opts.by, note: opts.note, check: opts.check }, out),
+    );
   });
 
   connectionOptions(
     program
       .command('update-lbs')
-      .description('Update the LBs in place with the proxy role (+ proxyVars), one at a time: plan, apply, verify through it; stops at the first failure (exit 1)')
+      .description(
+        'Update the LBs in place with the proxy role (+ proxyVars), one at a time: plan, apply, verify through it; stops at the first failure (exit 1)',
+      )
       .requiredOption('--config <file>', 'fleet config (YAML)')
-      .option('--dry-run', 'show each LB\'s plan (ansible --check --diff), change nothing')
+      .option('--dry-run', "show each LB's plan (ansible --check --diff), change nothing")
       .option('--detach', 'print the workflow ID and Web UI link and return'),
   ).action(async (opts) => {
     const cfg = loadFleetConfig(opts.config);
-    await withClient({ ...opts, config: opts.config }, (client, target) => startLbUpdate(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach }, out));
+    await withClient({ ...opts, config: opts.config }, (client, target) =>
+      startLbUpdate(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach }, out),
+    );
   });
 
-  connectionOptions(program.command('follow <workflow-id>').description('Follow a running deploy until it ends')).action(async (workflowId: string, opts) => {
+  connectionOptions(
+    program.command('follow <workflow-id>').description('Follow a running deploy until it ends'),
+  ).action(async (workflowId: string, opts) => {
     await withClient(opts, (client) => followDeploy(client, workflowId, out));
   });
 
-  for (const [name, approve] of [['approve', true], ['reject', false]] as const) {
+  for (const [name, approve] of [
+    ['approve', true],
+    ['reject', false],
+  ] as const) {
     connectionOptions(
       program
         .command(`${name} <workflow-id>`)
-        .description(approve ? 'Approve a deploy waiting before cutover' : 'Reject a deploy waiting before cutover (it rolls back)')
+        .description(
+          approve
+            ? 'Approve a deploy waiting before cutover'
+            : 'Reject a deploy waiting before cutover (it rolls back)',
+        )
         .option('--by <name>', 'who decides, recorded in the workflow', process.env.USER)
         .option('--reason <text>', 'why, recorded in the workflow'),
     ).action(async (workflowId: string, opts) => {
@@ -108,7 +148,9 @@ export function buildProgram(): Command {
   }
 
   connectionOptions(
-    program.command('abort <workflow-id>').description('Abort a deploy: what it changed is undone (non-cancellably), then it ends as cancelled'),
+    program
+      .command('abort <workflow-id>')
+      .description('Abort a deploy: what it changed is undone (non-cancellably), then it ends as cancelled'),
   ).action(async (workflowId: string, opts) => {
     await withClient(opts, async (client) => {
       await client.workflow.getHandle(workflowId).cancel();
@@ -126,10 +168,20 @@ export function buildProgram(): Command {
       .option('--detach', 'print the workflow ID and return instead of following'),
   ).action(async (opts) => {
     const cfg = loadFleetConfig(opts.config);
-    await withClient(opts, (client, target) => startWait(client, target, { fleet: cfg.fleet, label: opts.label, duration: opts.duration, detach: opts.detach }, out));
+    await withClient(opts, (client, target) =>
+      startWait(
+        client,
+        target,
+        { fleet: cfg.fleet, label: opts.label, duration: opts.duration, detach: opts.detach },
+        out,
+      ),
+    );
   });
 
-  for (const [name, what] of [['extend-wait', 'a running wait (drain timer, delayed teardown)'], ['extend-drain', "an LB replacement's drain timer"]] as const) {
+  for (const [name, what] of [
+    ['extend-wait', 'a running wait (drain timer, delayed teardown)'],
+    ['extend-drain', "an LB replacement's drain timer"],
+  ] as const) {
     connectionOptions(
       program
         .command(`${name} <workflow-id>`)
@@ -140,7 +192,12 @@ export function buildProgram(): Command {
         .option('--reason <text>', 'why, recorded in the workflow'),
     ).action(async (workflowId: string, opts) => {
       const status = await withClient(opts, (client) =>
-        changeWait(client, workflowId, { extendBy: opts.by, until: opts.until, force: opts.force, reason: opts.reason }),
+        changeWait(client, workflowId, {
+          extendBy: opts.by,
+          until: opts.until,
+          force: opts.force,
+          reason: opts.reason,
+        }),
       );
       out(`${status.label}: now ends at ${status.end}${status.changes.at(-1)?.forced ? ' (forced)' : ''}`);
     });
@@ -158,13 +215,15 @@ export function buildProgram(): Command {
       if (status) {
         out(`phase: ${status.phase}${status.error ? ` — ${status.error}` : ''}`);
         const glue = 'glue' in status ? status.glue : undefined;
-        if (glue && status.phase.startsWith('glue')) for (const l of glueLines(status.phase, glue.change, workflowId)) out(l);
+        if (glue && status.phase.startsWith('glue'))
+          for (const l of glueLines(status.phase, glue.change, workflowId)) out(l);
         for (const p of glue?.parents ?? []) out(`  parent ${p.parent}: ${p.serves} — ${p.detail}`);
         for (const e of status.events.slice(-10)) out(`  ${e}`);
       }
       if (desc.status.name === 'RUNNING') {
         const wait = await waitStatus(client, workflowId).catch(() => undefined);
-        if (wait && !wait.done) out(`${wait.label}: ends ${wait.end} (${formatDuration(Date.parse(wait.end) - Date.now())} left)`);
+        if (wait && !wait.done)
+          out(`${wait.label}: ends ${wait.end} (${formatDuration(Date.parse(wait.end) - Date.now())} left)`);
       }
     });
   });

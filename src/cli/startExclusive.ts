@@ -36,10 +36,18 @@ export interface ExclusiveStart<W extends Workflow> {
   aloneInFleet?: boolean;
 }
 
-export async function startExclusive<W extends Workflow>(client: Client, target: TemporalTarget, s: ExclusiveStart<W>, out: Out): Promise<void> {
+export async function startExclusive<W extends Workflow>(
+  client: Client,
+  target: TemporalTarget,
+  s: ExclusiveStart<W>,
+  out: Out,
+): Promise<void> {
   if (s.aloneInFleet) {
     const others = await otherChangesRunning(client, s.fleet, s.workflowId);
-    if (others.length > 0) throw new Error(`fleet ${s.fleet} has a change running: ${others.join(', ')}; wait for it (nsdeploy follow ${others[0]}) before starting ${s.what}`);
+    if (others.length > 0)
+      throw new Error(
+        `fleet ${s.fleet} has a change running: ${others.join(', ')}; wait for it (nsdeploy follow ${others[0]}) before starting ${s.what}`,
+      );
   }
   try {
     await client.workflow.start(s.workflow, {
@@ -52,7 +60,9 @@ export async function startExclusive<W extends Workflow>(client: Client, target:
     } as Parameters<Client['workflow']['start']>[1]);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new Error(`${s.what} of fleet ${s.fleet} is already running: ${s.workflowId} (${workflowUrl(target, s.workflowId)}); wait for it, or \`nsdeploy abort ${s.workflowId}\``);
+      throw new Error(
+        `${s.what} of fleet ${s.fleet} is already running: ${s.workflowId} (${workflowUrl(target, s.workflowId)}); wait for it, or \`nsdeploy abort ${s.workflowId}\``,
+      );
     }
     throw err;
   }

@@ -13,10 +13,18 @@ export interface StartWaitOptions {
   detach?: boolean;
 }
 
-export async function startWait(client: Client, target: TemporalTarget, opts: StartWaitOptions, out: (line: string) => void): Promise<WaitStatus | undefined> {
+export async function startWait(
+  client: Client,
+  target: TemporalTarget,
+  opts: StartWaitOptions,
+  out: (line: string) => void,
+): Promise<WaitStatus | undefined> {
   const durationMs = parseDuration(opts.duration, '--duration');
   if (durationMs <= 0) throw new Error('--duration: must be positive');
-  const workflowId = `${opts.fleet}/wait/${opts.label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  const workflowId = `${opts.fleet}/wait/${opts.label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')}`;
   await client.workflow.start(durableWait, {
     taskQueue: target.taskQueue,
     workflowId,
@@ -31,12 +39,20 @@ export async function startWait(client: Client, target: TemporalTarget, opts: St
 }
 
 /** Prints the end and the time left until the wait finishes. */
-export async function followWait(client: Client, workflowId: string, out: (line: string) => void, pollMs = 5000): Promise<WaitStatus> {
+export async function followWait(
+  client: Client,
+  workflowId: string,
+  out: (line: string) => void,
+  pollMs = 5000,
+): Promise<WaitStatus> {
   const handle = client.workflow.getHandle(workflowId);
   let lastEnd = '';
   const result = handle.result() as Promise<WaitStatus>;
   for (;;) {
-    const done = await Promise.race([result.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), pollMs))]);
+    const done = await Promise.race([
+      result.then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), pollMs)),
+    ]);
     if (done) break;
     const status = await handle.query(waitStatusQuery).catch(() => undefined);
     if (status && status.end !== lastEnd) {

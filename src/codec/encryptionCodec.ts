@@ -23,7 +23,8 @@ const text = (b: Uint8Array | null | undefined) => (b ? Buffer.from(b).toString(
 
 export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly keyring: Keyring) {
-    if (!keyring.keys.has(keyring.currentId)) throw new ValueError(`current encryption key ID "${keyring.currentId}" is not in the keyring`);
+    if (!keyring.keys.has(keyring.currentId))
+      throw new ValueError(`current encryption key ID "${keyring.currentId}" is not in the keyring`);
   }
 
   /** ID of the key new payloads are encrypted with. */
@@ -59,14 +60,17 @@ export class EncryptionCodec implements PayloadCodec {
         );
       }
       const data = payload.data ?? new Uint8Array();
-      if (data.length < IV_BYTES + TAG_BYTES) throw new ValueError(`cannot decrypt payload with key "${id}": ${data.length} bytes is too short`);
+      if (data.length < IV_BYTES + TAG_BYTES)
+        throw new ValueError(`cannot decrypt payload with key "${id}": ${data.length} bytes is too short`);
       const decipher = crypto.createDecipheriv(CIPHER, key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       let plain: Buffer;
       try {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw new ValueError(`cannot decrypt payload with key "${id}": authentication failed (not the key it was encrypted with, or the payload was altered)`);
+        throw new ValueError(
+          `cannot decrypt payload with key "${id}": authentication failed (not the key it was encrypted with, or the payload was altered)`,
+        );
       }
       return temporal.api.common.v1.Payload.decode(plain);
     });

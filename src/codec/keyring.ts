@@ -27,12 +27,17 @@ export class KeyMaterialError extends Error {
 /** One key from its ID and base64 text; `where` names the source in errors. */
 function parseKey(id: string, base64: string, where: string): Buffer {
   if (!KEY_ID.test(id)) {
-    throw new KeyMaterialError(`${where}: key ID ${JSON.stringify(id)} is not valid (letters, digits, '.', '_', ':', '-'; at most 64 characters)`);
+    throw new KeyMaterialError(
+      `${where}: key ID ${JSON.stringify(id)} is not valid (letters, digits, '.', '_', ':', '-'; at most 64 characters)`,
+    );
   }
-  if (!BASE64.test(base64)) throw new KeyMaterialError(`${where}: the key for ID "${id}" is not valid base64; ${GENERATE_HINT}`);
+  if (!BASE64.test(base64))
+    throw new KeyMaterialError(`${where}: the key for ID "${id}" is not valid base64; ${GENERATE_HINT}`);
   const key = Buffer.from(base64, 'base64');
   if (key.length !== KEY_BYTES) {
-    throw new KeyMaterialError(`${where}: the key for ID "${id}" is ${key.length} bytes, AES-256 needs ${KEY_BYTES}; ${GENERATE_HINT}`);
+    throw new KeyMaterialError(
+      `${where}: the key for ID "${id}" is ${key.length} bytes, AES-256 needs ${KEY_BYTES}; ${GENERATE_HINT}`,
+    );
   }
   return key;
 }
@@ -46,14 +51,18 @@ export function parseKeysFile(text: string, where: string): Keyring {
     if (line === '' || line.startsWith('#')) return;
     const at = `${where} line ${i + 1}`;
     const fields = line.split(/\s+/);
-    if (fields.length !== 2) throw new KeyMaterialError(`${at}: expected "<key-id> <base64 key>", found ${fields.length} field(s)`);
+    if (fields.length !== 2)
+      throw new KeyMaterialError(`${at}: expected "<key-id> <base64 key>", found ${fields.length} field(s)`);
     const [id, base64] = fields as [string, string];
     const key = parseKey(id, base64, at);
     if (keys.has(id)) throw new KeyMaterialError(`${at}: duplicate key ID "${id}"`);
     keys.set(id, key);
     currentId ??= id;
   });
-  if (currentId === undefined) throw new KeyMaterialError(`${where}: no keys (expected lines "<key-id> <base64 key>", the first is the current key)`);
+  if (currentId === undefined)
+    throw new KeyMaterialError(
+      `${where}: no keys (expected lines "<key-id> <base64 key>", the first is the current key)`,
+    );
   return { currentId, keys };
 }
 
@@ -78,8 +87,13 @@ export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env): Keyring | 
   const file = env[ENV_KEYS_FILE];
   const key = env[ENV_KEY];
   const keyId = env[ENV_KEY_ID];
-  for (const [name, value] of [[ENV_KEYS_FILE, file], [ENV_KEY, key], [ENV_KEY_ID, keyId]] as const) {
-    if (value !== undefined && value.trim() === '') throw new KeyMaterialError(`${name} is set but empty; unset it to run without payload encryption`);
+  for (const [name, value] of [
+    [ENV_KEYS_FILE, file],
+    [ENV_KEY, key],
+    [ENV_KEY_ID, keyId],
+  ] as const) {
+    if (value !== undefined && value.trim() === '')
+      throw new KeyMaterialError(`${name} is set but empty; unset it to run without payload encryption`);
   }
   if (file !== undefined) {
     if (key !== undefined || keyId !== undefined) {
@@ -89,7 +103,10 @@ export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env): Keyring | 
   }
   if (key === undefined && keyId === undefined) return undefined;
   if (key === undefined) throw new KeyMaterialError(`${ENV_KEY_ID} is set but ${ENV_KEY} is not`);
-  if (keyId === undefined) throw new KeyMaterialError(`${ENV_KEY} is set but ${ENV_KEY_ID} is not (the ID is stored with every payload so keys can rotate)`);
+  if (keyId === undefined)
+    throw new KeyMaterialError(
+      `${ENV_KEY} is set but ${ENV_KEY_ID} is not (the ID is stored with every payload so keys can rotate)`,
+    );
   const id = keyId.trim();
   return { currentId: id, keys: new Map([[id, parseKey(id, key.trim(), ENV_KEY)]]) };
 }

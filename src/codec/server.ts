@@ -36,11 +36,16 @@ function fromJson(body: unknown): Payload[] {
     const { metadata, data } = (p ?? {}) as JsonPayload;
     if (typeof p !== 'object' || p === null) throw new BadRequest(`payloads[${i}] is not an object`);
     if (data != null && typeof data !== 'string') throw new BadRequest(`payloads[${i}].data is not a base64 string`);
-    if (metadata != null && (typeof metadata !== 'object' || Object.values(metadata).some((v) => typeof v !== 'string'))) {
+    if (
+      metadata != null &&
+      (typeof metadata !== 'object' || Object.values(metadata).some((v) => typeof v !== 'string'))
+    ) {
       throw new BadRequest(`payloads[${i}].metadata is not a map of base64 strings`);
     }
     return {
-      metadata: Object.fromEntries(Object.entries(metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+      metadata: Object.fromEntries(
+        Object.entries(metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]),
+      ),
       data: new Uint8Array(Buffer.from(data ?? '', 'base64')),
     };
   });
@@ -49,7 +54,9 @@ function fromJson(body: unknown): Payload[] {
 function toJson(payloads: Payload[]): { payloads: JsonPayload[] } {
   return {
     payloads: payloads.map((p) => ({
-      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
       data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
     })),
   };
@@ -67,7 +74,9 @@ export function buildCodecServer({ codec, uiOrigins = DEFAULT_UI_ORIGINS }: Code
     if (origin === undefined) return; // not from a browser page: curl, the temporal CLI
     if (!allowed.has(origin)) {
       logger.warn({ origin }, 'codec server: request from an origin that is not allowed');
-      return reply.code(403).send({ error: `origin ${origin} is not allowed (allowed: ${[...allowed].join(', ')}; see --ui-origin)` });
+      return reply
+        .code(403)
+        .send({ error: `origin ${origin} is not allowed (allowed: ${[...allowed].join(', ')}; see --ui-origin)` });
     }
     reply
       .header('Access-Control-Allow-Origin', origin)
@@ -78,7 +87,8 @@ export function buildCodecServer({ codec, uiOrigins = DEFAULT_UI_ORIGINS }: Code
   for (const url of ['/encode', '/decode']) {
     app.options(url, async (req, reply) => {
       // A UI served from a remote https origin calling 127.0.0.1: Chrome's private network access check.
-      if (req.headers['access-control-request-private-network'] === 'true') reply.header('Access-Control-Allow-Private-Network', 'true');
+      if (req.headers['access-control-request-private-network'] === 'true')
+        reply.header('Access-Control-Allow-Private-Network', 'true');
       return reply
         .code(204)
         .header('Access-Control-Allow-Methods', 'POST, OPTIONS')
@@ -111,7 +121,9 @@ export function buildCodecServer({ codec, uiOrigins = DEFAULT_UI_ORIGINS }: Code
 }
 
 /** Builds and starts the codec server; resolves with its URL once it listens. */
-export async function startCodecServer(opts: CodecServerOptions & { port?: number; host?: string }): Promise<{ url: string; app: FastifyInstance }> {
+export async function startCodecServer(
+  opts: CodecServerOptions & { port?: number; host?: string },
+): Promise<{ url: string; app: FastifyInstance }> {
   const app = buildCodecServer(opts);
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ port: opts.port ?? DEFAULT_CODEC_PORT, host });
@@ -124,17 +136,27 @@ export async function startCodecServer(opts: CodecServerOptions & { port?: numbe
 export function registerCodecServerCommand(program: Command): void {
   program
     .command('codec-server')
-    .description('Decrypt payloads for the Web UI (encryption keys from the environment, see docs/encryption.md); runs until Ctrl-C')
+    .description(
+      'Decrypt payloads for the Web UI (encryption keys from the environment, see docs/encryption.md); runs until Ctrl-C',
+    )
     .option('--port <port>', 'port to listen on', String(DEFAULT_CODEC_PORT))
     .option('--host <address>', 'address to listen on (whoever can reach it can decrypt)', '127.0.0.1')
     .option('--ui-origin <origin...>', 'Web UI origin(s) allowed to call it', DEFAULT_UI_ORIGINS)
     .action(async (opts: { port: string; host: string; uiOrigin: string[] }) => {
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port ${opts.port} is not a port number`);
       const codec = codecFromEnv();
-      if (!codec) throw new Error(`no encryption keys configured: set ${ENV_KEYS_FILE} (or ${ENV_KEY} and NSDEPLOY_CODEC_KEY_ID)`);
+      if (!codec)
+        throw new Error(
+          `no encryption keys configured: set ${ENV_KEYS_FILE} (or ${ENV_KEY} and NSDEPLOY_CODEC_KEY_ID)`,
+        );
       const { url, app } = await startCodecServer({ codec, port, host: opts.host, uiOrigins: opts.uiOrigin });
-      if (!['127.0.0.1', '::1', 'localhost'].includes(opts.host)) logger.warn({ host: opts.host }, 'codec server listens beyond loopback: anyone who reaches it can decrypt payloads');
+      if (!['127.0.0.1', '::1', 'localhost'].includes(opts.host))
+        logger.warn(
+          { host: opts.host },
+          'codec server listens beyond loopback: anyone who reaches it can decrypt payloads',
+        );
       process.stdout.write(
         `Codec server on ${url} (current key ${codec.currentKeyId}; Web UI origins: ${opts.uiOrigin.join(', ')})\n` +
           `Web UI: set the codec endpoint to ${url}, or start the dev server with: temporal server start-dev --ui-codec-endpoint ${url}\n`,

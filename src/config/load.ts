@@ -56,7 +56,10 @@ export function parseFleetConfig(text: string, configPath: string, displayName =
   const data: unknown = doc.toJS() ?? {};
   const result = fleetConfigSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(displayName, result.error.issues.flatMap((issue) => describeIssue(issue, doc.contents, lineCounter)));
+    throw new ConfigError(
+      displayName,
+      result.error.issues.flatMap((issue) => describeIssue(issue, doc.contents, lineCounter)),
+    );
   }
 
   const configDir = path.dirname(configPath);
@@ -64,13 +67,21 @@ export function parseFleetConfig(text: string, configPath: string, displayName =
   const cfg: FleetConfig = {
     ...result.data,
     zoneFile: resolve(result.data.zoneFile),
-    ssh: { ...result.data.ssh, privateKeyFile: resolve(result.data.ssh.privateKeyFile), knownHostsFile: resolve(result.data.ssh.knownHostsFile) },
+    ssh: {
+      ...result.data.ssh,
+      privateKeyFile: resolve(result.data.ssh.privateKeyFile),
+      knownHostsFile: resolve(result.data.ssh.knownHostsFile),
+    },
     configPath,
     configDir,
   };
   if (!fs.existsSync(cfg.zoneFile)) {
     throw new ConfigError(displayName, [
-      { field: 'zoneFile', line: lineOf(doc.contents, ['zoneFile'], lineCounter), message: `file not found: ${cfg.zoneFile}` },
+      {
+        field: 'zoneFile',
+        line: lineOf(doc.contents, ['zoneFile'], lineCounter),
+        message: `file not found: ${cfg.zoneFile}`,
+      },
     ]);
   }
   return cfg;
@@ -86,7 +97,13 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown, lc: LineCounter):
     }));
   }
   const missing = issue.code === 'invalid_type' && issue.input === undefined;
-  return [{ field: formatPath(at) || '(top level)', line: lineOf(root, at, lc), message: missing ? 'is required' : issue.message }];
+  return [
+    {
+      field: formatPath(at) || '(top level)',
+      line: lineOf(root, at, lc),
+      message: missing ? 'is required' : issue.message,
+    },
+  ];
 }
 
 function formatPath(p: readonly (string | number)[]): string {

@@ -23,9 +23,13 @@ const label = z.string().superRefine((value, ctx) => {
 const dnsName = z
   .string()
   .transform((s) => s.replace(/\.$/, '').toLowerCase())
-  .refine((s) => s.length <= 253 && s.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l)) && s.includes('.'), {
-    message: 'must be a domain name such as "example.com"',
-  });
+  .refine(
+    (s) =>
+      s.length <= 253 && s.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l)) && s.includes('.'),
+    {
+      message: 'must be a domain name such as "example.com"',
+    },
+  );
 
 const address = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
 const port = z.number().int().min(1).max(65535);
@@ -36,8 +40,18 @@ const host = z.strictObject({ label });
 const PROXY_VARS_FROM_FLEET = ['proxy_upstreams', 'proxy_listen_addresses'];
 const proxyVars = z.record(z.string(), z.json()).superRefine((vars, ctx) => {
   for (const key of Object.keys(vars)) {
-    if (!/^proxy_[a-z0-9_]+$/.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'not a variable of the proxy role (they start with "proxy_", e.g. proxy_upstream_fail_timeout)' });
-    else if (PROXY_VARS_FROM_FLEET.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is taken from the live fleet (each LB keeps its own), not from the config' });
+    if (!/^proxy_[a-z0-9_]+$/.test(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'not a variable of the proxy role (they start with "proxy_", e.g. proxy_upstream_fail_timeout)',
+      });
+    else if (PROXY_VARS_FROM_FLEET.includes(key))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: 'is taken from the live fleet (each LB keeps its own), not from the config',
+      });
   }
 });
 
@@ -60,7 +74,10 @@ const policies = z.strictObject({
   sshTimeout: duration('5m').prefault('5m'),
   gate: z
     .strictObject({
-      transports: z.array(z.enum(['udp', 'tcp'])).min(1).default(['udp', 'tcp']),
+      transports: z
+        .array(z.enum(['udp', 'tcp']))
+        .min(1)
+        .default(['udp', 'tcp']),
       concurrency: z.number().int().min(1).max(256).default(16),
     })
     .prefault({}),
@@ -98,46 +115,72 @@ const monitor = z
     /** Interval of the monitoring schedule. */
     every: duration('5m').prefault('5m'),
     /** POSTed a JSON alert when a run finds the fleet failing (and once when it recovered). */
-    webhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://hooks.example.com/dns-alerts"' }).optional(),
+    webhookUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://hooks.example.com/dns-alerts"' })
+      .optional(),
     /** Or the worker's environment variable holding that URL, when the URL carries a secret. */
-    webhookUrlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as "NSDEPLOY_ALERT_WEBHOOK"' }).optional(),
+    webhookUrlEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as "NSDEPLOY_ALERT_WEBHOOK"' })
+      .optional(),
   })
   .superRefine((m, ctx) => {
-    if (m.every < 10_000) ctx.addIssue({ code: 'custom', path: ['every'], message: 'must be at least "10s" (every run asks every record of every server)' });
-    if (m.webhookUrl && m.webhookUrlEnv) ctx.addIssue({ code: 'custom', path: ['webhookUrlEnv'], message: 'give webhookUrl or webhookUrlEnv, not both' });
+    if (m.every < 10_000)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['every'],
+        message: 'must be at least "10s" (every run asks every record of every server)',
+      });
+    if (m.webhookUrl && m.webhookUrlEnv)
+      ctx.addIssue({ code: 'custom', path: ['webhookUrlEnv'], message: 'give webhookUrl or webhookUrlEnv, not both' });
   });
 
 export const fleetConfigSchema = z
   .strictObject({
     /** Name of the fleet; workflow IDs are derived from it, so one deploy per fleet at a time. */
-    fleet: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, { message: 'must be 2–41 characters: lower-case letters, digits and "-", starting with a letter' }),
+    fleet: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, {
+      message: 'must be 2–41 characters: lower-case letters, digits and "-", starting with a letter',
+    }),
     domain: dnsName,
     /** BIND zone file for the domain, relative to the config file. */
     zoneFile: z.string().min(1),
     linode: z.strictObject({
       /** API root; omit for Linode's real API. The lab points this at its emulator. */
-      apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://api.linode.com/v4"' }).optional(),
+      apiUrl: z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://api.linode.com/v4"' })
+        .optional(),
       /** Name of the environment variable holding the API token (the token never goes in this file). */
-      tokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as "LINODE_TOKEN"' }).default('LINODE_TOKEN'),
+      tokenEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as "LINODE_TOKEN"' })
+        .default('LINODE_TOKEN'),
       region: z.string().min(1),
       type: z.string().min(1),
       image: z.string().min(1),
       tags: z.array(z.string().min(3).max(50)).default(['nsdeploy']),
     }),
-    nameservers: z.array(host).min(1, { message: 'needs at least one nameserver' }).default([{ label: 'ns1' }, { label: 'ns2' }]),
-    loadBalancers: z.array(host).min(1, { message: 'needs at least one load balancer' }).default([{ label: 'lb1' }, { label: 'lb2' }]),
+    nameservers: z
+      .array(host)
+      .min(1, { message: 'needs at least one nameserver' })
+      .default([{ label: 'ns1' }, { label: 'ns2' }]),
+    loadBalancers: z
+      .array(host)
+      .min(1, { message: 'needs at least one load balancer' })
+      .default([{ label: 'lb1' }, { label: 'lb2' }]),
     /** Suffix of the replacement hosts' labels during a blue-green deploy. */
-    nextSuffix: z.string().regex(/^[-_.]?[a-z0-9]+$/, { message: 'must be a short suffix such as "-next"' }).default('-next'),
+    nextSuffix: z
+      .string()
+      .regex(/^[-_.]?[a-z0-9]+$/, { message: 'must be a short suffix such as "-next"' })
+      .default('-next'),
     /** Parent (TLD) servers to check the delegation and glue at, queried with RD=0. */
     parents: z.array(server).default([]),
-    ssh: z
-      .strictObject({
-        user: z.string().default('root'),
-        /** Private key the worker uses; read by activities, never sent through Temporal. */
-        privateKeyFile: z.string().min(1),
-        /** known_hosts with the pinned host keys of every instance nsdeploy creates. */
-        knownHostsFile: z.string().min(1),
-      }),
+    ssh: z.strictObject({
+      user: z.string().default('root'),
+      /** Private key the worker uses; read by activities, never sent through Temporal. */
+      privateKeyFile: z.string().min(1),
+      /** known_hosts with the pinned host keys of every instance nsdeploy creates. */
+      knownHostsFile: z.string().min(1),
+    }),
     temporal: z
       .strictObject({
         address: z.string().default('127.0.0.1:7233'),
@@ -165,7 +208,12 @@ export const fleetConfigSchema = z
       if (seen.has(l.toLowerCase())) ctx.addIssue({ code: 'custom', path, message: `label "${l}" is used twice` });
       seen.add(l.toLowerCase());
       const next = l + cfg.nextSuffix;
-      if (next.length > LABEL_MAX) ctx.addIssue({ code: 'custom', path, message: `"${next}" (with nextSuffix) is longer than ${LABEL_MAX} characters` });
+      if (next.length > LABEL_MAX)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `"${next}" (with nextSuffix) is longer than ${LABEL_MAX} characters`,
+        });
     }
   });
 

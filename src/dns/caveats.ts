@@ -19,29 +19,61 @@ export function zoneCaveats(origin: string, records: ZoneRecord[]): Caveat[] {
   const at = (name: string, type: string) => records.filter((r) => abs(r.name) === name && r.type === type);
 
   if (at(apex, 'CNAME').length > 0) {
-    out.push({ level: 'error', code: 'apex-cname', name: apex, message: `${apex} has a CNAME: the zone apex must have A/AAAA records, not a CNAME (it would hide SOA, NS and MX)` });
+    out.push({
+      level: 'error',
+      code: 'apex-cname',
+      name: apex,
+      message: `${apex} has a CNAME: the zone apex must have A/AAAA records, not a CNAME (it would hide SOA, NS and MX)`,
+    });
   }
   for (const r of records.filter((x) => abs(x.name).startsWith('*.'))) {
     out.push({
-      level: 'warning', code: 'wildcard', name: abs(r.name),
+      level: 'warning',
+      code: 'wildcard',
+      name: abs(r.name),
       message: `${abs(r.name)} ${r.type}: a wildcard makes every typo under ${abs(r.name).slice(2)} resolve, also for machines with "search ${abs(r.name).slice(2).replace(/\.$/, '')}" in resolv.conf`,
     });
   }
   const mailDomains = [...new Set(records.filter((r) => r.type === 'MX').map((r) => abs(r.name)))];
   for (const domain of mailDomains) {
     if (!at(domain, 'TXT').some((r) => /^v=spf1(\s|$)/i.test(txt(r)))) {
-      out.push({ level: 'warning', code: 'spf-missing', name: domain, message: `${domain} receives mail (MX) but publishes no SPF record (TXT "v=spf1 …")` });
+      out.push({
+        level: 'warning',
+        code: 'spf-missing',
+        name: domain,
+        message: `${domain} receives mail (MX) but publishes no SPF record (TXT "v=spf1 …")`,
+      });
     }
     if (!at(`_dmarc.${domain}`, 'TXT').some((r) => /^v=DMARC1/i.test(txt(r)))) {
-      out.push({ level: 'warning', code: 'dmarc-missing', name: domain, message: `${domain} has MX but no DMARC record (TXT "v=DMARC1; …" at _dmarc.${domain})` });
+      out.push({
+        level: 'warning',
+        code: 'dmarc-missing',
+        name: domain,
+        message: `${domain} has MX but no DMARC record (TXT "v=DMARC1; …" at _dmarc.${domain})`,
+      });
     }
-    if (!records.some((r) => r.type === 'TXT' && abs(r.name).endsWith(`._domainkey.${domain}`) && /(^|;)\s*(v=DKIM1|p=)/i.test(txt(r)))) {
-      out.push({ level: 'warning', code: 'dkim-missing', name: domain, message: `${domain} has MX but no DKIM key (TXT at <selector>._domainkey.${domain})` });
+    if (
+      !records.some(
+        (r) =>
+          r.type === 'TXT' && abs(r.name).endsWith(`._domainkey.${domain}`) && /(^|;)\s*(v=DKIM1|p=)/i.test(txt(r)),
+      )
+    ) {
+      out.push({
+        level: 'warning',
+        code: 'dkim-missing',
+        name: domain,
+        message: `${domain} has MX but no DKIM key (TXT at <selector>._domainkey.${domain})`,
+      });
     }
     for (const mx of at(domain, 'MX')) {
       const host = abs(mx.rdata.split(/\s+/)[1] ?? '');
       for (const a of [...at(host, 'A'), ...at(host, 'AAAA')]) {
-        out.push({ level: 'info', code: 'mail-rdns', name: host, message: `mail host ${host} (${a.rdata}): make sure its reverse DNS (PTR, set at the hosting provider) is ${host}` });
+        out.push({
+          level: 'info',
+          code: 'mail-rdns',
+          name: host,
+          message: `mail host ${host} (${a.rdata}): make sure its reverse DNS (PTR, set at the hosting provider) is ${host}`,
+        });
       }
     }
   }

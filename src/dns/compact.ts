@@ -16,7 +16,12 @@ export interface CompactZoneComparison extends ZoneComparison {
   skippedOmitted: number;
 }
 
-export const COMPACT_DEFAULTS: Required<CompactLimits> = { maxDifferences: 200, maxSkipped: 50, maxValuesPerDifference: 10, maxValueLength: 200 };
+export const COMPACT_DEFAULTS: Required<CompactLimits> = {
+  maxDifferences: 200,
+  maxSkipped: 50,
+  maxValuesPerDifference: 10,
+  maxValueLength: 200,
+};
 
 function clip(value: string, max: number): string {
   return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} chars)`;
@@ -28,7 +33,8 @@ function clipList(values: string[], l: Required<CompactLimits>): string[] {
 }
 
 function compactDifference(d: Difference, l: Required<CompactLimits>): Difference {
-  if (d.kind === 'data') return { ...d, expectedOnly: clipList(d.expectedOnly, l), actualOnly: clipList(d.actualOnly, l) };
+  if (d.kind === 'data')
+    return { ...d, expectedOnly: clipList(d.expectedOnly, l), actualOnly: clipList(d.actualOnly, l) };
   if (d.kind === 'error') return { ...d, message: clip(d.message, l.maxValueLength * 2) };
   return d;
 }

@@ -33,7 +33,11 @@ interface Task {
   transport: TransportMode;
 }
 
-export async function compareZone(server: DnsServer, zone: Zone, options: CompareOptions = {}): Promise<ZoneComparison> {
+export async function compareZone(
+  server: DnsServer,
+  zone: Zone,
+  options: CompareOptions = {},
+): Promise<ZoneComparison> {
   const started = Date.now();
   const transports = [...(options.transports ?? DEFAULT_TRANSPORTS)];
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
@@ -55,7 +59,14 @@ export async function compareZone(server: DnsServer, zone: Zone, options: Compar
     }
     if (toWireName(set.name) === undefined) {
       for (const transport of transports) {
-        differences.push({ server: label, transport, name: set.name, type: set.type, kind: 'unsupported-name', detail: 'a label holds "." or non-UTF-8 bytes; dns-packet cannot ask for it' });
+        differences.push({
+          server: label,
+          transport,
+          name: set.name,
+          type: set.type,
+          kind: 'unsupported-name',
+          detail: 'a label holds "." or non-UTF-8 bytes; dns-packet cannot ask for it',
+        });
       }
       continue;
     }
@@ -70,7 +81,8 @@ export async function compareZone(server: DnsServer, zone: Zone, options: Compar
     if (options.signal?.aborted) return;
     queriesSent += 1;
     try {
-      const queryOptions: QueryOptions = transport === 'udp' ? { ...options.query, transport } : { ...options.query, transport, tcpPool };
+      const queryOptions: QueryOptions =
+        transport === 'udp' ? { ...options.query, transport } : { ...options.query, transport, tcpPool };
       const res = await doQuery(server, { name: set.name, type: set.type, class: set.class }, queryOptions);
       if (res.nsid !== undefined) nsids.add(res.nsid);
       const result = checkAnswer(set, transport, res);
@@ -78,7 +90,15 @@ export async function compareZone(server: DnsServer, zone: Zone, options: Compar
       skipped.push(...result.skipped);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
-      differences.push({ server: label, transport, name: set.name, type: set.type, kind: 'error', error: e.name, message: e.message });
+      differences.push({
+        server: label,
+        transport,
+        name: set.name,
+        type: set.type,
+        kind: 'error',
+        error: e.name,
+        message: e.message,
+      });
     } finally {
       done += 1;
       options.onProgress?.(done, tasks.length);
@@ -89,7 +109,8 @@ export async function compareZone(server: DnsServer, zone: Zone, options: Compar
   } finally {
     tcpPool.close();
   }
-  if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('zone comparison aborted');
+  if (options.signal?.aborted)
+    throw options.signal.reason instanceof Error ? options.signal.reason : new Error('zone comparison aborted');
 
   const sorted = sortDifferences(differences);
   return {

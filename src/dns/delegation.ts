@@ -65,7 +65,10 @@ export function delegationFromResponse(domain: string, res: DnsResponse): Delega
   }
   const nsRecords = [...res.answers.filter(ownedBy(zone)), ...res.authorities.filter(ownedBy(zone))];
   if (nsRecords.length === 0) {
-    return { ...view, error: `no NS records for ${zone} in the answer (rcode ${res.rcode}, AA=${res.flags.aa ? 1 : 0})` };
+    return {
+      ...view,
+      error: `no NS records for ${zone} in the answer (rcode ${res.rcode}, AA=${res.flags.aa ? 1 : 0})`,
+    };
   }
   const nameservers = [...new Set(nsRecords.map((r) => plainName(String(r.data))))].sort();
   const glue = res.additionals
@@ -86,7 +89,11 @@ export function viewsAgree(views: DelegationView[]): boolean {
 }
 
 /** Asks the parent on every transport at once; never throws for a network failure. */
-export async function readDelegation(parent: DnsServer, domain: string, options: ReadDelegationOptions = {}): Promise<ReadDelegationResult> {
+export async function readDelegation(
+  parent: DnsServer,
+  domain: string,
+  options: ReadDelegationOptions = {},
+): Promise<ReadDelegationResult> {
   const transports = options.transports ?? DELEGATION_DEFAULTS.transports;
   const timeoutMs = options.timeoutMs ?? DELEGATION_DEFAULTS.timeoutMs;
   const doQuery = options.queryFn ?? realQuery;
@@ -94,9 +101,18 @@ export async function readDelegation(parent: DnsServer, domain: string, options:
     transports.map(async (transport): Promise<DelegationView> => {
       try {
         // Two attempts within the budget: one lost UDP packet is not a failed parent.
-        const res = await doQuery(parent, { name: domain, type: 'NS' }, {
-          transport, recursionDesired: false, timeoutMs: Math.max(1, Math.floor(timeoutMs / 2)), attempts: 2, totalTimeoutMs: timeoutMs, nsid: false,
-        });
+        const res = await doQuery(
+          parent,
+          { name: domain, type: 'NS' },
+          {
+            transport,
+            recursionDesired: false,
+            timeoutMs: Math.max(1, Math.floor(timeoutMs / 2)),
+            attempts: 2,
+            totalTimeoutMs: timeoutMs,
+            nsid: false,
+          },
+        );
         return delegationFromResponse(domain, res);
       } catch (err) {
         return { transport, nameservers: [], glue: [], error: err instanceof Error ? err.message : String(err) };

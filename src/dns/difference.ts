@@ -60,7 +60,16 @@ export interface ZoneComparison {
 }
 
 const KIND_ORDER: DifferenceKind[] = [
-  'error', 'rcode', 'truncated', 'missing', 'not-authoritative', 'serial', 'data', 'ttl', 'unsupported-type', 'unsupported-name',
+  'error',
+  'rcode',
+  'truncated',
+  'missing',
+  'not-authoritative',
+  'serial',
+  'data',
+  'ttl',
+  'unsupported-type',
+  'unsupported-name',
 ];
 
 /** Stable order (name, type, transport, kind) so that equal comparisons give equal output. */

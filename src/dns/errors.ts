@@ -54,7 +54,10 @@ export class DnsNetworkError extends DnsQueryError {
   readonly code: string | undefined;
 
   constructor(ctx: QueryContext, detail: string, code?: string) {
-    super(ctx, `network error talking to ${ctx.server} over ${ctx.transport.toUpperCase()} for ${ctx.question}: ${detail}`);
+    super(
+      ctx,
+      `network error talking to ${ctx.server} over ${ctx.transport.toUpperCase()} for ${ctx.question}: ${detail}`,
+    );
     this.code = code;
   }
 }
@@ -73,7 +76,9 @@ export class ZoneLoadError extends Error {
   readonly diagnostics: string;
 
   constructor(file: string, origin: string, diagnostics: string) {
-    super(`zone file ${file} (origin ${origin}) does not load: ${diagnostics.trim() || 'named-compilezone failed without a message'}`);
+    super(
+      `zone file ${file} (origin ${origin}) does not load: ${diagnostics.trim() || 'named-compilezone failed without a message'}`,
+    );
     this.name = 'ZoneLoadError';
     this.file = file;
     this.origin = origin;

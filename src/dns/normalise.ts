@@ -7,7 +7,23 @@ import { normaliseIPv6 } from './ipv6';
 const HEX_TAIL_AFTER: Record<string, number> = { DS: 3, CDS: 3, TLSA: 3, SMIMEA: 3, SSHFP: 2 };
 
 /** Types whose RDATA holds only domain names and numbers. */
-const NAMES_AND_NUMBERS = new Set(['NS', 'CNAME', 'DNAME', 'PTR', 'MX', 'SRV', 'SOA', 'KX', 'RT', 'AFSDB', 'MB', 'MG', 'MR', 'MINFO', 'RP']);
+const NAMES_AND_NUMBERS = new Set([
+  'NS',
+  'CNAME',
+  'DNAME',
+  'PTR',
+  'MX',
+  'SRV',
+  'SOA',
+  'KX',
+  'RT',
+  'AFSDB',
+  'MB',
+  'MG',
+  'MR',
+  'MINFO',
+  'RP',
+]);
 
 export function normaliseRdata(type: string, rdata: string): string {
   const text = rdata.trim();

@@ -58,7 +58,14 @@ function queryPacket(id: number, q: WireQuestion, f: QueryFlags): dnsPacket.Pack
   const nsid: { code: number; data: Buffer } = { code: NSID_OPTION, data: Buffer.alloc(0) };
   const options = f.nsid ? [nsid as dnsPacket.PacketOpt] : [];
   const opt: dnsPacket.OptAnswer = {
-    type: 'OPT', name: '.', udpPayloadSize: f.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options,
+    type: 'OPT',
+    name: '.',
+    udpPayloadSize: f.udpPayloadSize,
+    extendedRcode: 0,
+    ednsVersion: 0,
+    flags: 0,
+    flag_do: false,
+    options,
   };
   return {
     type: 'query',

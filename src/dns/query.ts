@@ -5,7 +5,16 @@ import net from 'node:net';
 import { DnsProtocolError, type QueryContext } from './errors';
 import type { ExchangePlan, Verdict } from './exchange';
 import { toWireName } from './names';
-import { decodeMessage, encodeQuery, encodeStreamQuery, nsidOf, readId, type DecodedMessage, type QueryFlags, type WireQuestion } from './packet';
+import {
+  decodeMessage,
+  encodeQuery,
+  encodeStreamQuery,
+  nsidOf,
+  readId,
+  type DecodedMessage,
+  type QueryFlags,
+  type WireQuestion,
+} from './packet';
 import { toPacketType } from './rrtypes';
 import { tcpExchange } from './tcp';
 import type { DnsResponse, DnsServer, Question, QueryOptions, Transport } from './types';
@@ -39,7 +48,8 @@ export function serverLabel(server: DnsServer): string {
 
 function wireQuestion(q: Question): WireQuestion {
   const name = toWireName(q.name);
-  if (name === undefined) throw new Error(`cannot query ${q.name}: a label holds "." or non-UTF-8 bytes, which dns-packet cannot encode`);
+  if (name === undefined)
+    throw new Error(`cannot query ${q.name}: a label holds "." or non-UTF-8 bytes, which dns-packet cannot encode`);
   const type = toPacketType(q.type);
   if (type === undefined) throw new Error(`cannot query ${q.name}: unknown RR type ${q.type}`);
   return { name, type, class: (q.class ?? 'IN').toUpperCase() };
@@ -59,7 +69,11 @@ function judgeFor(id: number, wq: WireQuestion, ctx: QueryContext): (buf: Buffer
     // FORMERR and friends may come back without the question section.
     if (message.questions.length === 0 && message.rcode !== 'NOERROR') return { kind: 'answer', message };
     const q = message.questions[0];
-    const same = message.questions.length === 1 && q.name.toLowerCase() === wq.name.toLowerCase() && q.type === wq.type && q.class === wq.class;
+    const same =
+      message.questions.length === 1 &&
+      q.name.toLowerCase() === wq.name.toLowerCase() &&
+      q.type === wq.type &&
+      q.class === wq.class;
     return same ? { kind: 'answer', message } : { kind: 'ignore', reason: 'question' };
   };
 }
@@ -71,16 +85,29 @@ export const query: QueryFn = async (server, question, options = {}) => {
   const deadline = started + totalTimeoutMs;
   const wq = wireQuestion(question);
   const label = serverLabel(server);
-  const flags: QueryFlags = { recursionDesired: o.recursionDesired, edns: o.edns, udpPayloadSize: o.udpPayloadSize, nsid: o.nsid && o.edns };
+  const flags: QueryFlags = {
+    recursionDesired: o.recursionDesired,
+    edns: o.edns,
+    udpPayloadSize: o.udpPayloadSize,
+    nsid: o.nsid && o.edns,
+  };
   const questionText = `${wq.name === '.' ? '.' : wq.name}/${question.type.toUpperCase()}${wq.class === 'IN' ? '' : ` ${wq.class}`}`;
 
   const exchange = async (transport: Transport) => {
     const id = crypto.randomInt(0, 0x10000);
     const ctx: QueryContext = { server: label, transport, question: questionText };
     const plan: ExchangePlan = {
-      address: server.address, port: server.port ?? 53, ctx, timeoutMs: o.timeoutMs, attempts: o.attempts, deadline, judge: judgeFor(id, wq, ctx),
+      address: server.address,
+      port: server.port ?? 53,
+      ctx,
+      timeoutMs: o.timeoutMs,
+      attempts: o.attempts,
+      deadline,
+      judge: judgeFor(id, wq, ctx),
     };
-    return transport === 'udp' ? udpExchange(plan, encodeQuery(id, wq, flags)) : tcpExchange(plan, encodeStreamQuery(id, wq, flags), options.tcpPool);
+    return transport === 'udp'
+      ? udpExchange(plan, encodeQuery(id, wq, flags))
+      : tcpExchange(plan, encodeStreamQuery(id, wq, flags), options.tcpPool);
   };
 
   let transport: Transport = o.transport === 'tcp' ? 'tcp' : 'udp';

@@ -9,7 +9,23 @@ import { quoteCharString, splitCharStrings } from './text';
 
 /** Types whose RDATA we can print and therefore compare. */
 export const SUPPORTED_TYPES: ReadonlySet<string> = new Set([
-  'A', 'AAAA', 'NS', 'CNAME', 'DNAME', 'PTR', 'MX', 'TXT', 'SPF', 'SOA', 'SRV', 'CAA', 'SSHFP', 'TLSA', 'DS', 'NAPTR', 'HINFO',
+  'A',
+  'AAAA',
+  'NS',
+  'CNAME',
+  'DNAME',
+  'PTR',
+  'MX',
+  'TXT',
+  'SPF',
+  'SOA',
+  'SRV',
+  'CAA',
+  'SSHFP',
+  'TLSA',
+  'DS',
+  'NAPTR',
+  'HINFO',
 ]);
 
 /** A record as BIND would print it; `rdata` undefined for unsupported types. */
@@ -21,15 +37,59 @@ export interface PresentedRecord {
   rdata?: string;
 }
 
-interface MxData { preference: number; exchange: string }
-interface SoaData { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number }
-interface SrvData { priority: number; weight: number; port: number; target: string }
-interface CaaData { flags: number; tag: string; value: string }
-interface SshfpData { algorithm: number; hash: number; fingerprint: string }
-interface TlsaData { usage: number; selector: number; matchingType: number; certificate: Buffer }
-interface DsData { keyTag: number; algorithm: number; digestType: number; digest: Buffer }
-interface NaptrData { order: number; preference: number; flags: string; services: string; regexp: string; replacement: string }
-interface HinfoData { cpu: string; os: string }
+interface MxData {
+  preference: number;
+  exchange: string;
+}
+interface SoaData {
+  mname: string;
+  rname: string;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+interface SrvData {
+  priority: number;
+  weight: number;
+  port: number;
+  target: string;
+}
+interface CaaData {
+  flags: number;
+  tag: string;
+  value: string;
+}
+interface SshfpData {
+  algorithm: number;
+  hash: number;
+  fingerprint: string;
+}
+interface TlsaData {
+  usage: number;
+  selector: number;
+  matchingType: number;
+  certificate: Buffer;
+}
+interface DsData {
+  keyTag: number;
+  algorithm: number;
+  digestType: number;
+  digest: Buffer;
+}
+interface NaptrData {
+  order: number;
+  preference: number;
+  flags: string;
+  services: string;
+  regexp: string;
+  replacement: string;
+}
+interface HinfoData {
+  cpu: string;
+  os: string;
+}
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const quotedList = (parts: Uint8Array[]) => parts.map((p) => quoteCharString(p)).join(' ');

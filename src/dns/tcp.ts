@@ -100,7 +100,11 @@ function tcpAttempt(plan: ExchangePlan, request: Buffer, timeoutMs: number, conn
   });
 }
 
-export async function tcpExchange(plan: ExchangePlan, request: Buffer, pool?: TcpConnectionPool): Promise<ExchangeResult> {
+export async function tcpExchange(
+  plan: ExchangePlan,
+  request: Buffer,
+  pool?: TcpConnectionPool,
+): Promise<ExchangeResult> {
   let attempts = 0;
   let ignored = 0;
   let lastClosed: string | undefined;

@@ -43,16 +43,30 @@ export function parseCanonicalZone(text: string): ZoneRecord[] {
     if (line.trim() === '' || line.startsWith(';') || line.startsWith('$')) continue;
     const m = /^(\S+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line.trimEnd());
     if (!m) throw new Error(`unexpected line in named-compilezone output: ${line}`);
-    records.push({ name: nameKey(m[1]), ttl: Number(m[2]), class: m[3].toUpperCase(), type: m[4].toUpperCase(), rdata: m[5].trim() });
+    records.push({
+      name: nameKey(m[1]),
+      ttl: Number(m[2]),
+      class: m[3].toUpperCase(),
+      type: m[4].toUpperCase(),
+      rdata: m[5].trim(),
+    });
   }
   return records;
 }
 
 function diagnostics(stderr: string, stdout: string): string[] {
-  return `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter((l) => l && l !== 'OK' && !/loaded serial \d+/.test(l));
+  return `${stderr}\n${stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && l !== 'OK' && !/loaded serial \d+/.test(l));
 }
 
-async function compile(input: { file: string } | { text: string }, origin: string, source: string, opts: ZoneLoadOptions): Promise<Zone> {
+async function compile(
+  input: { file: string } | { text: string },
+  origin: string,
+  source: string,
+  opts: ZoneLoadOptions,
+): Promise<Zone> {
   const args = ['-s', 'full', '-f', 'text', '-F', 'text', '-c', opts.class ?? 'IN'];
   if (opts.checkNames) args.push('-k', opts.checkNames);
   // "-o -" writes the canonical zone to stdout; diagnostics (and "loaded serial") go to stderr.
@@ -67,10 +81,17 @@ async function compile(input: { file: string } | { text: string }, origin: strin
   if (result.exitCode !== 0 || result.failed) {
     // With reject: false a spawn failure (e.g. ENOENT) comes back as the error object itself.
     const spawnFailure = 'shortMessage' in result ? String(result.shortMessage) : `exit code ${result.exitCode}`;
-    const detail = result.timedOut ? `named-compilezone timed out` : diagnostics(result.stderr, '').join('\n') || spawnFailure;
+    const detail = result.timedOut
+      ? `named-compilezone timed out`
+      : diagnostics(result.stderr, '').join('\n') || spawnFailure;
     throw new ZoneLoadError(source, origin, detail);
   }
-  return { origin: nameKey(origin), source, records: parseCanonicalZone(result.stdout), warnings: diagnostics(result.stderr, '') };
+  return {
+    origin: nameKey(origin),
+    source,
+    records: parseCanonicalZone(result.stdout),
+    warnings: diagnostics(result.stderr, ''),
+  };
 }
 
 /** Load a zone file the way named would, via named-compilezone. */
@@ -79,6 +100,10 @@ export function loadZoneFile(file: string, origin: string, opts: ZoneLoadOptions
 }
 
 /** Load zone text (e.g. generated in a test) via named-compilezone's stdin. */
-export function loadZoneText(text: string, origin: string, opts: ZoneLoadOptions & { source?: string } = {}): Promise<Zone> {
+export function loadZoneText(
+  text: string,
+  origin: string,
+  opts: ZoneLoadOptions & { source?: string } = {},
+): Promise<Zone> {
   return compile({ text }, origin, opts.source ?? '<text>', opts);
 }

@@ -86,7 +86,12 @@ function absolute(name: string, origin: string): string {
  * Replaces the data of A/AAAA records whose address is a key of `moves`, and sets the SOA
  * serial to `nextSerial(old)`. Refuses zone files it cannot edit faithfully ($INCLUDE).
  */
-export function rewriteZoneAddresses(text: string, originIn: string, moves: Record<string, string>, nextSerial: (old: number) => number): RewriteResult {
+export function rewriteZoneAddresses(
+  text: string,
+  originIn: string,
+  moves: Record<string, string>,
+  nextSerial: (old: number) => number,
+): RewriteResult {
   let origin = originIn.toLowerCase().replace(/\.?$/, '.');
   let owner = origin;
   const patches: { start: number; end: number; text: string }[] = [];
@@ -100,7 +105,8 @@ export function rewriteZoneAddresses(text: string, originIn: string, moves: Reco
     if (first.atLineStart && first.text.startsWith('$')) {
       const directive = first.text.toUpperCase();
       if (directive === '$ORIGIN' && rec[1]) origin = absolute(rec[1].text, origin);
-      else if (directive === '$INCLUDE') throw new Error('the zone uses $INCLUDE; nsdeploy edits only self-contained zone files');
+      else if (directive === '$INCLUDE')
+        throw new Error('the zone uses $INCLUDE; nsdeploy edits only self-contained zone files');
       continue;
     }
     if (first.atLineStart) {

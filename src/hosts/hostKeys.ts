@@ -18,7 +18,10 @@ export async function generateHostKey(comment: string): Promise<HostKeyPair> {
   try {
     const file = path.join(dir, 'key');
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
-    return { privateKeyOpenSSH: fs.readFileSync(file, 'utf8'), publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
+    return {
+      privateKeyOpenSSH: fs.readFileSync(file, 'utf8'),
+      publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim(),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -57,8 +57,14 @@ export interface LogCount {
 
 export function parseCountOutput(stdout: string): LogCount | undefined {
   const out: LogCount = {
-    queries: 0, udp: 0, tcp: 0, failed: 0, byUpstream: {},
-    untilEpochMs: NaN, hostNowEpochMs: NaN, oldestEntryEpochMs: null,
+    queries: 0,
+    udp: 0,
+    tcp: 0,
+    failed: 0,
+    byUpstream: {},
+    untilEpochMs: NaN,
+    hostNowEpochMs: NaN,
+    oldestEntryEpochMs: null,
   };
   let sawTotal = false;
   for (const line of stdout.split('\n')) {

@@ -48,10 +48,13 @@ const invalid = (msg: string) => new UpstreamInputError(msg, { type: 'InvalidUps
  * an nftables `ip` table and a DNAT needs an address, not a name — a port outside 1–65535).
  */
 export function checkUpstreams(upstreams: Upstream[]): void {
-  if (!Array.isArray(upstreams) || upstreams.length === 0) throw invalid('upstreams: at least one {address, port} is required (an LB without nameservers answers nothing)');
+  if (!Array.isArray(upstreams) || upstreams.length === 0)
+    throw invalid('upstreams: at least one {address, port} is required (an LB without nameservers answers nothing)');
   for (const u of upstreams) {
     if (!u || typeof u.address !== 'string' || !IPV4.test(u.address)) {
-      throw invalid(`upstream address ${JSON.stringify(u?.address)} is not an IPv4 address (the LB's upstream map is an nftables ip table of addresses)`);
+      throw invalid(
+        `upstream address ${JSON.stringify(u?.address)} is not an IPv4 address (the LB's upstream map is an nftables ip table of addresses)`,
+      );
     }
     if (!(Number.isInteger(u.port) && u.port >= 1 && u.port <= 65535)) {
       throw invalid(`upstream ${u.address}: port ${JSON.stringify(u.port)} is not an integer from 1 to 65535`);
@@ -60,19 +63,26 @@ export function checkUpstreams(upstreams: Upstream[]): void {
 }
 
 function checkParams(p: UpstreamServerParams): void {
-  if (!(Number.isInteger(p.maxFails) && p.maxFails >= 0)) throw invalid(`maxFails ${JSON.stringify(p.maxFails)} must be a non-negative integer`);
-  if (typeof p.failTimeout !== 'string' || !TIME.test(p.failTimeout)) throw invalid(`failTimeout ${JSON.stringify(p.failTimeout)} must be an nginx time such as 10s`);
+  if (!(Number.isInteger(p.maxFails) && p.maxFails >= 0))
+    throw invalid(`maxFails ${JSON.stringify(p.maxFails)} must be a non-negative integer`);
+  if (typeof p.failTimeout !== 'string' || !TIME.test(p.failTimeout))
+    throw invalid(`failTimeout ${JSON.stringify(p.failTimeout)} must be an nginx time such as 10s`);
 }
 
 function checkSlots(slots: Slot[]): void {
   if (!Array.isArray(slots) || slots.length === 0) throw invalid('slots: at least one is required');
   for (const s of slots) {
-    if (!s || !IPV4.test(s.address) || !(Number.isInteger(s.port) && s.port >= 1 && s.port <= 65535)) throw invalid(`slot ${JSON.stringify(s)} is not an IPv4 address and port`);
+    if (!s || !IPV4.test(s.address) || !(Number.isInteger(s.port) && s.port >= 1 && s.port <= 65535))
+      throw invalid(`slot ${JSON.stringify(s)} is not an IPv4 address and port`);
   }
 }
 
 /** nginx's upstream file: one server per slot, on the slot address, ports base, base+1, … */
-export function renderUpstreamConf(slots: Slot[], params: UpstreamServerParams = ROLE_DEFAULT_PARAMS, managed = ANSIBLE_MANAGED): string {
+export function renderUpstreamConf(
+  slots: Slot[],
+  params: UpstreamServerParams = ROLE_DEFAULT_PARAMS,
+  managed = ANSIBLE_MANAGED,
+): string {
   checkSlots(slots);
   checkParams(params);
   return [
@@ -80,14 +90,17 @@ export function renderUpstreamConf(slots: Slot[], params: UpstreamServerParams =
     '# nginx proxies to fixed local slots; /etc/nginx/nsdeploy-upstreams.nft sends each slot to a',
     "# nameserver. The deploy's cutover swaps that table (nft -f), never this file.",
     `upstream ${UPSTREAM_NAME} {`,
-    ...slots.map((s) => `    server ${s.address}:${s.port} max_fails=${params.maxFails} fail_timeout=${params.failTimeout};`),
+    ...slots.map(
+      (s) => `    server ${s.address}:${s.port} max_fails=${params.maxFails} fail_timeout=${params.failTimeout};`,
+    ),
     '}',
     '',
   ].join('\n');
 }
 
 /** The slots a number of upstreams needs on this address. */
-export const slotsFor = (address: string, count: number, base = ROLE_DEFAULT_SLOT_PORT_BASE): Slot[] => Array.from({ length: count }, (_, i) => ({ address, port: base + i }));
+export const slotsFor = (address: string, count: number, base = ROLE_DEFAULT_SLOT_PORT_BASE): Slot[] =>
+  Array.from({ length: count }, (_, i) => ({ address, port: base + i }));
 
 /**
  * The nftables file: slot i's new connections (UDP and TCP) go to upstreams[i]. Applied with
@@ -116,7 +129,10 @@ export function renderUpstreamMap(slots: Slot[], upstreams: Upstream[], managed 
     `table ip ${NFT_TABLE} {`,
     '\tchain slots {',
     '\t\ttype nat hook output priority -100; policy accept;',
-    ...slots.map((s, i) => `\t\tmeta l4proto { tcp, udp } ip daddr ${s.address} th dport ${s.port} dnat to ${upstreams[i].address}:${upstreams[i].port}`),
+    ...slots.map(
+      (s, i) =>
+        `\t\tmeta l4proto { tcp, udp } ip daddr ${s.address} th dport ${s.port} dnat to ${upstreams[i].address}:${upstreams[i].port}`,
+    ),
     '\t}',
     '\tchain source {',
     '\t\ttype nat hook postrouting priority 100; policy accept;',
@@ -138,16 +154,21 @@ export function parseUpstreamConf(text: string): { slots: Slot[]; params?: Upstr
   const slots: Slot[] = [];
   const paramSets = new Set<string>();
   let params: UpstreamServerParams | undefined;
-  for (const statement of block[1].split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const statement of block[1]
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const words = statement.split(/\s+/);
     if (words[0] !== 'server') continue; // zone, hash, least_conn…: not servers
     const m = words[1]?.match(/^([^:]+):(\d+)$/);
-    if (!m || !IPV4.test(m[1])) throw new UpstreamParseError(`server ${JSON.stringify(words[1] ?? '')} is not an IPv4 slot address:port`);
+    if (!m || !IPV4.test(m[1]))
+      throw new UpstreamParseError(`server ${JSON.stringify(words[1] ?? '')} is not an IPv4 slot address:port`);
     slots.push({ address: m[1], port: Number(m[2]) });
     const maxFails = words.find((w) => w.startsWith('max_fails='))?.slice('max_fails='.length);
     const failTimeout = words.find((w) => w.startsWith('fail_timeout='))?.slice('fail_timeout='.length);
     paramSets.add(`${maxFails}|${failTimeout}`);
-    if (maxFails !== undefined && /^\d+$/.test(maxFails) && failTimeout !== undefined && TIME.test(failTimeout)) params = { maxFails: Number(maxFails), failTimeout };
+    if (maxFails !== undefined && /^\d+$/.test(maxFails) && failTimeout !== undefined && TIME.test(failTimeout))
+      params = { maxFails: Number(maxFails), failTimeout };
   }
   if (slots.length === 0) throw new UpstreamParseError(`"upstream ${UPSTREAM_NAME}" has no server`);
   return { slots, params: paramSets.size === 1 ? params : undefined };
@@ -155,7 +176,9 @@ export function parseUpstreamConf(text: string): { slots: Slot[]; params?: Upstr
 
 /** The upstream of each slot in the map file, in slot order. */
 export function parseUpstreamMap(text: string, slots: Slot[]): Upstream[] {
-  const rules = [...text.matchAll(/^\s*meta l4proto \{ tcp, udp \} ip daddr (\S+) th dport (\d+) dnat to (\S+):(\d+)\s*$/gm)].map((m) => ({ slot: `${m[1]}:${m[2]}`, address: m[3], port: Number(m[4]) }));
+  const rules = [
+    ...text.matchAll(/^\s*meta l4proto \{ tcp, udp \} ip daddr (\S+) th dport (\d+) dnat to (\S+):(\d+)\s*$/gm),
+  ].map((m) => ({ slot: `${m[1]}:${m[2]}`, address: m[3], port: Number(m[4]) }));
   if (rules.length === 0) throw new UpstreamParseError('no "dnat to" rule');
   return slots.map((s) => {
     const r = rules.find((x) => x.slot === `${s.address}:${s.port}`);

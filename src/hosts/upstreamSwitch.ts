@@ -44,7 +44,9 @@ export function readUpstreamScript(): string {
   ].join('\n');
 }
 
-export function parseReadUpstreamOutput(stdout: string): { pending: boolean; nginxText: string; mapText: string } | undefined {
+export function parseReadUpstreamOutput(
+  stdout: string,
+): { pending: boolean; nginxText: string; mapText: string } | undefined {
   const m = stdout.match(new RegExp(`^pending (yes|no)\\n${NGINX_MARK}\\n([\\s\\S]*)\\n${MAP_MARK}\\n([\\s\\S]*)$`));
   return m ? { pending: m[1] === 'yes', nginxText: m[2], mapText: m[3] } : undefined;
 }
@@ -70,7 +72,11 @@ export const CONNTRACK_UDP_TIMEOUT_SEC = 2;
  * /proc/net/nf_conntrack cannot be read). Under load that is about the UDP timeout; with no
  * query in flight it is at once. Prints "settled <ms waited>" and "applied <epoch ms>".
  */
-export function switchUpstreamScript(o: { expectOldSha256: string; expectNewSha256: string; settleMs?: number }): string {
+export function switchUpstreamScript(o: {
+  expectOldSha256: string;
+  expectNewSha256: string;
+  settleMs?: number;
+}): string {
   const settleMs = Math.round(o.settleMs ?? CONNTRACK_UDP_TIMEOUT_SEC * 1000 + 500);
   const t = CONNTRACK_UDP_TIMEOUT_SEC;
   return `${SYSTEM_PATH}

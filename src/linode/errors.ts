@@ -36,7 +36,9 @@ function asReasons(value: unknown): LinodeReason[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
   if (!value.every((e) => isObject(e) && typeof e.reason === 'string')) return undefined;
   return value.map((e: Record<string, unknown>) =>
-    typeof e.field === 'string' && e.field !== '' ? { field: e.field, reason: e.reason as string } : { reason: e.reason as string },
+    typeof e.field === 'string' && e.field !== ''
+      ? { field: e.field, reason: e.reason as string }
+      : { reason: e.reason as string },
   );
 }
 
@@ -54,14 +56,19 @@ export function toLinodeError(err: unknown, action?: string): LinodeApiError {
 
   const clientReasons = asReasons(err);
   if (clientReasons) {
-    return new LinodeApiError(`${prefix}rejected by the Linode client before sending: ${describeReasons(clientReasons)}`, clientReasons);
+    return new LinodeApiError(
+      `${prefix}rejected by the Linode client before sending: ${describeReasons(clientReasons)}`,
+      clientReasons,
+    );
   }
 
   if (isObject(err) && isObject(err.response)) {
     const response = err.response;
     const status = typeof response.status === 'number' ? response.status : undefined;
     const data = isObject(response.data) ? response.data : undefined;
-    const reasons = asReasons(data?.errors) ?? [{ reason: typeof err.message === 'string' ? err.message : 'no error details' }];
+    const reasons = asReasons(data?.errors) ?? [
+      { reason: typeof err.message === 'string' ? err.message : 'no error details' },
+    ];
     const headers = isObject(response.headers) ? response.headers : {};
     const retryAfter = Number(headers['retry-after']);
     return new LinodeApiError(

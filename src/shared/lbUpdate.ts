@@ -24,14 +24,7 @@ export interface LbUpdateInput {
 export type LbUpdatePhase = 'preflight' | 'plan' | 'apply' | 'verify' | 'done' | 'planned' | 'failed';
 
 export type LbUpdateState =
-  | 'pending'
-  | 'planned'
-  | 'applying'
-  | 'verifying'
-  | 'updated'
-  | 'unchanged'
-  | 'failed'
-  | 'untouched';
+  'pending' | 'planned' | 'applying' | 'verifying' | 'updated' | 'unchanged' | 'failed' | 'untouched';
 
 export interface LbUpdateView {
   label: string;

@@ -3,7 +3,6 @@ import { defineQuery } from '@temporalio/workflow';
 import type { Transports } from './nsDeploy';
 import { STATUS_QUERY, type StatusBase } from './status';
 
-
 /** Everything one monitoring run needs, none of it secret (names, paths, addresses, URLs). */
 export interface MonitorInput {
   fleet: string;

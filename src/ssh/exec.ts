@@ -45,7 +45,12 @@ const MAX_QUOTED_OUTPUT = 600;
 
 /** One-line, bounded excerpt of command output for an error message (keeps the end, where errors are). */
 export function bounded(text: string, max = MAX_QUOTED_OUTPUT): string {
-  const oneLine = text.replace(/\r/g, '').split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
+  const oneLine = text
+    .replace(/\r/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
   return oneLine.length <= max ? oneLine : `…${oneLine.slice(oneLine.length - max + 1)}`;
 }
 
@@ -62,18 +67,24 @@ const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
 const ADDRESS = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
 
 const userOf = (t: SshTarget) => t.user ?? 'root';
-export const describeTarget = (t: SshTarget) => `${t.name ? `${t.name} (` : ''}${userOf(t)}@${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}${t.name ? ')' : ''}`;
+export const describeTarget = (t: SshTarget) =>
+  `${t.name ? `${t.name} (` : ''}${userOf(t)}@${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}${t.name ? ')' : ''}`;
 
 /** Refuses targets that cannot work (non-retryable: a retry would not fix them). */
 export function checkTarget(t: SshTarget): void {
   const bad = (msg: string) =>
     new SshError(`SSH target ${JSON.stringify(t?.address)}: ${msg}`, { type: 'SshConfigError', nonRetryable: true });
-  if (!t || typeof t.address !== 'string' || !ADDRESS.test(t.address)) throw bad('address must be an IP address or host name');
+  if (!t || typeof t.address !== 'string' || !ADDRESS.test(t.address))
+    throw bad('address must be an IP address or host name');
   if (t.user !== undefined && !USER.test(t.user)) throw bad(`user ${JSON.stringify(t.user)} is not a valid user name`);
-  if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536)) throw bad(`port ${t.port} is not a TCP port`);
-  if (!t.privateKeyFile || !fs.existsSync(t.privateKeyFile)) throw bad(`private key file ${t.privateKeyFile} does not exist on the worker`);
+  if (t.port !== undefined && !(Number.isInteger(t.port) && t.port > 0 && t.port < 65536))
+    throw bad(`port ${t.port} is not a TCP port`);
+  if (!t.privateKeyFile || !fs.existsSync(t.privateKeyFile))
+    throw bad(`private key file ${t.privateKeyFile} does not exist on the worker`);
   if (!t.knownHostsFile || !fs.existsSync(t.knownHostsFile)) {
-    throw bad(`known_hosts file ${t.knownHostsFile} does not exist on the worker, so no host key is pinned (nsdeploy never accepts an unpinned key)`);
+    throw bad(
+      `known_hosts file ${t.knownHostsFile} does not exist on the worker, so no host key is pinned (nsdeploy never accepts an unpinned key)`,
+    );
   }
 }
 
@@ -81,16 +92,26 @@ export function checkTarget(t: SshTarget): void {
 export function sshArgs(t: SshTarget, command: string, opts: { connectTimeoutSec?: number } = {}): string[] {
   return [
     // ssh keeps the first value it reads for an option, so these come before strictSshOptions.
-    ...(opts.connectTimeoutSec !== undefined ? ['-o', `ConnectTimeout=${Math.max(1, Math.ceil(opts.connectTimeoutSec))}`] : []),
+    ...(opts.connectTimeoutSec !== undefined
+      ? ['-o', `ConnectTimeout=${Math.max(1, Math.ceil(opts.connectTimeoutSec))}`]
+      : []),
     ...strictSshOptions(t.knownHostsFile),
-    '-i', t.privateKeyFile,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'IdentityAgent=none',
-    '-o', 'PreferredAuthentications=publickey',
-    '-o', 'ControlMaster=no',
-    '-o', 'ControlPath=none',
-    '-o', 'ServerAliveInterval=5',
-    '-o', 'ServerAliveCountMax=3',
+    '-i',
+    t.privateKeyFile,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'PreferredAuthentications=publickey',
+    '-o',
+    'ControlMaster=no',
+    '-o',
+    'ControlPath=none',
+    '-o',
+    'ServerAliveInterval=5',
+    '-o',
+    'ServerAliveCountMax=3',
     '-T',
     ...(t.port && t.port !== 22 ? ['-p', String(t.port)] : []),
     '--',
@@ -99,17 +120,31 @@ export function sshArgs(t: SshTarget, command: string, opts: { connectTimeoutSec
   ];
 }
 
-export type SshFailureKind = 'host-key' | 'auth' | 'refused' | 'unreachable' | 'timeout' | 'closed' | 'key-file' | 'other';
+export type SshFailureKind =
+  'host-key' | 'auth' | 'refused' | 'unreachable' | 'timeout' | 'closed' | 'key-file' | 'other';
 
 /** What an ssh client's stderr (exit status 255) says went wrong. */
 export function classifySshError(stderr: string): SshFailureKind {
-  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known for/i.test(stderr)) return 'host-key';
-  if (/UNPROTECTED PRIVATE KEY FILE|Load key .*: (?:invalid format|Permission denied|No such file)|no such identity/i.test(stderr)) return 'key-file';
-  if (/Permission denied \(|Too many authentication failures|No more authentication methods/i.test(stderr)) return 'auth';
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known for/i.test(stderr))
+    return 'host-key';
+  if (
+    /UNPROTECTED PRIVATE KEY FILE|Load key .*: (?:invalid format|Permission denied|No such file)|no such identity/i.test(
+      stderr,
+    )
+  )
+    return 'key-file';
+  if (/Permission denied \(|Too many authentication failures|No more authentication methods/i.test(stderr))
+    return 'auth';
   if (/Connection refused/i.test(stderr)) return 'refused';
   if (/timed out|Timeout, server .* not responding/i.test(stderr)) return 'timeout';
-  if (/No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(stderr)) return 'unreachable';
-  if (/Connection closed|Connection reset|kex_exchange_identification|Broken pipe|closed by remote host/i.test(stderr)) return 'closed';
+  if (
+    /No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(
+      stderr,
+    )
+  )
+    return 'unreachable';
+  if (/Connection closed|Connection reset|kex_exchange_identification|Broken pipe|closed by remote host/i.test(stderr))
+    return 'closed';
   return 'other';
 }
 

@@ -7,7 +7,10 @@ const keyPart = (publicKey: string) => publicKey.trim().split(/\s+/).slice(0, 2)
 
 function readLines(file: string): string[] {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -34,16 +37,24 @@ export function pinHostKey(file: string, addresses: string[], publicKey: string)
 export function unpinHosts(file: string, addresses: string[]): void {
   if (!fs.existsSync(file)) return;
   const drop = new Set(addresses);
-  writeAtomically(file, readLines(file).filter((l) => l.startsWith('#') || !hostsOf(l).some((h) => drop.has(h))));
+  writeAtomically(
+    file,
+    readLines(file).filter((l) => l.startsWith('#') || !hostsOf(l).some((h) => drop.has(h))),
+  );
 }
 
 /** SSH options that verify host keys against the pinned file, and nothing else. */
 export function strictSshOptions(knownHostsFile: string): string[] {
   return [
-    '-o', `UserKnownHostsFile=${knownHostsFile}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=10',
+    '-o',
+    `UserKnownHostsFile=${knownHostsFile}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
   ];
 }

@@ -92,15 +92,27 @@ export function temporalConnectionOptions(
     else problems.push(`${E.tls} must be "true" or "false", not "${tlsFlag}"`);
   }
   if (certFile !== undefined && keyFile === undefined && env[E.key] === undefined) {
-    problems.push(`${E.cert} (${certFile}) is set but ${E.key} is not: mTLS needs the client certificate and its private key`);
+    problems.push(
+      `${E.cert} (${certFile}) is set but ${E.key} is not: mTLS needs the client certificate and its private key`,
+    );
   }
   if (keyFile !== undefined && certFile === undefined && env[E.cert] === undefined) {
-    problems.push(`${E.key} (${keyFile}) is set but ${E.cert} is not: mTLS needs the client certificate and its private key`);
+    problems.push(
+      `${E.key} (${keyFile}) is set but ${E.cert} is not: mTLS needs the client certificate and its private key`,
+    );
   }
-  const given: [string, string | undefined][] = [[E.apiKey, apiKey], [E.cert, certFile], [E.key, keyFile], [E.ca, caFile], [E.serverName, serverName]];
+  const given: [string, string | undefined][] = [
+    [E.apiKey, apiKey],
+    [E.cert, certFile],
+    [E.key, keyFile],
+    [E.ca, caFile],
+    [E.serverName, serverName],
+  ];
   const tlsSettings = given.filter(([, v]) => v !== undefined).map(([name]) => name);
   if (tlsWanted === false && tlsSettings.length > 0) {
-    problems.push(`${E.tls}=false, but ${tlsSettings.join(', ')} ${tlsSettings.length > 1 ? 'are' : 'is'} set, which need${tlsSettings.length > 1 ? '' : 's'} TLS: unset one or the other`);
+    problems.push(
+      `${E.tls}=false, but ${tlsSettings.join(', ')} ${tlsSettings.length > 1 ? 'are' : 'is'} set, which need${tlsSettings.length > 1 ? '' : 's'} TLS: unset one or the other`,
+    );
   }
 
   const pem = (name: string, file: string | undefined, kind: 'certificate' | 'private key'): Buffer | undefined => {
@@ -114,8 +126,14 @@ export function temporalConnectionOptions(
       return undefined;
     }
     const text = data.toString('latin1');
-    const ok = kind === 'certificate' ? /-----BEGIN (TRUSTED )?CERTIFICATE-----/.test(text) : /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/.test(text);
-    if (!ok) problems.push(`${name}: ${file} is not a PEM ${kind} (expected a "-----BEGIN ${kind === 'certificate' ? 'CERTIFICATE' : 'PRIVATE KEY'}-----" block)`);
+    const ok =
+      kind === 'certificate'
+        ? /-----BEGIN (TRUSTED )?CERTIFICATE-----/.test(text)
+        : /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/.test(text);
+    if (!ok)
+      problems.push(
+        `${name}: ${file} is not a PEM ${kind} (expected a "-----BEGIN ${kind === 'certificate' ? 'CERTIFICATE' : 'PRIVATE KEY'}-----" block)`,
+      );
     return data;
   };
   const crt = pem(E.cert, certFile, 'certificate');
@@ -160,5 +178,8 @@ export async function connectClient(target: TemporalTarget): Promise<{ client: C
           : 'Start the local dev server with `bash temporal-dev/start`, or set TEMPORAL_ADDRESS (and TEMPORAL_TLS_* / TEMPORAL_API_KEY for a TLS server, docs/production.md).'),
     );
   }
-  return { client: new Client({ connection, namespace: target.namespace, dataConverter: converter }), close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace: target.namespace, dataConverter: converter }),
+    close: () => connection.close(),
+  };
 }

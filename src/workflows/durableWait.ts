@@ -16,7 +16,11 @@ export async function durableWait(input: DurableWaitInput): Promise<WaitStatus> 
     { key: FLEET, value: input.fleet },
     { key: DEPLOY_PHASE, value: 'waiting' },
   ]);
-  const result = await extendableWait({ label: input.label, durationMs: input.durationMs, maxTotalMs: input.maxTotalMs });
+  const result = await extendableWait({
+    label: input.label,
+    durationMs: input.durationMs,
+    maxTotalMs: input.maxTotalMs,
+  });
   upsertSearchAttributes([{ key: DEPLOY_PHASE, value: 'done' }]);
   return result;
 }

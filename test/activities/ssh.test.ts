@@ -19,20 +19,43 @@ import { parseBindStats } from '../../src/hosts/bindStats';
 import { parseCountOutput } from '../../src/hosts/streamLog';
 import type { Upstream } from '../../src/hosts/upstream';
 import {
-  parseUpstreamConf, parseUpstreamMap, renderUpstreamConf, renderUpstreamMap, ROLE_DEFAULT_PARAMS,
-  ROLE_DEFAULT_SLOT_PORT_BASE, slotsFor, UPSTREAM_FILE, UPSTREAM_MAP_FILE, UpstreamInputError,
+  parseUpstreamConf,
+  parseUpstreamMap,
+  renderUpstreamConf,
+  renderUpstreamMap,
+  ROLE_DEFAULT_PARAMS,
+  ROLE_DEFAULT_SLOT_PORT_BASE,
+  slotsFor,
+  UPSTREAM_FILE,
+  UPSTREAM_MAP_FILE,
+  UpstreamInputError,
 } from '../../src/hosts/upstreamFiles';
 import {
-  APPLY_PENDING, CONNTRACK_UDP_TIMEOUT_SEC, SWITCH_EXIT, switchUpstreamScript,
+  APPLY_PENDING,
+  CONNTRACK_UDP_TIMEOUT_SEC,
+  SWITCH_EXIT,
+  switchUpstreamScript,
 } from '../../src/hosts/upstreamSwitch';
 import { SshError } from '../../src/ssh/errors';
 import { bounded, checkTarget, classifySshError, runSsh, sshArgs } from '../../src/ssh/exec';
 import {
-  ANSIBLE_DIR, ansiblePlaybook, closeSshMasters, dig, knownHostsLine, livePids, makeTestLab, ssh, type TestLab,
+  ANSIBLE_DIR,
+  ansiblePlaybook,
+  closeSshMasters,
+  dig,
+  knownHostsLine,
+  livePids,
+  makeTestLab,
+  ssh,
+  type TestLab,
 } from '../../testkit/labHosts';
 import { describeAsRoot, testAsRoot } from '../helpers/requires';
 import {
-  startTestFleet, TEST_FLEET, testFleetAddress, type TestFleet, type TestFleetLabel,
+  startTestFleet,
+  TEST_FLEET,
+  testFleetAddress,
+  type TestFleet,
+  type TestFleetLabel,
 } from '../lab/hosts/helpers';
 
 const ROLE_DIR = path.join(ANSIBLE_DIR, 'roles', 'proxy');
@@ -52,34 +75,79 @@ describe('upstream file, parsers and checks (no lab)', () => {
   test('renders byte for byte what Ansible renders from the role templates (nginx slots and the nftables map)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ssh-render-'));
     try {
-      const defaults = parseYaml(fs.readFileSync(path.join(ROLE_DIR, 'defaults', 'main.yml'), 'utf8')) as Record<string, unknown>;
-      expect({ maxFails: defaults.proxy_upstream_max_fails, failTimeout: defaults.proxy_upstream_fail_timeout }).toEqual(ROLE_DEFAULT_PARAMS);
+      const defaults = parseYaml(fs.readFileSync(path.join(ROLE_DIR, 'defaults', 'main.yml'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      expect({
+        maxFails: defaults.proxy_upstream_max_fails,
+        failTimeout: defaults.proxy_upstream_fail_timeout,
+      }).toEqual(ROLE_DEFAULT_PARAMS);
       expect(defaults.proxy_upstream_slot_port_base).toBe(ROLE_DEFAULT_SLOT_PORT_BASE);
       expect(defaults.proxy_conntrack_udp_timeout).toBe(CONNTRACK_UDP_TIMEOUT_SEC); // the switch waits for it
-      const cases: { upstreams: Upstream[]; listen: string[]; base?: number; maxFails?: number; failTimeout?: string }[] = [
+      const cases: {
+        upstreams: Upstream[];
+        listen: string[];
+        base?: number;
+        maxFails?: number;
+        failTimeout?: string;
+      }[] = [
         { upstreams: [{ address: '198.19.128.11', port: 53 }], listen: ['198.18.1.2'] },
-        { upstreams: [{ address: '198.19.128.14', port: 53 }, { address: '198.19.128.15', port: 5353 }, { address: '10.0.0.3', port: 53 }], listen: ['2001:db8::2', '203.0.113.7'] },
-        { upstreams: [{ address: '192.168.130.11', port: 53 }, { address: '192.168.130.12', port: 53 }], listen: ['203.0.113.8'], base: 6000, maxFails: 3, failTimeout: '30s' },
+        {
+          upstreams: [
+            { address: '198.19.128.14', port: 53 },
+            { address: '198.19.128.15', port: 5353 },
+            { address: '10.0.0.3', port: 53 },
+          ],
+          listen: ['2001:db8::2', '203.0.113.7'],
+        },
+        {
+          upstreams: [
+            { address: '192.168.130.11', port: 53 },
+            { address: '192.168.130.12', port: 53 },
+          ],
+          listen: ['203.0.113.8'],
+          base: 6000,
+          maxFails: 3,
+          failTimeout: '30s',
+        },
       ];
       const playbook = path.join(dir, 'render.yml');
       const varsOf = (c: (typeof cases)[number]) => ({
         proxy_upstreams: c.upstreams,
         proxy_listen_addresses: c.listen,
         ...(c.base !== undefined && { proxy_upstream_slot_port_base: c.base }),
-        ...(c.maxFails !== undefined && { proxy_upstream_max_fails: c.maxFails, proxy_upstream_fail_timeout: c.failTimeout }),
+        ...(c.maxFails !== undefined && {
+          proxy_upstream_max_fails: c.maxFails,
+          proxy_upstream_fail_timeout: c.failTimeout,
+        }),
       });
-      fs.writeFileSync(playbook, JSON.stringify([{
-        hosts: 'localhost',
-        connection: 'local',
-        gather_facts: false,
-        vars_files: [path.join(ROLE_DIR, 'defaults', 'main.yml')],
-        tasks: cases.flatMap((c, i) => ['nsdeploy-upstream.conf', 'nsdeploy-upstreams.nft'].map((file) => ({
-          name: `render ${file} case ${i}`,
-          'ansible.builtin.template': { src: path.join(ROLE_DIR, 'templates', `${file}.j2`), dest: path.join(dir, `case${i}.${file}`), mode: '0644' },
-          vars: varsOf(c),
-        }))),
-      }]));
-      const run = await execa('ansible-playbook', ['-i', 'localhost,', playbook], { reject: false, env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'False' } });
+      fs.writeFileSync(
+        playbook,
+        JSON.stringify([
+          {
+            hosts: 'localhost',
+            connection: 'local',
+            gather_facts: false,
+            vars_files: [path.join(ROLE_DIR, 'defaults', 'main.yml')],
+            tasks: cases.flatMap((c, i) =>
+              ['nsdeploy-upstream.conf', 'nsdeploy-upstreams.nft'].map((file) => ({
+                name: `render ${file} case ${i}`,
+                'ansible.builtin.template': {
+                  src: path.join(ROLE_DIR, 'templates', `${file}.j2`),
+                  dest: path.join(dir, `case${i}.${file}`),
+                  mode: '0644',
+                },
+                vars: varsOf(c),
+              })),
+            ),
+          },
+        ]),
+      );
+      const run = await execa('ansible-playbook', ['-i', 'localhost,', playbook], {
+        reject: false,
+        env: { ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'False' },
+      });
       if (run.exitCode !== 0) console.error(run.stdout, run.stderr);
       expect(run.exitCode).toBe(0);
       cases.forEach((c, i) => {
@@ -99,7 +167,10 @@ describe('upstream file, parsers and checks (no lab)', () => {
   }, 60_000);
 
   testAsRoot('nft accepts the rendered map (check mode, in a scratch network namespace)', async () => {
-    const map = renderUpstreamMap(slotsFor('203.0.113.8', 2), [{ address: '192.168.130.11', port: 53 }, { address: '192.168.130.12', port: 5353 }]);
+    const map = renderUpstreamMap(slotsFor('203.0.113.8', 2), [
+      { address: '192.168.130.11', port: 53 },
+      { address: '192.168.130.12', port: 5353 },
+    ]);
     const r = await execa('unshare', ['-n', 'nft', '-c', '-f', '-'], { input: map, reject: false });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
@@ -130,51 +201,110 @@ describe('upstream file, parsers and checks (no lab)', () => {
       expect(thrown).toMatchObject({ type: 'InvalidUpstreams', nonRetryable: true });
     }
     // One slot, two upstreams: the number of slots is the proxy role's to change.
-    expect(() => renderUpstreamMap(slots, [{ address: '10.0.0.1', port: 53 }, { address: '10.0.0.2', port: 53 }])).toThrow(/has 1 upstream slot\(s\) and 2 upstream\(s\) were asked for/);
+    expect(() =>
+      renderUpstreamMap(slots, [
+        { address: '10.0.0.1', port: 53 },
+        { address: '10.0.0.2', port: 53 },
+      ]),
+    ).toThrow(/has 1 upstream slot\(s\) and 2 upstream\(s\) were asked for/);
   });
 
   test('parses an upstream file with comments and other directives, and the map by slot', () => {
-    const text = '# x\nupstream other { server 10.0.0.1:53; }\nupstream nsdeploy_nameservers {\n  least_conn;\n  server 10.0.0.2:5301 max_fails=2 fail_timeout=5s; # c\n  server 10.0.0.2:5302;\n}\n';
-    const slots = [{ address: '10.0.0.2', port: 5301 }, { address: '10.0.0.2', port: 5302 }];
+    const text =
+      '# x\nupstream other { server 10.0.0.1:53; }\nupstream nsdeploy_nameservers {\n  least_conn;\n  server 10.0.0.2:5301 max_fails=2 fail_timeout=5s; # c\n  server 10.0.0.2:5302;\n}\n';
+    const slots = [
+      { address: '10.0.0.2', port: 5301 },
+      { address: '10.0.0.2', port: 5302 },
+    ];
     expect(parseUpstreamConf(text)).toEqual({ slots, params: undefined });
     expect(() => parseUpstreamConf('upstream nsdeploy_nameservers { }')).toThrow(/no server/);
     expect(() => parseUpstreamConf('stream {}')).toThrow(/no "upstream nsdeploy_nameservers/);
-    expect(() => parseUpstreamConf('upstream nsdeploy_nameservers { server ns1.example.net:53; }')).toThrow(/not an IPv4 slot/);
+    expect(() => parseUpstreamConf('upstream nsdeploy_nameservers { server ns1.example.net:53; }')).toThrow(
+      /not an IPv4 slot/,
+    );
     // Rules in any order are matched to the slots by address and port.
-    const map = renderUpstreamMap([...slots].reverse(), [{ address: '10.0.1.2', port: 53 }, { address: '10.0.1.1', port: 53 }]);
-    expect(parseUpstreamMap(map, slots)).toEqual([{ address: '10.0.1.1', port: 53 }, { address: '10.0.1.2', port: 53 }]);
-    expect(() => parseUpstreamMap(map, [{ address: '10.0.0.2', port: 5399 }])).toThrow(/no rule for nginx's slot 10.0.0.2:5399/);
+    const map = renderUpstreamMap([...slots].reverse(), [
+      { address: '10.0.1.2', port: 53 },
+      { address: '10.0.1.1', port: 53 },
+    ]);
+    expect(parseUpstreamMap(map, slots)).toEqual([
+      { address: '10.0.1.1', port: 53 },
+      { address: '10.0.1.2', port: 53 },
+    ]);
+    expect(() => parseUpstreamMap(map, [{ address: '10.0.0.2', port: 5399 }])).toThrow(
+      /no rule for nginx's slot 10.0.0.2:5399/,
+    );
   });
 
   test('classifies ssh failures and keeps messages bounded', () => {
-    expect(classifySshError('@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n')).toBe('host-key');
-    expect(classifySshError('No ED25519 host key is known for 198.19.240.21 and you have requested strict checking.\nHost key verification failed.')).toBe('host-key');
+    expect(
+      classifySshError('@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@\nHost key verification failed.\n'),
+    ).toBe('host-key');
+    expect(
+      classifySshError(
+        'No ED25519 host key is known for 198.19.240.21 and you have requested strict checking.\nHost key verification failed.',
+      ),
+    ).toBe('host-key');
     expect(classifySshError('ssh: connect to host 198.19.240.11 port 2222: Connection refused')).toBe('refused');
     expect(classifySshError('ssh: connect to host 198.19.240.99 port 22: Connection timed out')).toBe('timeout');
     expect(classifySshError('root@198.19.240.11: Permission denied (publickey).')).toBe('auth');
     expect(bounded('x'.repeat(5000)).length).toBeLessThanOrEqual(600);
-    const args = sshArgs({ address: '198.19.240.11', privateKeyFile: '/k', knownHostsFile: '/kh' }, 'true', { connectTimeoutSec: 3 });
+    const args = sshArgs({ address: '198.19.240.11', privateKeyFile: '/k', knownHostsFile: '/kh' }, 'true', {
+      connectTimeoutSec: 3,
+    });
     expect(args.join(' ')).toContain('StrictHostKeyChecking=yes');
     expect(args.join(' ')).not.toMatch(/StrictHostKeyChecking=(no|accept-new)/);
     expect(args.indexOf('ConnectTimeout=3')).toBeLessThan(args.indexOf('ConnectTimeout=10')); // ssh keeps the first
   });
 
   test('parses log counts and BIND statistics', () => {
-    expect(parseCountOutput('now 1795421436000\nuntil 1795421434800\ntotal 7\nfailed 1\nproto UDP 6\nproto TCP 1\nupstream 198.19.128.11:53 4\nupstream 198.19.128.12:53 3\noldest 1795421000.125\n')).toEqual({
-      queries: 7, udp: 6, tcp: 1, failed: 1, byUpstream: { '198.19.128.11:53': 4, '198.19.128.12:53': 3 }, untilEpochMs: 1795421434800, hostNowEpochMs: 1795421436000, oldestEntryEpochMs: 1795421000125,
+    expect(
+      parseCountOutput(
+        'now 1795421436000\nuntil 1795421434800\ntotal 7\nfailed 1\nproto UDP 6\nproto TCP 1\nupstream 198.19.128.11:53 4\nupstream 198.19.128.12:53 3\noldest 1795421000.125\n',
+      ),
+    ).toEqual({
+      queries: 7,
+      udp: 6,
+      tcp: 1,
+      failed: 1,
+      byUpstream: { '198.19.128.11:53': 4, '198.19.128.12:53': 3 },
+      untilEpochMs: 1795421434800,
+      hostNowEpochMs: 1795421436000,
+      oldestEntryEpochMs: 1795421000125,
     });
     expect(parseCountOutput('garbage')).toBeUndefined();
-    expect(parseBindStats('{"boot-time":"2026-11-23T09:00:00.000Z","opcodes":{"QUERY":12},"nsstats":{"QryUDP":10,"QryTCP":2}}')).toEqual({ queries: 12, udp: 10, tcp: 2, bootTime: '2026-11-23T09:00:00.000Z' });
-    expect(parseBindStats('{"boot-time":"2026-11-23T09:00:00.000Z"}')).toEqual({ queries: 0, udp: 0, tcp: 0, bootTime: '2026-11-23T09:00:00.000Z' });
+    expect(
+      parseBindStats(
+        '{"boot-time":"2026-11-23T09:00:00.000Z","opcodes":{"QUERY":12},"nsstats":{"QryUDP":10,"QryTCP":2}}',
+      ),
+    ).toEqual({ queries: 12, udp: 10, tcp: 2, bootTime: '2026-11-23T09:00:00.000Z' });
+    expect(parseBindStats('{"boot-time":"2026-11-23T09:00:00.000Z"}')).toEqual({
+      queries: 0,
+      udp: 0,
+      tcp: 0,
+      bootTime: '2026-11-23T09:00:00.000Z',
+    });
     expect(parseBindStats('<html>')).toBeUndefined();
   });
 
   test('targets that cannot work are refused without running ssh', async () => {
     const acts = createSshActivities();
-    const f = await failureOf(acts.readUpstreams({ address: '-oProxyCommand=x', privateKeyFile: '/nonexistent', knownHostsFile: '/nonexistent' }));
+    const f = await failureOf(
+      acts.readUpstreams({
+        address: '-oProxyCommand=x',
+        privateKeyFile: '/nonexistent',
+        knownHostsFile: '/nonexistent',
+      }),
+    );
     expect(f.nonRetryable).toBe(true);
     expect(f.type).toBe('SshConfigError');
-    const g = await failureOf(acts.readUpstreams({ address: '198.19.240.21', privateKeyFile: __filename, knownHostsFile: '/nonexistent/known_hosts' }));
+    const g = await failureOf(
+      acts.readUpstreams({
+        address: '198.19.240.21',
+        privateKeyFile: __filename,
+        knownHostsFile: '/nonexistent/known_hosts',
+      }),
+    );
     expect(g.message).toMatch(/known_hosts file \/nonexistent\/known_hosts does not exist/);
   });
 
@@ -204,7 +334,12 @@ describeAsRoot('SSH activities on lab hosts', () => {
   const pub = (l: Label) => testFleetAddress(lab, l).public;
   const priv = (l: Label) => testFleetAddress(lab, l).private;
   const up = (l: 'ns1' | 'ns2'): Upstream => ({ address: priv(l), port: 53 });
-  const target = (l: Label, extra: Partial<SshTarget> = {}): SshTarget => ({ address: pub(l), privateKeyFile: lab.clientKeyFile, knownHostsFile: knownHosts, ...extra });
+  const target = (l: Label, extra: Partial<SshTarget> = {}): SshTarget => ({
+    address: pub(l),
+    privateKeyFile: lab.clientKeyFile,
+    knownHostsFile: knownHosts,
+    ...extra,
+  });
   const acts = createSshActivities();
 
   const onLb = async (command: string) => {
@@ -213,25 +348,37 @@ describeAsRoot('SSH activities on lab hosts', () => {
     return r.stdout;
   };
   /** The nginx workers taking new queries: they would change on every reload. */
-  const workers = async () => (await onLb('ps --ppid "$(cat /run/nginx.pid)" -o pid= -o args= | awk \'NF == 4 && $4 == "process" { print $1 }\' | sort')).trim();
-  const fileState = () => onLb(`stat -c %.9Y ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}; sha256sum ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}`);
+  const workers = async () =>
+    (
+      await onLb(
+        'ps --ppid "$(cat /run/nginx.pid)" -o pid= -o args= | awk \'NF == 4 && $4 == "process" { print $1 }\' | sort',
+      )
+    ).trim();
+  const fileState = () =>
+    onLb(`stat -c %.9Y ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}; sha256sum ${UPSTREAM_FILE} ${UPSTREAM_MAP_FILE}`);
   const sha = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
   /** The LB's file is byte for byte this text. */
-  const lbFileIs = async (file: string, text: string) => expect((await onLb(`sha256sum < ${file}`)).split(' ')[0]).toBe(sha(text));
+  const lbFileIs = async (file: string, text: string) =>
+    expect((await onLb(`sha256sum < ${file}`)).split(' ')[0]).toBe(sha(text));
   const slots = () => slotsFor(pub('lb1'), 1);
   /** The live nftables table's DNAT targets. */
-  const liveDnat = async () => (await onLb('nft list table ip nsdeploy_upstreams 2>&1 | grep -o "dnat to [0-9.:]*" || true')).trim();
+  const liveDnat = async () =>
+    (await onLb('nft list table ip nsdeploy_upstreams 2>&1 | grep -o "dnat to [0-9.:]*" || true')).trim();
   /** NSIDs of the servers answering queries sent through the LB. */
   const nsidsThroughLb = async (count: number, transport: '+notcp' | '+tcp' = '+notcp') => {
     const seen: string[] = [];
     for (let i = 0; i < count; i++) {
       const out = await dig(pub('lb1'), `q${i}.example.test`, 'A', [transport, '+nsid', '+norec']);
-      seen.push(out.match(/NSID: .*\("([^"]+)"\)/)?.[1] ?? `no answer: ${out.split('\n').find((l) => l.includes('status') || l.includes('timed out'))}`);
+      seen.push(
+        out.match(/NSID: .*\("([^"]+)"\)/)?.[1] ??
+          `no answer: ${out.split('\n').find((l) => l.includes('status') || l.includes('timed out'))}`,
+      );
     }
     return [...new Set(seen)];
   };
   const sendThroughLb = async (count: number, transport: '+notcp' | '+tcp' = '+notcp') => {
-    for (let i = 0; i < count; i++) expect(await dig(pub('lb1'), 'www.example.test', 'A', [transport, '+short', '+norec'])).toBe('192.0.2.10');
+    for (let i = 0; i < count; i++)
+      expect(await dig(pub('lb1'), 'www.example.test', 'A', [transport, '+short', '+norec'])).toBe('192.0.2.10');
   };
 
   beforeAll(async () => {
@@ -256,7 +403,8 @@ describeAsRoot('SSH activities on lab hosts', () => {
   });
 
   test('waitForSsh resolves with the pinned key on every host', async () => {
-    for (const label of Object.keys(plan) as Label[]) await expect(acts.waitForSsh(target(label), 10_000)).resolves.toBeUndefined();
+    for (const label of Object.keys(plan) as Label[])
+      await expect(acts.waitForSsh(target(label), 10_000)).resolves.toBeUndefined();
   });
 
   test('the rendered files equal what the role wrote; the same upstreams change nothing', async () => {
@@ -266,7 +414,11 @@ describeAsRoot('SSH activities on lab hosts', () => {
     expect(await acts.readUpstreams(target('lb1'))).toEqual([up('ns1')]);
     expect(await nsidsThroughLb(3)).toEqual(['ns1']);
     const [before, file] = [await workers(), await fileState()];
-    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] })).toEqual({ changed: false, previous: [up('ns1')], appliedAt: null });
+    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] })).toEqual({
+      changed: false,
+      previous: [up('ns1')],
+      appliedAt: null,
+    });
     expect(await workers()).toBe(before);
     expect(await fileState()).toBe(file);
   });
@@ -286,12 +438,18 @@ describeAsRoot('SSH activities on lab hosts', () => {
     expect(await onLb(`sha256sum ${UPSTREAM_FILE}`)).toBe(nginxFile);
     await lbFileIs(UPSTREAM_MAP_FILE, renderUpstreamMap(slots(), [up('ns2')]));
     expect(await liveDnat()).toBe(`dnat to ${priv('ns2')}:53`);
-    expect(await onLb(`stat -c '%a %U %G' ${UPSTREAM_MAP_FILE}; ls /root; ls /etc/nginx | grep nsdeploy; test ! -e ${APPLY_PENDING} && echo no-pending`)).toBe(
-      '644 root root\nnsdeploy-upstreams.nft\nno-pending',
-    );
+    expect(
+      await onLb(
+        `stat -c '%a %U %G' ${UPSTREAM_MAP_FILE}; ls /root; ls /etc/nginx | grep nsdeploy; test ! -e ${APPLY_PENDING} && echo no-pending`,
+      ),
+    ).toBe('644 root root\nnsdeploy-upstreams.nft\nno-pending');
 
     const file = await fileState();
-    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] })).toEqual({ changed: false, previous: [up('ns2')], appliedAt: null });
+    expect(await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns2')] })).toEqual({
+      changed: false,
+      previous: [up('ns2')],
+      appliedAt: null,
+    });
     expect(await workers()).toBe(before);
     expect(await fileState()).toBe(file);
 
@@ -310,7 +468,11 @@ describeAsRoot('SSH activities on lab hosts', () => {
     fs.writeFileSync(queries, 'www.example.test A\nexample.test SOA\nexample.test NS\n');
     const before = await workers();
     const report = path.join(lab.dir, 'dnsperf.out');
-    const perf = execa('sh', ['-c', `exec dnsperf -s ${pub('lb1')} -d ${queries} -m udp -Q 1000 -l 8 -t 2 -c 4 > ${report} 2>&1`], { reject: false, timeout: 40_000, stdin: 'ignore' });
+    const perf = execa(
+      'sh',
+      ['-c', `exec dnsperf -s ${pub('lb1')} -d ${queries} -m udp -Q 1000 -l 8 -t 2 -c 4 > ${report} 2>&1`],
+      { reject: false, timeout: 40_000, stdin: 'ignore' },
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const settled: number[] = [];
     for (const ns of ['ns1', 'ns2', 'ns1', 'ns2'] as const) {
@@ -321,7 +483,9 @@ describeAsRoot('SSH activities on lab hosts', () => {
     const out = fs.readFileSync(report, 'utf8');
     if (!/Queries sent/.test(out)) console.error(done.exitCode, done.signal, out);
     const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
-    process.stdout.write(`dnsperf through lb1 during 4 switches: sent ${num(/Queries sent:\s+(\d+)/)}, lost ${num(/Queries lost:\s+(\d+)/)}\n`);
+    process.stdout.write(
+      `dnsperf through lb1 during 4 switches: sent ${num(/Queries sent:\s+(\d+)/)}, lost ${num(/Queries lost:\s+(\d+)/)}\n`,
+    );
     expect(num(/Queries sent:\s+(\d+)/)).toBeGreaterThanOrEqual(7000);
     expect(num(/Queries lost:\s+(\d+)/)).toBe(0);
     expect(num(/NOERROR (\d+)/)).toBe(num(/Queries completed:\s+(\d+)/));
@@ -337,9 +501,14 @@ describeAsRoot('SSH activities on lab hosts', () => {
   test('a map nft refuses changes nothing on the LB; unsafe or mismatched input never reaches it', async () => {
     const file = await fileState();
     // What the activity sends, with a map nft cannot parse (the renderer never writes one).
-    const bad = 'table ip nsdeploy_upstreams {\n\tchain slots { type nat hook output priority -100; ip daddr 1.2.3.4 dnat to nowhere; }\n}\n';
+    const bad =
+      'table ip nsdeploy_upstreams {\n\tchain slots { type nat hook output priority -100; ip daddr 1.2.3.4 dnat to nowhere; }\n}\n';
     const current = await onLb(`cat ${UPSTREAM_MAP_FILE}`);
-    const script = switchUpstreamScript({ expectOldSha256: sha(current + '\n'), expectNewSha256: sha(bad), settleMs: 0 });
+    const script = switchUpstreamScript({
+      expectOldSha256: sha(current + '\n'),
+      expectNewSha256: sha(bad),
+      settleMs: 0,
+    });
     const r = await runSsh(target('lb1'), script, { what: 'switch', input: bad });
     expect(r.exitCode).toBe(SWITCH_EXIT.invalid);
     expect(r.stderr).toMatch(/nowhere|Error/);
@@ -348,7 +517,11 @@ describeAsRoot('SSH activities on lab hosts', () => {
     expect(await onLb(`ls /root; test ! -e ${APPLY_PENDING} && echo no-pending`)).toBe('no-pending');
     expect(await nsidsThroughLb(3)).toEqual(['ns2']);
     // Unsafe input never reaches the host.
-    const g = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [{ address: `${priv('ns1')}:53; }} include /etc/passwd;`, port: 53 }] }));
+    const g = await failureOf(
+      acts.switchUpstreams(target('lb1'), {
+        upstreams: [{ address: `${priv('ns1')}:53; }} include /etc/passwd;`, port: 53 }],
+      }),
+    );
     expect(g.type).toBe('InvalidUpstreams');
     const h = await failureOf(acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1'), up('ns2')] }));
     expect(h).toMatchObject({ type: 'UpstreamSlotCountMismatch', nonRetryable: true });
@@ -376,13 +549,23 @@ describeAsRoot('SSH activities on lab hosts', () => {
     const toNs1 = await acts.switchUpstreams(target('lb1'), { upstreams: [up('ns1')] });
     expect(toNs1).toMatchObject({ changed: true, previous: [up('ns2')] });
     // logrotate's move + USR1 (reopen): the lines above are now in dns-stream.log.1.
-    await onLb('mv /var/log/nginx/dns-stream.log /var/log/nginx/dns-stream.log.1 && kill -USR1 "$(cat /run/nginx.pid)"');
+    await onLb(
+      'mv /var/log/nginx/dns-stream.log /var/log/nginx/dns-stream.log.1 && kill -USR1 "$(cat /run/nginx.pid)"',
+    );
     await new Promise((r) => setTimeout(r, 200));
     await sendThroughLb(3); // → ns1
     await sendThroughLb(1, '+tcp'); // → ns1, one line per TCP connection
     const count = await acts.lbQueryCount(target('lb1'), { sinceEpochMs: t0 });
     // nginx logs the slot it proxied to; both nameservers were behind the same slot.
-    expect(count).toMatchObject({ queries: 8, udp: 7, tcp: 1, failed: 0, byUpstream: { [`${pub('lb1')}:${ROLE_DEFAULT_SLOT_PORT_BASE}`]: 8 }, sinceEpochMs: t0, coversSince: true });
+    expect(count).toMatchObject({
+      queries: 8,
+      udp: 7,
+      tcp: 1,
+      failed: 0,
+      byUpstream: { [`${pub('lb1')}:${ROLE_DEFAULT_SLOT_PORT_BASE}`]: 8 },
+      sinceEpochMs: t0,
+      coversSince: true,
+    });
     expect(await onLb('ls /var/log/nginx')).toMatch(/dns-stream\.log\n.*dns-stream\.log\.1/s);
     // The next window starts where this one ended: nothing is counted twice.
     const next = await acts.lbQueryCount(target('lb1'), { sinceEpochMs: count.untilEpochMs });
@@ -408,7 +591,9 @@ describeAsRoot('SSH activities on lab hosts', () => {
     const lost = await dig(pub('lb1'), 'www.example.test', 'A', ['+notcp', '+short', '+norec']);
     expect(lost).not.toBe('192.0.2.10');
     const inventory = path.join(lab.dir, 'lb1-only.yml');
-    const fleetInventory = parseYaml(fs.readFileSync(path.join(lab.dir, 'inventory.yml'), 'utf8')) as { all: { children: { loadbalancers: { vars: Record<string, unknown> } } } };
+    const fleetInventory = parseYaml(fs.readFileSync(path.join(lab.dir, 'inventory.yml'), 'utf8')) as {
+      all: { children: { loadbalancers: { vars: Record<string, unknown> } } };
+    };
     fleetInventory.all.children.loadbalancers.vars.proxy_upstreams = [up('ns1')];
     fs.writeFileSync(inventory, JSON.stringify(fleetInventory));
     const run = await ansiblePlaybook(lab, 'proxy.yml', inventory);
@@ -432,7 +617,9 @@ describeAsRoot('SSH activities on lab hosts', () => {
     expect(f.message).toContain(pub('lb1'));
     expect(f.message).toContain(wrong);
     // Every activity refuses it the same way, before touching the host.
-    const g = await failureOf(acts.switchUpstreams(target('lb1', { knownHostsFile: wrong }), { upstreams: [up('ns2')] }));
+    const g = await failureOf(
+      acts.switchUpstreams(target('lb1', { knownHostsFile: wrong }), { upstreams: [up('ns2')] }),
+    );
     expect(g.type).toBe('SshHostKeyVerificationFailed');
     // No key pinned for the address at all.
     const h = await failureOf(acts.nsQueryCounter(target('ns2', { knownHostsFile: wrong })));

@@ -5,10 +5,21 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { codecFromEnv, dataConverter, EncryptionCodec, ENCODING_ENCRYPTED, keyringFromEnv, METADATA_KEY_ID, type Keyring } from '../../src/codec';
+import {
+  codecFromEnv,
+  dataConverter,
+  EncryptionCodec,
+  ENCODING_ENCRYPTED,
+  keyringFromEnv,
+  METADATA_KEY_ID,
+  type Keyring,
+} from '../../src/codec';
 
 const newKey = () => crypto.randomBytes(32).toString('base64');
-const keyring = (...ids: string[]): Keyring => ({ currentId: ids[0]!, keys: new Map(ids.map((id) => [id, crypto.randomBytes(32)])) });
+const keyring = (...ids: string[]): Keyring => ({
+  currentId: ids[0]!,
+  keys: new Map(ids.map((id) => [id, crypto.randomBytes(32)])),
+});
 const meta = (p: Payload, k: string) => Buffer.from(p.metadata?.[k] ?? new Uint8Array()).toString('utf8');
 const value = { label: 'teardown of old LBs', token: 'not-a-real-secret-4711' };
 
@@ -25,7 +36,11 @@ const keysFile = (text: string) => {
 
 test('round trip: encrypted payloads carry only the encoding and key ID, and decode to the original', async () => {
   const codec = new EncryptionCodec(keyring('k1'));
-  const plain = [defaultPayloadConverter.toPayload(value), defaultPayloadConverter.toPayload(null), defaultPayloadConverter.toPayload(new Uint8Array([1, 2, 3]))];
+  const plain = [
+    defaultPayloadConverter.toPayload(value),
+    defaultPayloadConverter.toPayload(null),
+    defaultPayloadConverter.toPayload(new Uint8Array([1, 2, 3])),
+  ];
   const encoded = await codec.encode(plain);
   expect(encoded).toHaveLength(3);
   for (const p of encoded) {
@@ -52,10 +67,12 @@ test('payloads that are not encrypted pass through decode (history from before e
   expect(await codec.decode([plain])).toEqual([plain]);
 });
 
-test('rotation: encode with A, rotate to B; A\'s payloads still decode, new ones use B', async () => {
+test("rotation: encode with A, rotate to B; A's payloads still decode, new ones use B", async () => {
   const a = newKey();
   const b = newKey();
-  const before = codecFromEnv({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`# nsdeploy payload keys, first = current\nkey-a ${a}\n`) })!;
+  const before = codecFromEnv({
+    NSDEPLOY_CODEC_KEYS_FILE: keysFile(`# nsdeploy payload keys, first = current\nkey-a ${a}\n`),
+  })!;
   const [oldPayload] = await before.encode([defaultPayloadConverter.toPayload(value)]);
   expect(meta(oldPayload!, METADATA_KEY_ID)).toBe('key-a');
 
@@ -67,7 +84,9 @@ test('rotation: encode with A, rotate to B; A\'s payloads still decode, new ones
   expect(decoded.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([value, value]);
 
   // A decoder that has only A cannot read B's payloads, and says which key it lacks.
-  await expect(before.decode([newPayload!])).rejects.toThrow(/encryption key ID "key-b" is not in the keyring \(known: key-a\)/);
+  await expect(before.decode([newPayload!])).rejects.toThrow(
+    /encryption key ID "key-b" is not in the keyring \(known: key-a\)/,
+  );
 });
 
 test('an unknown key ID, a wrong key under a known ID, altered data and a missing key ID fail clearly', async () => {
@@ -77,15 +96,17 @@ test('an unknown key ID, a wrong key under a known ID, altered data and a missin
     'cannot decrypt payload: encryption key ID "2026-01" is not in the keyring (known: 2025-06, 2025-01)',
   );
   // Same ID, different key material.
-  await expect(new EncryptionCodec(keyring('2026-01')).decode([p!])).rejects.toThrow(/key "2026-01": authentication failed/);
+  await expect(new EncryptionCodec(keyring('2026-01')).decode([p!])).rejects.toThrow(
+    /key "2026-01": authentication failed/,
+  );
   // One flipped bit of ciphertext.
   const data = Buffer.from(p!.data!);
   data[20] = data[20]! ^ 1;
   await expect(writer.decode([{ ...p!, data }])).rejects.toThrow(/authentication failed/);
   await expect(writer.decode([{ ...p!, data: data.subarray(0, 10) }])).rejects.toThrow(/too short/);
-  await expect(writer.decode([{ metadata: { [METADATA_ENCODING_KEY]: p!.metadata![METADATA_ENCODING_KEY]! }, data: p!.data! }])).rejects.toThrow(
-    /has no "encryption-key-id" metadata/,
-  );
+  await expect(
+    writer.decode([{ metadata: { [METADATA_ENCODING_KEY]: p!.metadata![METADATA_ENCODING_KEY]! }, data: p!.data! }]),
+  ).rejects.toThrow(/has no "encryption-key-id" metadata/);
 });
 
 describe('configuration from the environment', () => {
@@ -106,18 +127,62 @@ describe('configuration from the environment', () => {
 
   const key = newKey();
   const cases: [string, () => NodeJS.ProcessEnv, RegExp][] = [
-    ['file not found', () => ({ NSDEPLOY_CODEC_KEYS_FILE: path.join(dir, 'missing') }), /NSDEPLOY_CODEC_KEYS_FILE=.*missing: cannot read the keys file \(file not found\)/],
-    ['wrong length', () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${crypto.randomBytes(16).toString('base64')}\n`) }), /line 1: the key for ID "k1" is 16 bytes, AES-256 needs 32; generate one with `openssl rand -base64 32`/],
-    ['bad base64', () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${key}\nk2 not*base64!!\n`) }), /line 2: the key for ID "k2" is not valid base64/],
-    ['duplicate IDs', () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${key}\nk2 ${newKey()}\nk1 ${newKey()}\n`) }), /line 3: duplicate key ID "k1"/],
+    [
+      'file not found',
+      () => ({ NSDEPLOY_CODEC_KEYS_FILE: path.join(dir, 'missing') }),
+      /NSDEPLOY_CODEC_KEYS_FILE=.*missing: cannot read the keys file \(file not found\)/,
+    ],
+    [
+      'wrong length',
+      () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${crypto.randomBytes(16).toString('base64')}\n`) }),
+      /line 1: the key for ID "k1" is 16 bytes, AES-256 needs 32; generate one with `openssl rand -base64 32`/,
+    ],
+    [
+      'bad base64',
+      () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${key}\nk2 not*base64!!\n`) }),
+      /line 2: the key for ID "k2" is not valid base64/,
+    ],
+    [
+      'duplicate IDs',
+      () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${key}\nk2 ${newKey()}\nk1 ${newKey()}\n`) }),
+      /line 3: duplicate key ID "k1"/,
+    ],
     ['an empty keys file', () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile('# nothing yet\n\n') }), /no keys/],
-    ['a line without a key', () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`${key}\n`) }), /line 1: expected "<key-id> <base64 key>", found 1 field/],
-    ['a bad key ID', () => ({ NSDEPLOY_CODEC_KEY: key, NSDEPLOY_CODEC_KEY_ID: 'bad"id' }), /key ID "bad\\"id" is not valid/],
-    ['a key without its ID', () => ({ NSDEPLOY_CODEC_KEY: key }), /NSDEPLOY_CODEC_KEY is set but NSDEPLOY_CODEC_KEY_ID is not/],
-    ['an ID without its key', () => ({ NSDEPLOY_CODEC_KEY_ID: 'k1' }), /NSDEPLOY_CODEC_KEY_ID is set but NSDEPLOY_CODEC_KEY is not/],
-    ['a short single key', () => ({ NSDEPLOY_CODEC_KEY: 'c2hvcnQ=', NSDEPLOY_CODEC_KEY_ID: 'k1' }), /NSDEPLOY_CODEC_KEY: the key for ID "k1" is 5 bytes/],
+    [
+      'a line without a key',
+      () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`${key}\n`) }),
+      /line 1: expected "<key-id> <base64 key>", found 1 field/,
+    ],
+    [
+      'a bad key ID',
+      () => ({ NSDEPLOY_CODEC_KEY: key, NSDEPLOY_CODEC_KEY_ID: 'bad"id' }),
+      /key ID "bad\\"id" is not valid/,
+    ],
+    [
+      'a key without its ID',
+      () => ({ NSDEPLOY_CODEC_KEY: key }),
+      /NSDEPLOY_CODEC_KEY is set but NSDEPLOY_CODEC_KEY_ID is not/,
+    ],
+    [
+      'an ID without its key',
+      () => ({ NSDEPLOY_CODEC_KEY_ID: 'k1' }),
+      /NSDEPLOY_CODEC_KEY_ID is set but NSDEPLOY_CODEC_KEY is not/,
+    ],
+    [
+      'a short single key',
+      () => ({ NSDEPLOY_CODEC_KEY: 'c2hvcnQ=', NSDEPLOY_CODEC_KEY_ID: 'k1' }),
+      /NSDEPLOY_CODEC_KEY: the key for ID "k1" is 5 bytes/,
+    ],
     ['a variable set but empty', () => ({ NSDEPLOY_CODEC_KEYS_FILE: '' }), /NSDEPLOY_CODEC_KEYS_FILE is set but empty/],
-    ['both sources at once', () => ({ NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${key}\n`), NSDEPLOY_CODEC_KEY: key, NSDEPLOY_CODEC_KEY_ID: 'k1' }), /both NSDEPLOY_CODEC_KEYS_FILE and/],
+    [
+      'both sources at once',
+      () => ({
+        NSDEPLOY_CODEC_KEYS_FILE: keysFile(`k1 ${key}\n`),
+        NSDEPLOY_CODEC_KEY: key,
+        NSDEPLOY_CODEC_KEY_ID: 'k1',
+      }),
+      /both NSDEPLOY_CODEC_KEYS_FILE and/,
+    ],
   ];
   test.each(cases)('%s is an error naming the problem, never plaintext', (_what, env, message) => {
     let err: unknown;

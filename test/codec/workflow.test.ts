@@ -41,7 +41,8 @@ function payloadsOf(json: string): { path: string; payload: JsonPayload }[] {
     if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if (o.metadata && typeof o.metadata === 'object' && 'encoding' in o.metadata) found.push({ path: at, payload: o as JsonPayload });
+      if (o.metadata && typeof o.metadata === 'object' && 'encoding' in o.metadata)
+        found.push({ path: at, payload: o as JsonPayload });
       else for (const [k, x] of Object.entries(o)) walk(x, `${at}.${k}`);
     }
   };
@@ -66,7 +67,13 @@ test('a workflow run with the codec: the result decodes with the key, the histor
   expect(converter).toBeDefined();
   const client = new Client({ connection: env.connection, namespace: namespace(), dataConverter: converter });
   const plainClient = env.client; // same server, no codec: what an operator without the key gets
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: namespace(), taskQueue: TASK_QUEUE, workflowBundle: await bundleWorkflows(), dataConverter: converter });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: namespace(),
+    taskQueue: TASK_QUEUE,
+    workflowBundle: await bundleWorkflows(),
+    dataConverter: converter,
+  });
 
   const { result, metadataAnswer } = await worker.runUntil(async () => {
     const handle = await client.workflow.start(durableWait, {
@@ -93,7 +100,12 @@ test('a workflow run with the codec: the result decodes with the key, the histor
   expect(answer).toHaveLength(1);
   expect(Buffer.from(answer[0]!.metadata!.encoding!).toString()).toBe(ENCODING_ENCRYPTED);
   expect(Buffer.from(answer[0]!.data!).toString('latin1')).not.toContain(LABEL);
-  const details = (await new EncryptionCodec({ currentId: 'test-2026', keys: new Map([['test-2026', Buffer.from(KEY_ENV.NSDEPLOY_CODEC_KEY, 'base64')]]) }).decode(answer))[0]!;
+  const details = (
+    await new EncryptionCodec({
+      currentId: 'test-2026',
+      keys: new Map([['test-2026', Buffer.from(KEY_ENV.NSDEPLOY_CODEC_KEY, 'base64')]]),
+    }).decode(answer)
+  )[0]!;
   expect(JSON.stringify(defaultPayloadConverter.fromPayload(details))).toContain(LABEL); // the details really were there
 
   // Without the codec: the result cannot be read, and the history shows only ciphertext.
@@ -107,14 +119,20 @@ test('a workflow run with the codec: the result decodes with the key, the histor
   const searchAttributes = payloads.filter((p) => p.path.includes('.searchAttributes.'));
   const others = payloads.filter((p) => !p.path.includes('.searchAttributes.'));
   // Input, memo, timer summary, result, ...: all encrypted, all with the key ID.
-  expect(others.map((p) => p.path)).toEqual(expect.arrayContaining([
-    expect.stringMatching(/workflowExecutionStartedEventAttributes\.input\.payloads/),
-    expect.stringMatching(/workflowExecutionStartedEventAttributes\.memo\.fields\.note/),
-    expect.stringMatching(/userMetadata\.summary/),
-    expect.stringMatching(/workflowExecutionCompletedEventAttributes\.result\.payloads/),
-  ]));
+  expect(others.map((p) => p.path)).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/workflowExecutionStartedEventAttributes\.input\.payloads/),
+      expect.stringMatching(/workflowExecutionStartedEventAttributes\.memo\.fields\.note/),
+      expect.stringMatching(/userMetadata\.summary/),
+      expect.stringMatching(/workflowExecutionCompletedEventAttributes\.result\.payloads/),
+    ]),
+  );
   for (const { path, payload } of others) {
-    expect({ path, encoding: unb64(payload.metadata!.encoding), keyId: unb64(payload.metadata![METADATA_KEY_ID]) }).toEqual({
+    expect({
+      path,
+      encoding: unb64(payload.metadata!.encoding),
+      keyId: unb64(payload.metadata![METADATA_KEY_ID]),
+    }).toEqual({
       path,
       encoding: ENCODING_ENCRYPTED,
       keyId: 'test-2026',
@@ -124,8 +142,11 @@ test('a workflow run with the codec: the result decodes with the key, the histor
   expect(searchAttributes.map((p) => unb64(p.payload.data))).toEqual(expect.arrayContaining(['"lab"', '"done"']));
 });
 
-test('the codec server decodes the history\'s payloads over HTTP for the Web UI origin, and nothing for other origins', async () => {
-  const codec = new EncryptionCodec({ currentId: 'test-2026', keys: new Map([['test-2026', Buffer.from(KEY_ENV.NSDEPLOY_CODEC_KEY, 'base64')]]) });
+test("the codec server decodes the history's payloads over HTTP for the Web UI origin, and nothing for other origins", async () => {
+  const codec = new EncryptionCodec({
+    currentId: 'test-2026',
+    keys: new Map([['test-2026', Buffer.from(KEY_ENV.NSDEPLOY_CODEC_KEY, 'base64')]]),
+  });
   const started = await startCodecServer({ codec, port: 0 });
   server = started.app;
   const url = started.url;
@@ -135,7 +156,11 @@ test('the codec server decodes the history\'s payloads over HTTP for the Web UI 
   // CORS preflight, as the browser sends it before the Web UI's POST.
   const preflight = await fetch(`${url}/decode`, {
     method: 'OPTIONS',
-    headers: { Origin: UI_ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' },
+    headers: {
+      Origin: UI_ORIGIN,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type,x-namespace',
+    },
   });
   expect(preflight.status).toBe(204);
   expect(preflight.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
@@ -144,14 +169,24 @@ test('the codec server decodes the history\'s payloads over HTTP for the Web UI 
   expect(preflight.headers.get('access-control-allow-private-network')).toBeNull();
   const remoteUi = await fetch(`${url}/decode`, {
     method: 'OPTIONS',
-    headers: { Origin: UI_ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Private-Network': 'true' },
+    headers: {
+      Origin: UI_ORIGIN,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Private-Network': 'true',
+    },
   });
   expect(remoteUi.headers.get('access-control-allow-private-network')).toBe('true');
 
   // The workflow's input, exactly as the Web UI gets it from the server (proto JSON).
-  const input = payloadsOf(historyJson).find((p) => p.path.includes('workflowExecutionStartedEventAttributes.input'))!.payload;
+  const input = payloadsOf(historyJson).find((p) =>
+    p.path.includes('workflowExecutionStartedEventAttributes.input'),
+  )!.payload;
   const post = (path: string, body: unknown, origin = UI_ORIGIN) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { Origin: origin, 'Content-Type': 'application/json', 'X-Namespace': 'default' }, body: JSON.stringify(body) });
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { Origin: origin, 'Content-Type': 'application/json', 'X-Namespace': 'default' },
+      body: JSON.stringify(body),
+    });
 
   const decoded = await post('/decode', { payloads: [input] });
   expect(decoded.status).toBe(200);
@@ -161,11 +196,21 @@ test('the codec server decodes the history\'s payloads over HTTP for the Web UI 
   expect(JSON.parse(unb64(clear!.data))).toMatchObject({ fleet: 'lab', label: LABEL, durationMs: 3000 });
 
   // /encode: the server encrypts, the codec decrypts.
-  const encoded = await post('/encode', { payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('"from the UI"') }] });
+  const encoded = await post('/encode', {
+    payloads: [{ metadata: { encoding: b64('json/plain') }, data: b64('"from the UI"') }],
+  });
   expect(encoded.status).toBe(200);
   const [sealed] = ((await encoded.json()) as { payloads: JsonPayload[] }).payloads;
   expect(unb64(sealed!.metadata!.encoding)).toBe(ENCODING_ENCRYPTED);
-  const [opened] = await codec.decode([{ metadata: { encoding: Buffer.from(sealed!.metadata!.encoding!, 'base64'), [METADATA_KEY_ID]: Buffer.from(sealed!.metadata![METADATA_KEY_ID]!, 'base64') }, data: Buffer.from(sealed!.data!, 'base64') }]);
+  const [opened] = await codec.decode([
+    {
+      metadata: {
+        encoding: Buffer.from(sealed!.metadata!.encoding!, 'base64'),
+        [METADATA_KEY_ID]: Buffer.from(sealed!.metadata![METADATA_KEY_ID]!, 'base64'),
+      },
+      data: Buffer.from(sealed!.data!, 'base64'),
+    },
+  ]);
   expect(defaultPayloadConverter.fromPayload(opened!)).toBe('from the UI');
 
   // Any other origin: refused, no CORS grant, no plaintext.
@@ -173,23 +218,38 @@ test('the codec server decodes the history\'s payloads over HTTP for the Web UI 
   expect(evil.status).toBe(403);
   expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   expect(await evil.text()).not.toContain(b64(LABEL).slice(0, 12));
-  const evilPreflight = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } });
+  const evilPreflight = await fetch(`${url}/decode`, {
+    method: 'OPTIONS',
+    headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' },
+  });
   expect(evilPreflight.headers.get('access-control-allow-origin')).toBeNull();
 
   // Bad requests and payloads under a key the server does not have: clear errors.
   expect((await post('/decode', { nope: 1 })).status).toBe(400);
-  const other = await startCodecServer({ codec: new EncryptionCodec({ currentId: 'other', keys: new Map([['other', crypto.randomBytes(32)]]) }), port: 0 });
+  const other = await startCodecServer({
+    codec: new EncryptionCodec({ currentId: 'other', keys: new Map([['other', crypto.randomBytes(32)]]) }),
+    port: 0,
+  });
   try {
-    const res = await fetch(`${other.url}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payloads: [input] }) });
+    const res = await fetch(`${other.url}/decode`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ payloads: [input] }),
+    });
     expect(res.status).toBe(422);
-    expect(((await res.json()) as { error: string }).error).toContain('encryption key ID "test-2026" is not in the keyring');
+    expect(((await res.json()) as { error: string }).error).toContain(
+      'encryption key ID "test-2026" is not in the keyring',
+    );
   } finally {
     await other.app.close();
   }
 });
 
 test('the Web UI started with --ui-codec-endpoint points the browser at the codec server, and its API serves only ciphertext', async () => {
-  const codec = new EncryptionCodec({ currentId: 'test-2026', keys: new Map([['test-2026', Buffer.from(KEY_ENV.NSDEPLOY_CODEC_KEY, 'base64')]]) });
+  const codec = new EncryptionCodec({
+    currentId: 'test-2026',
+    keys: new Map([['test-2026', Buffer.from(KEY_ENV.NSDEPLOY_CODEC_KEY, 'base64')]]),
+  });
   const codecServer = await startCodecServer({ codec, port: 0 });
   const uiPort = await freePort();
   // The dev server as docs/encryption.md starts it, this time with the Web UI.
@@ -210,8 +270,19 @@ test('the Web UI started with --ui-codec-endpoint points the browser at the code
 
     const converter = dataConverter(KEY_ENV);
     const client = new Client({ connection: uiEnv.connection, namespace: 'default', dataConverter: converter });
-    const worker = await Worker.create({ connection: uiEnv.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await bundleWorkflows(), dataConverter: converter });
-    await worker.runUntil(client.workflow.execute(durableWait, { taskQueue: TASK_QUEUE, workflowId: WORKFLOW_ID, args: [{ fleet: 'lab', label: LABEL, durationMs: 200 }] }));
+    const worker = await Worker.create({
+      connection: uiEnv.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowBundle: await bundleWorkflows(),
+      dataConverter: converter,
+    });
+    await worker.runUntil(
+      client.workflow.execute(durableWait, {
+        taskQueue: TASK_QUEUE,
+        workflowId: WORKFLOW_ID,
+        args: [{ fleet: 'lab', label: LABEL, durationMs: 200 }],
+      }),
+    );
 
     // What the Web UI's browser code receives for the history page.
     const res = await fetch(`${ui}/api/v1/namespaces/default/workflows/${WORKFLOW_ID}/history`);
@@ -219,7 +290,9 @@ test('the Web UI started with --ui-codec-endpoint points the browser at the code
     const uiHistory = await res.text();
     expect(uiHistory).toContain('workflowExecutionCompletedEventAttributes');
     expect(readableHistory(uiHistory)).not.toContain(LABEL);
-    const input = payloadsOf(uiHistory).find((p) => p.path.includes('workflowExecutionStartedEventAttributes.input'))!.payload;
+    const input = payloadsOf(uiHistory).find((p) =>
+      p.path.includes('workflowExecutionStartedEventAttributes.input'),
+    )!.payload;
     expect(unb64(input.metadata!.encoding)).toBe(ENCODING_ENCRYPTED);
 
     // The browser then asks the codec server, which has the key.

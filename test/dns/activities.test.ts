@@ -35,14 +35,30 @@ const expectPlainJson = (value: unknown) => expect(JSON.parse(JSON.stringify(val
 
 test('compareZoneOnServer: zone file on disk, differences as plain JSON, heartbeats with progress', async () => {
   const file = path.join(dir, 'good.test.zone');
-  fs.writeFileSync(file, goodZone('good.test', (t) => t.replace('198.18.2.25', '198.18.2.77')));
+  fs.writeFileSync(
+    file,
+    goodZone('good.test', (t) => t.replace('198.18.2.25', '198.18.2.77')),
+  );
   const beats: unknown[] = [];
   const { compareZoneOnServer } = createDnsActivities({ heartbeat: (d) => beats.push(d), heartbeatIntervalMs: 0 });
-  const result = await compareZoneOnServer({ server: server(), zone: { origin: 'good.test', file }, transports: ['udp'], timeoutMs: 500 });
+  const result = await compareZoneOnServer({
+    server: server(),
+    zone: { origin: 'good.test', file },
+    transports: ['udp'],
+    timeoutMs: 500,
+  });
   expectPlainJson(result);
   expect(result.ok).toBe(false);
   expect(result.differences).toEqual([
-    { kind: 'data', expectedOnly: ['198.18.2.77'], actualOnly: ['198.18.2.25'], server: `127.0.0.1:${bind.port}`, transport: 'udp', name: 'mail.good.test.', type: 'A' },
+    {
+      kind: 'data',
+      expectedOnly: ['198.18.2.77'],
+      actualOnly: ['198.18.2.25'],
+      server: `127.0.0.1:${bind.port}`,
+      transport: 'udp',
+      name: 'mail.good.test.',
+      type: 'A',
+    },
   ]);
   expect(result.nsids).toEqual(['act-ns1']);
   expect(beats).toHaveLength(27);
@@ -53,13 +69,20 @@ test('compareZoneOnServer keeps history small: capped differences and clipped va
   // Expect every host at another address: 300 data differences with long-ish values.
   const text = generatedZone('many.test', 300).replace(/198\.18\./g, '203.0.');
   const { compareZoneOnServer } = createDnsActivities({ heartbeat: () => undefined });
-  const result = await compareZoneOnServer({ server: server(), zone: { origin: 'many.test', text }, transports: ['tcp'], limits: { maxDifferences: 5 } });
+  const result = await compareZoneOnServer({
+    server: server(),
+    zone: { origin: 'many.test', text },
+    transports: ['tcp'],
+    limits: { maxDifferences: 5 },
+  });
   expect(result.differences).toHaveLength(5);
   expect(result.differencesOmitted).toBe(296);
   expect(JSON.stringify(result).length).toBeLessThan(3000);
 
   const big = await compareZoneOnServer({
-    server: server(), zone: { origin: 'big.test', text: bigZone('big.test').replace('chunk 00', 'chunk 0O') }, transports: ['auto'],
+    server: server(),
+    zone: { origin: 'big.test', text: bigZone('big.test').replace('chunk 00', 'chunk 0O') },
+    transports: ['auto'],
   });
   const diff = big.differences[0];
   expect(diff.kind).toBe('data');
@@ -73,7 +96,9 @@ test('compareZoneOnServer with a broken zone: non-retryable failure naming the f
   const file = path.join(dir, 'broken.zone');
   fs.writeFileSync(file, '$TTL 60\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 AAAA not-an-address\n');
   const { compareZoneOnServer } = createDnsActivities();
-  const err = await compareZoneOnServer({ server: server(), zone: { origin: 'broken.test', file } }).catch((e: unknown) => e);
+  const err = await compareZoneOnServer({ server: server(), zone: { origin: 'broken.test', file } }).catch(
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect((err as ApplicationFailure).nonRetryable).toBe(true);
   expect((err as ApplicationFailure).type).toBe('ZoneLoadError');
@@ -85,13 +110,23 @@ test('probeServer: one query, answers in presentation form, flags, NSID, transpo
   const { probeServer } = createDnsActivities();
   const res = await probeServer({ server: server(), name: 'good.test', type: 'MX' });
   expectPlainJson(res);
-  expect(res).toMatchObject({ rcode: 'NOERROR', transport: 'udp', udpTruncated: false, nsid: 'act-ns1', flags: { aa: true, rd: false } });
+  expect(res).toMatchObject({
+    rcode: 'NOERROR',
+    transport: 'udp',
+    udpTruncated: false,
+    nsid: 'act-ns1',
+    flags: { aa: true, rd: false },
+  });
   expect(res.answers.map((a) => a.rdata).sort()).toEqual(['10 mail.good.test.', '20 Mail2.Example.NET.']);
 
   const referral = await probeServer({ server: server(), name: 'sub.good.test', type: 'NS', transport: 'tcp' });
   expect(referral).toMatchObject({ transport: 'tcp', flags: { aa: false }, answers: [] });
-  expect(referral.authorities).toEqual([{ name: 'sub.good.test.', ttl: 3600, class: 'IN', type: 'NS', rdata: 'ns.sub.good.test.' }]);
-  expect(referral.additionals).toEqual([{ name: 'ns.sub.good.test.', ttl: 3600, class: 'IN', type: 'A', rdata: '198.18.3.53' }]);
+  expect(referral.authorities).toEqual([
+    { name: 'sub.good.test.', ttl: 3600, class: 'IN', type: 'NS', rdata: 'ns.sub.good.test.' },
+  ]);
+  expect(referral.additionals).toEqual([
+    { name: 'ns.sub.good.test.', ttl: 3600, class: 'IN', type: 'A', rdata: '198.18.3.53' },
+  ]);
 
   const big = await probeServer({ server: server(), name: 'big.big.test', type: 'TXT' });
   expect(big).toMatchObject({ transport: 'tcp', udpTruncated: true });

@@ -49,20 +49,32 @@ test('reads NS (sorted, lower case), their TTL and the glue from the referral ov
 
 test('out-of-bailiwick NS come without glue; one transport on request', async () => {
   const result = await readDelegation({ parent: at(), domain: 'other.test', transports: ['tcp'] });
-  expect(result.views).toEqual([{ transport: 'tcp', nameservers: ['ns.elsewhere.invalid'], nsTtl: 300, glue: [], rcode: 'NOERROR' }]);
+  expect(result.views).toEqual([
+    { transport: 'tcp', nameservers: ['ns.elsewhere.invalid'], nsTtl: 300, glue: [], rcode: 'NOERROR' },
+  ]);
   expect(result.agree).toBe(true);
 });
 
 test('no delegation in the answer is an error in the view, not an exception', async () => {
   const result = await readDelegation({ parent: at(), domain: 'missing.test' });
   expect(result.agree).toBe(false);
-  for (const v of result.views) expect(v).toMatchObject({ nameservers: [], glue: [], rcode: 'NXDOMAIN', error: expect.stringMatching(/no NS records for missing\.test/) });
+  for (const v of result.views)
+    expect(v).toMatchObject({
+      nameservers: [],
+      glue: [],
+      rcode: 'NXDOMAIN',
+      error: expect.stringMatching(/no NS records for missing\.test/),
+    });
 });
 
 test('a parent that is down: an error per transport, quickly', async () => {
   const port = await freeUdpTcpPort();
   const started = Date.now();
-  const result = await readDelegation({ parent: { address: '127.0.0.1', port }, domain: 'example.test', timeoutMs: 1000 });
+  const result = await readDelegation({
+    parent: { address: '127.0.0.1', port },
+    domain: 'example.test',
+    timeoutMs: 1000,
+  });
   expect(Date.now() - started).toBeLessThan(1500);
   expect(result.agree).toBe(false);
   expect(result.views.map((v) => v.transport)).toEqual(['udp', 'tcp']);
@@ -71,11 +83,27 @@ test('a parent that is down: an error per transport, quickly', async () => {
 });
 
 test('transports that disagree do not agree', () => {
-  const base = { server: 'x', question: { name: 'example.test', type: 'NS', class: 'IN' }, udpTruncated: false, id: 1, rcode: 'NOERROR', answers: [], attempts: 1, ignoredResponses: 0, rttMs: 1 };
+  const base = {
+    server: 'x',
+    question: { name: 'example.test', type: 'NS', class: 'IN' },
+    udpTruncated: false,
+    id: 1,
+    rcode: 'NOERROR',
+    answers: [],
+    attempts: 1,
+    ignoredResponses: 0,
+    rttMs: 1,
+  };
   const flags = { aa: false, tc: false, rd: false, ra: false, ad: false, cd: false };
   const ns = (t: string) => ({ name: 'example.test', type: 'NS', class: 'IN', ttl: 60, data: t });
   const glue = (n: string, a: string, ttl = 60) => ({ name: n, type: 'A', class: 'IN', ttl, data: a });
-  const res = (transport: 'udp' | 'tcp', addr: string, ttl = 60): DnsResponse => ({ ...base, transport, flags, authorities: [ns('ns1.example.test')], additionals: [glue('ns1.example.test', addr, ttl)] });
+  const res = (transport: 'udp' | 'tcp', addr: string, ttl = 60): DnsResponse => ({
+    ...base,
+    transport,
+    flags,
+    authorities: [ns('ns1.example.test')],
+    additionals: [glue('ns1.example.test', addr, ttl)],
+  });
   const udp = delegationFromResponse('example.test', res('udp', '198.18.1.2'));
   expect(viewsAgree([udp, delegationFromResponse('example.test', res('tcp', '198.18.1.2', 30))])).toBe(true); // TTLs aside
   expect(viewsAgree([udp, delegationFromResponse('example.test', res('tcp', '198.18.2.9'))])).toBe(false);
@@ -94,11 +122,23 @@ test('invalid input fails for good, naming the field', async () => {
     }
     throw new Error('no failure');
   };
-  expect(await failure({ parent: { address: 'parent.test' }, domain: 'example.test' })).toMatch(/input\.parent\.address: must be an IPv4 or IPv6 address/);
-  expect(await failure({ parent: { address: '127.0.0.1', port: 70000 }, domain: 'example.test' })).toMatch(/input\.parent\.port/);
-  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'exa mple.test' })).toMatch(/input\.domain: must be a domain name/);
-  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'example.test', transports: ['doh'] })).toMatch(/input\.transports\.0: must be "udp" or "tcp"/);
-  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'example.test', transports: [] })).toMatch(/input\.transports: must name at least one transport/);
-  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'example.test', timeoutMs: 0 })).toMatch(/input\.timeoutMs/);
+  expect(await failure({ parent: { address: 'parent.test' }, domain: 'example.test' })).toMatch(
+    /input\.parent\.address: must be an IPv4 or IPv6 address/,
+  );
+  expect(await failure({ parent: { address: '127.0.0.1', port: 70000 }, domain: 'example.test' })).toMatch(
+    /input\.parent\.port/,
+  );
+  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'exa mple.test' })).toMatch(
+    /input\.domain: must be a domain name/,
+  );
+  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'example.test', transports: ['doh'] })).toMatch(
+    /input\.transports\.0: must be "udp" or "tcp"/,
+  );
+  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'example.test', transports: [] })).toMatch(
+    /input\.transports: must name at least one transport/,
+  );
+  expect(await failure({ parent: { address: '127.0.0.1' }, domain: 'example.test', timeoutMs: 0 })).toMatch(
+    /input\.timeoutMs/,
+  );
   expect(await failure({ domain: 'example.test' })).toMatch(/input\.parent/);
 });

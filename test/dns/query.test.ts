@@ -3,9 +3,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import {
-  DnsConnectionRefusedError, DnsTimeoutError, presentRecord, query, type DnsServer,
-} from '../../src/dns';
+import { DnsConnectionRefusedError, DnsTimeoutError, presentRecord, query, type DnsServer } from '../../src/dns';
 import { freeUdpTcpPort, startBind, type RunningBind } from '../helpers/bind';
 import { bigZone, goodZone } from './zones';
 
@@ -16,7 +14,10 @@ const closers: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   bind = await startBind({
     label: 'query-ns1',
-    zones: [{ origin: 'good.test', text: goodZone('good.test') }, { origin: 'big.test', text: bigZone('big.test') }],
+    zones: [
+      { origin: 'good.test', text: goodZone('good.test') },
+      { origin: 'big.test', text: bigZone('big.test') },
+    ],
   });
   server = { address: bind.address, port: bind.port };
 });
@@ -36,19 +37,28 @@ async function udpResponder(reply: (msg: Buffer, send: (b: Buffer) => void) => v
 }
 
 describe('answers from a real BIND', () => {
-  test.each(['udp', 'tcp'] as const)('SOA over %s: authoritative, RD clear, NSID = server-id, EDNS', async (transport) => {
-    const res = await query(server, { name: 'good.test.', type: 'SOA' }, { transport });
-    expect(res.transport).toBe(transport);
-    expect(res.rcode).toBe('NOERROR');
-    expect(res.flags).toMatchObject({ aa: true, rd: false, tc: false });
-    expect(res.nsid).toBe('query-ns1');
-    expect(res.edns?.udpPayloadSize).toBeGreaterThan(0);
-    expect(res.answers.map(presentRecord)).toEqual([
-      { name: 'good.test.', ttl: 3600, class: 'IN', type: 'SOA', rdata: 'ns1.good.test. hostmaster.good.test. 2026112301 7200 900 1209600 300' },
-    ]);
-    expect(res.udpTruncated).toBe(false);
-    expect(res.attempts).toBe(1);
-  });
+  test.each(['udp', 'tcp'] as const)(
+    'SOA over %s: authoritative, RD clear, NSID = server-id, EDNS',
+    async (transport) => {
+      const res = await query(server, { name: 'good.test.', type: 'SOA' }, { transport });
+      expect(res.transport).toBe(transport);
+      expect(res.rcode).toBe('NOERROR');
+      expect(res.flags).toMatchObject({ aa: true, rd: false, tc: false });
+      expect(res.nsid).toBe('query-ns1');
+      expect(res.edns?.udpPayloadSize).toBeGreaterThan(0);
+      expect(res.answers.map(presentRecord)).toEqual([
+        {
+          name: 'good.test.',
+          ttl: 3600,
+          class: 'IN',
+          type: 'SOA',
+          rdata: 'ns1.good.test. hostmaster.good.test. 2026112301 7200 900 1209600 300',
+        },
+      ]);
+      expect(res.udpTruncated).toBe(false);
+      expect(res.attempts).toBe(1);
+    },
+  );
 
   test('RD is sent only when asked for (the server echoes it)', async () => {
     const res = await query(server, { name: 'good.test', type: 'A' }, { recursionDesired: true });
@@ -93,9 +103,17 @@ describe('failures are typed, clear and bounded in time', () => {
   test.each(['udp', 'tcp'] as const)('nothing listening: %s connection refused, at once', async (transport) => {
     const port = await freeUdpTcpPort();
     const started = Date.now();
-    const err = await query({ address: '127.0.0.1', port }, { name: 'example.test', type: 'SOA' }, { transport, timeoutMs: 500 }).catch((e: unknown) => e);
+    const err = await query(
+      { address: '127.0.0.1', port },
+      { name: 'example.test', type: 'SOA' },
+      { transport, timeoutMs: 500 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DnsConnectionRefusedError);
-    expect(String(err)).toMatch(new RegExp(`^DnsConnectionRefusedError: .*refused.* by 127\\.0\\.0\\.1:${port} over ${transport.toUpperCase()} for example\\.test/SOA$`));
+    expect(String(err)).toMatch(
+      new RegExp(
+        `^DnsConnectionRefusedError: .*refused.* by 127\\.0\\.0\\.1:${port} over ${transport.toUpperCase()} for example\\.test/SOA$`,
+      ),
+    );
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
@@ -103,10 +121,16 @@ describe('failures are typed, clear and bounded in time', () => {
     let received = 0;
     const port = await udpResponder(() => (received += 1));
     const started = Date.now();
-    const err = await query({ address: '127.0.0.1', port }, { name: 'example.test', type: 'SOA' }, { transport: 'udp', timeoutMs: 150, attempts: 3 }).catch((e: unknown) => e);
+    const err = await query(
+      { address: '127.0.0.1', port },
+      { name: 'example.test', type: 'SOA' },
+      { transport: 'udp', timeoutMs: 150, attempts: 3 },
+    ).catch((e: unknown) => e);
     const elapsed = Date.now() - started;
     expect(err).toBeInstanceOf(DnsTimeoutError);
-    expect(String(err)).toBe(`DnsTimeoutError: no answer from 127.0.0.1:${port} over UDP for example.test/SOA after 3 attempts of 150 ms`);
+    expect(String(err)).toBe(
+      `DnsTimeoutError: no answer from 127.0.0.1:${port} over UDP for example.test/SOA after 3 attempts of 150 ms`,
+    );
     expect(received).toBe(3);
     expect(elapsed).toBeGreaterThanOrEqual(440);
     expect(elapsed).toBeLessThan(1500);
@@ -116,11 +140,23 @@ describe('failures are typed, clear and bounded in time', () => {
     const sockets: net.Socket[] = [];
     const srv = net.createServer((s) => sockets.push(s));
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => { sockets.forEach((s) => s.destroy()); srv.close(() => resolve()); }));
+    closers.push(
+      () =>
+        new Promise((resolve) => {
+          sockets.forEach((s) => s.destroy());
+          srv.close(() => resolve());
+        }),
+    );
     const port = (srv.address() as net.AddressInfo).port;
     const started = Date.now();
-    const err = await query({ address: '127.0.0.1', port }, { name: 'example.test', type: 'SOA' }, { transport: 'tcp', timeoutMs: 150, attempts: 2 }).catch((e: unknown) => e);
-    expect(String(err)).toBe(`DnsTimeoutError: no answer from 127.0.0.1:${port} over TCP for example.test/SOA after 2 attempts of 150 ms`);
+    const err = await query(
+      { address: '127.0.0.1', port },
+      { name: 'example.test', type: 'SOA' },
+      { transport: 'tcp', timeoutMs: 150, attempts: 2 },
+    ).catch((e: unknown) => e);
+    expect(String(err)).toBe(
+      `DnsTimeoutError: no answer from 127.0.0.1:${port} over TCP for example.test/SOA after 2 attempts of 150 ms`,
+    );
     expect(sockets).toHaveLength(2);
     expect(Date.now() - started).toBeLessThan(1000);
   });
@@ -128,7 +164,11 @@ describe('failures are typed, clear and bounded in time', () => {
   test('the total time limit cuts retries short and says so', async () => {
     const port = await udpResponder(() => undefined);
     const started = Date.now();
-    const err = await query({ address: '127.0.0.1', port }, { name: 'example.test', type: 'A' }, { transport: 'udp', timeoutMs: 200, attempts: 10, totalTimeoutMs: 500 }).catch((e: unknown) => e);
+    const err = await query(
+      { address: '127.0.0.1', port },
+      { name: 'example.test', type: 'A' },
+      { transport: 'udp', timeoutMs: 200, attempts: 10, totalTimeoutMs: 500 },
+    ).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(900);
     expect(String(err)).toMatch(/after 3 attempts of 200 ms \(total time limit reached\)$/);
   });
@@ -143,14 +183,21 @@ describe('failures are typed, clear and bounded in time', () => {
         const wrongId = Buffer.from(answer);
         wrongId.writeUInt16BE((answer.readUInt16BE(0) + 1) & 0xffff, 0);
         const decoded = dnsPacket.decode(answer);
-        const wrongQuestion = dnsPacket.encode({ ...decoded, questions: [{ name: 'other.good.test', type: 'SOA', class: 'IN' }] });
+        const wrongQuestion = dnsPacket.encode({
+          ...decoded,
+          questions: [{ name: 'other.good.test', type: 'SOA', class: 'IN' }],
+        });
         send(wrongId);
         send(wrongQuestion);
         setTimeout(() => send(answer), 20);
       });
       relay.send(msg, bind.port, bind.address);
     });
-    const res = await query({ address: '127.0.0.1', port }, { name: 'good.test', type: 'SOA' }, { transport: 'udp', timeoutMs: 1000 });
+    const res = await query(
+      { address: '127.0.0.1', port },
+      { name: 'good.test', type: 'SOA' },
+      { transport: 'udp', timeoutMs: 1000 },
+    );
     expect(res.ignoredResponses).toBe(2);
     expect(res.nsid).toBe('query-ns1');
     expect(res.answers).toHaveLength(1);
@@ -163,7 +210,11 @@ describe('failures are typed, clear and bounded in time', () => {
       forged[2] |= 0x80; // QR
       send(forged);
     });
-    const err = await query({ address: '127.0.0.1', port }, { name: 'good.test', type: 'SOA' }, { transport: 'udp', timeoutMs: 100, attempts: 2 }).catch((e: unknown) => e);
+    const err = await query(
+      { address: '127.0.0.1', port },
+      { name: 'good.test', type: 'SOA' },
+      { transport: 'udp', timeoutMs: 100, attempts: 2 },
+    ).catch((e: unknown) => e);
     expect(String(err)).toMatch(/after 2 attempts of 100 ms \(ignored 2 responses with a wrong id or question\)$/);
   });
 });

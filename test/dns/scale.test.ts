@@ -36,7 +36,10 @@ function countingQuery(): { fn: QueryFn; max: () => number; calls: () => number 
 test.each([1, 4, 16])('never more than %i queries in flight (and the limit is used)', async (concurrency) => {
   const small = { ...zone, records: zone.records.slice(0, 120) };
   const counter = countingQuery();
-  const result = await compareZone({ address: bind.address, port: bind.port }, small, { concurrency, queryFn: counter.fn });
+  const result = await compareZone({ address: bind.address, port: bind.port }, small, {
+    concurrency,
+    queryFn: counter.fn,
+  });
   expect(counter.max()).toBe(concurrency);
   expect(counter.calls()).toBe(result.queriesSent);
   expect(result.ok).toBe(true);
@@ -45,7 +48,9 @@ test.each([1, 4, 16])('never more than %i queries in flight (and the limit is us
 test(`a generated zone of ${HOSTS}+ records verifies over UDP and TCP`, async () => {
   expect(zone.records.length).toBe(2 + HOSTS + HOSTS / 10 + 1);
   const progress: number[] = [];
-  const result = await compareZone({ address: bind.address, port: bind.port }, zone, { onProgress: (done) => progress.push(done) });
+  const result = await compareZone({ address: bind.address, port: bind.port }, zone, {
+    onProgress: (done) => progress.push(done),
+  });
   expect(result.differences).toEqual([]);
   expect(result.recordsChecked).toBe(zone.records.length);
   expect(result.rrsetsChecked).toBe(3 + HOSTS + HOSTS / 10);
@@ -55,9 +60,22 @@ test(`a generated zone of ${HOSTS}+ records verifies over UDP and TCP`, async ()
 });
 
 test('the same zone with one record changed on the server side is caught among 1100 queries', async () => {
-  const edited = { ...zone, records: zone.records.map((r) => (r.name === 'h500.many.test.' && r.type === 'A' ? { ...r, rdata: '203.0.113.1' } : r)) };
+  const edited = {
+    ...zone,
+    records: zone.records.map((r) =>
+      r.name === 'h500.many.test.' && r.type === 'A' ? { ...r, rdata: '203.0.113.1' } : r,
+    ),
+  };
   const result = await compareZone({ address: bind.address, port: bind.port }, edited, { transports: ['udp'] });
   expect(result.differences).toEqual([
-    { kind: 'data', expectedOnly: ['203.0.113.1'], actualOnly: ['198.18.2.1'], server: `127.0.0.1:${bind.port}`, transport: 'udp', name: 'h500.many.test.', type: 'A' },
+    {
+      kind: 'data',
+      expectedOnly: ['203.0.113.1'],
+      actualOnly: ['198.18.2.1'],
+      server: `127.0.0.1:${bind.port}`,
+      transport: 'udp',
+      name: 'h500.many.test.',
+      type: 'A',
+    },
   ]);
 });

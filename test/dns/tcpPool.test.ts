@@ -4,7 +4,16 @@
 // query timed out or got garbage is never used again. All on 127.0.0.1.
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import { compareZone, DnsProtocolError, DnsTimeoutError, loadZoneText, query, type DnsResponse, type QueryFn, type Zone } from '../../src/dns';
+import {
+  compareZone,
+  DnsProtocolError,
+  DnsTimeoutError,
+  loadZoneText,
+  query,
+  type DnsResponse,
+  type QueryFn,
+  type Zone,
+} from '../../src/dns';
 import { TcpConnectionPool } from '../../src/dns/tcpPool';
 import { startBind, type RunningBind } from '../helpers/bind';
 import { generatedZone } from './zones';
@@ -92,28 +101,44 @@ async function relay(mode: RelayMode): Promise<Relay> {
     });
     client.on('error', () => undefined);
     upstream.on('error', () => undefined);
-    client.on('data', framer((msg) => {
-      queries += 1;
-      if (mode === 'reset-on-second-query' && queries > 1) {
-        resets += 1;
-        client.resetAndDestroy();
-        return;
-      }
-      upstream.write(frame(msg));
-    }));
-    upstream.on('data', framer((msg) => {
-      if (client.destroyed || client.writableEnded) return;
-      answers += 1;
-      client.write(frame(msg));
-      if (mode === 'close-after-answer') client.end();
-    }));
+    client.on(
+      'data',
+      framer((msg) => {
+        queries += 1;
+        if (mode === 'reset-on-second-query' && queries > 1) {
+          resets += 1;
+          client.resetAndDestroy();
+          return;
+        }
+        upstream.write(frame(msg));
+      }),
+    );
+    upstream.on(
+      'data',
+      framer((msg) => {
+        if (client.destroyed || client.writableEnded) return;
+        answers += 1;
+        client.write(frame(msg));
+        if (mode === 'close-after-answer') client.end();
+      }),
+    );
   });
   const port = await listen(server);
-  closers.push(() => new Promise((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  }));
-  return { port, accepted: () => accepted, open: () => open, maxOpen: () => maxOpen, answers: () => answers, resets: () => resets };
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return {
+    port,
+    accepted: () => accepted,
+    open: () => open,
+    maxOpen: () => maxOpen,
+    answers: () => answers,
+    resets: () => resets,
+  };
 }
 
 /** The real query, keeping every response (and what it was asked with). */
@@ -137,33 +162,47 @@ async function until(cond: () => boolean, ms = 2000): Promise<boolean> {
 }
 
 describe('compareZone over TCP against BIND', () => {
-  test.each([1, 4, 16])('concurrency %i: at most that many connections for 333 TCP queries, all closed at the end', async (concurrency) => {
-    const r = await relay('pipe');
-    const rec = recordingQuery();
-    const result = await compareZone({ address: '127.0.0.1', port: r.port }, zone, { transports: ['tcp'], concurrency, queryFn: rec.fn });
-    expect(result.differences).toEqual([]);
-    expect(result.queriesSent).toBe(3 + HOSTS + HOSTS / 10);
-    expect(rec.pooled()).toBe(result.queriesSent);
-    expect(r.answers()).toBe(result.queriesSent);
-    expect(r.accepted()).toBeLessThanOrEqual(concurrency);
-    expect(r.maxOpen()).toBeLessThanOrEqual(concurrency);
-    expect(rec.responses.every((x) => x.attempts === 1 && x.transport === 'tcp')).toBe(true);
-    // compareZone closed every connection it opened.
-    expect(await until(() => r.open() === 0)).toBe(true);
-  });
+  test.each([1, 4, 16])(
+    'concurrency %i: at most that many connections for 333 TCP queries, all closed at the end',
+    async (concurrency) => {
+      const r = await relay('pipe');
+      const rec = recordingQuery();
+      const result = await compareZone({ address: '127.0.0.1', port: r.port }, zone, {
+        transports: ['tcp'],
+        concurrency,
+        queryFn: rec.fn,
+      });
+      expect(result.differences).toEqual([]);
+      expect(result.queriesSent).toBe(3 + HOSTS + HOSTS / 10);
+      expect(rec.pooled()).toBe(result.queriesSent);
+      expect(r.answers()).toBe(result.queriesSent);
+      expect(r.accepted()).toBeLessThanOrEqual(concurrency);
+      expect(r.maxOpen()).toBeLessThanOrEqual(concurrency);
+      expect(rec.responses.every((x) => x.attempts === 1 && x.transport === 'tcp')).toBe(true);
+      // compareZone closed every connection it opened.
+      expect(await until(() => r.open() === 0)).toBe(true);
+    },
+  );
 
   test('without the pool (what query() does for every other caller): one connection per TCP query', async () => {
     const r = await relay('pipe');
     const rec = recordingQuery((o) => ({ ...o, tcpPool: undefined }));
     const small = { ...zone, records: zone.records.slice(0, 40) };
-    const result = await compareZone({ address: '127.0.0.1', port: r.port }, small, { transports: ['tcp'], concurrency: 4, queryFn: rec.fn });
+    const result = await compareZone({ address: '127.0.0.1', port: r.port }, small, {
+      transports: ['tcp'],
+      concurrency: 4,
+      queryFn: rec.fn,
+    });
     expect(result.ok).toBe(true);
     expect(r.accepted()).toBe(result.queriesSent);
   });
 
   test('UDP queries get no pool; UDP+TCP still verifies the zone', async () => {
     const rec = recordingQuery();
-    const result = await compareZone({ address: bind.address, port: bind.port }, zone, { concurrency: 8, queryFn: rec.fn });
+    const result = await compareZone({ address: bind.address, port: bind.port }, zone, {
+      concurrency: 8,
+      queryFn: rec.fn,
+    });
     expect(result.differences).toEqual([]);
     expect(rec.pooled()).toBe(result.queriesSent / 2);
   });
@@ -171,7 +210,11 @@ describe('compareZone over TCP against BIND', () => {
   test('a server that closes the connection after each answer: every query answered, no attempt lost', async () => {
     const r = await relay('close-after-answer');
     const rec = recordingQuery();
-    const result = await compareZone({ address: '127.0.0.1', port: r.port }, zone, { transports: ['tcp'], concurrency: 8, queryFn: rec.fn });
+    const result = await compareZone({ address: '127.0.0.1', port: r.port }, zone, {
+      transports: ['tcp'],
+      concurrency: 8,
+      queryFn: rec.fn,
+    });
     expect(result.differences).toEqual([]);
     expect(r.answers()).toBe(result.queriesSent);
     expect(r.accepted()).toBeGreaterThanOrEqual(result.queriesSent); // each connection carried one answer
@@ -181,7 +224,11 @@ describe('compareZone over TCP against BIND', () => {
   test('a server that resets a connection when its second query arrives: retried on a new one, not counted', async () => {
     const r = await relay('reset-on-second-query');
     const rec = recordingQuery();
-    const result = await compareZone({ address: '127.0.0.1', port: r.port }, zone, { transports: ['tcp'], concurrency: 8, queryFn: rec.fn });
+    const result = await compareZone({ address: '127.0.0.1', port: r.port }, zone, {
+      transports: ['tcp'],
+      concurrency: 8,
+      queryFn: rec.fn,
+    });
     expect(result.differences).toEqual([]);
     expect(r.resets()).toBeGreaterThan(result.queriesSent / 2); // the reused connections were all stale
     expect(r.answers()).toBe(result.queriesSent);
@@ -204,34 +251,47 @@ async function fakeServer(behave: (conn: number, nth: number, overall: number) =
     const index = conns.length;
     socket.on('error', () => undefined);
     socket.on('close', () => (c.closed = true));
-    socket.on('data', framer((msg) => {
-      c.queries += 1;
-      overall += 1;
-      const q = dnsPacket.decode(msg);
-      switch (behave(index, c.queries, overall)) {
-        case 'ignore':
-          return;
-        case 'reset':
-          socket.resetAndDestroy();
-          return;
-        case 'garbage':
-          socket.write(frame(Buffer.from([msg[0], msg[1], 0x84, 0x00, 0xff])));
-          return;
-        case 'answer': {
-          const question = q.questions![0];
-          socket.write(frame(dnsPacket.encode({
-            type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: q.questions,
-            answers: [{ name: question.name, type: 'A', class: 'IN', ttl: 60, data: '192.0.2.1' }],
-          })));
+    socket.on(
+      'data',
+      framer((msg) => {
+        c.queries += 1;
+        overall += 1;
+        const q = dnsPacket.decode(msg);
+        switch (behave(index, c.queries, overall)) {
+          case 'ignore':
+            return;
+          case 'reset':
+            socket.resetAndDestroy();
+            return;
+          case 'garbage':
+            socket.write(frame(Buffer.from([msg[0], msg[1], 0x84, 0x00, 0xff])));
+            return;
+          case 'answer': {
+            const question = q.questions![0];
+            socket.write(
+              frame(
+                dnsPacket.encode({
+                  type: 'response',
+                  id: q.id,
+                  flags: dnsPacket.AUTHORITATIVE_ANSWER,
+                  questions: q.questions,
+                  answers: [{ name: question.name, type: 'A', class: 'IN', ttl: 60, data: '192.0.2.1' }],
+                }),
+              ),
+            );
+          }
         }
-      }
-    }));
+      }),
+    );
   });
   const port = await listen(server);
-  closers.push(() => new Promise((resolve) => {
-    for (const c of conns) c.socket.destroy();
-    server.close(() => resolve());
-  }));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        for (const c of conns) c.socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return { port, conns };
 }
 
@@ -240,7 +300,12 @@ describe('query() with a pool, against a server of our own', () => {
     // Connection 1 answers its first query and ignores the rest; every other connection answers.
     const fake = await fakeServer((conn, nth) => (conn === 1 && nth > 1 ? 'ignore' : 'answer'));
     const pool = new TcpConnectionPool();
-    const ask = (name: string) => query({ address: '127.0.0.1', port: fake.port }, { name, type: 'A' }, { transport: 'tcp', tcpPool: pool, timeoutMs: 200, attempts: 2 });
+    const ask = (name: string) =>
+      query(
+        { address: '127.0.0.1', port: fake.port },
+        { name, type: 'A' },
+        { transport: 'tcp', tcpPool: pool, timeoutMs: 200, attempts: 2 },
+      );
     try {
       expect((await ask('a.test')).attempts).toBe(1);
       const b = await ask('b.test'); // reuses connection 1, times out, then a new connection
@@ -259,12 +324,19 @@ describe('query() with a pool, against a server of our own', () => {
   test('garbage on a pooled connection fails that query as before and closes the connection', async () => {
     const fake = await fakeServer((conn, nth) => (conn === 1 && nth === 2 ? 'garbage' : 'answer'));
     const pool = new TcpConnectionPool();
-    const ask = (name: string) => query({ address: '127.0.0.1', port: fake.port }, { name, type: 'A' }, { transport: 'tcp', tcpPool: pool, timeoutMs: 500, attempts: 2 });
+    const ask = (name: string) =>
+      query(
+        { address: '127.0.0.1', port: fake.port },
+        { name, type: 'A' },
+        { transport: 'tcp', tcpPool: pool, timeoutMs: 500, attempts: 2 },
+      );
     try {
       await ask('a.test');
       const err = await ask('b.test').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DnsProtocolError);
-      expect(String(err)).toMatch(/^DnsProtocolError: bad answer from 127\.0\.0\.1:\d+ over TCP for b\.test\/A: undecodable response: /);
+      expect(String(err)).toMatch(
+        /^DnsProtocolError: bad answer from 127\.0\.0\.1:\d+ over TCP for b\.test\/A: undecodable response: /,
+      );
       expect(await until(() => fake.conns[0].closed)).toBe(true);
       expect((await ask('c.test')).attempts).toBe(1);
       expect(fake.conns.map((c) => c.queries)).toEqual([2, 1]);
@@ -280,9 +352,17 @@ describe('query() with a pool, against a server of our own', () => {
     const server = { address: '127.0.0.1', port: fake.port };
     try {
       await query(server, { name: 'a.test', type: 'A' }, { transport: 'tcp', tcpPool: pool });
-      const err = await query(server, { name: 'b.test', type: 'A' }, { transport: 'tcp', tcpPool: pool, timeoutMs: 500, attempts: 2 }).catch((e: unknown) => e);
+      const err = await query(
+        server,
+        { name: 'b.test', type: 'A' },
+        { transport: 'tcp', tcpPool: pool, timeoutMs: 500, attempts: 2 },
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DnsProtocolError);
-      expect(String(err)).toMatch(new RegExp(`^DnsProtocolError: bad answer from 127\\.0\\.0\\.1:${fake.port} over TCP for b\\.test/A: .* \\(after 2 attempts\\)$`));
+      expect(String(err)).toMatch(
+        new RegExp(
+          `^DnsProtocolError: bad answer from 127\\.0\\.0\\.1:${fake.port} over TCP for b\\.test/A: .* \\(after 2 attempts\\)$`,
+        ),
+      );
       // Connection 1 (stale, free retry), then 2 and 3 (the two counted attempts).
       expect(fake.conns.map((c) => c.queries)).toEqual([2, 1, 1]);
     } finally {
@@ -294,9 +374,15 @@ describe('query() with a pool, against a server of our own', () => {
     const fake = await fakeServer(() => 'ignore');
     const pool = new TcpConnectionPool();
     try {
-      const err = await query({ address: '127.0.0.1', port: fake.port }, { name: 'x.test', type: 'A' }, { transport: 'tcp', tcpPool: pool, timeoutMs: 150, attempts: 2 }).catch((e: unknown) => e);
+      const err = await query(
+        { address: '127.0.0.1', port: fake.port },
+        { name: 'x.test', type: 'A' },
+        { transport: 'tcp', tcpPool: pool, timeoutMs: 150, attempts: 2 },
+      ).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DnsTimeoutError);
-      expect(String(err)).toBe(`DnsTimeoutError: no answer from 127.0.0.1:${fake.port} over TCP for x.test/A after 2 attempts of 150 ms`);
+      expect(String(err)).toBe(
+        `DnsTimeoutError: no answer from 127.0.0.1:${fake.port} over TCP for x.test/A after 2 attempts of 150 ms`,
+      );
       expect(fake.conns).toHaveLength(2);
       expect(await until(() => fake.conns.every((c) => c.closed))).toBe(true);
       expect(pool.stats()).toMatchObject({ idle: 0 });
@@ -308,7 +394,8 @@ describe('query() with a pool, against a server of our own', () => {
   test('an idle connection the server closes is dropped from the pool, not handed out', async () => {
     const fake = await fakeServer(() => 'answer');
     const pool = new TcpConnectionPool();
-    const ask = (name: string) => query({ address: '127.0.0.1', port: fake.port }, { name, type: 'A' }, { transport: 'tcp', tcpPool: pool });
+    const ask = (name: string) =>
+      query({ address: '127.0.0.1', port: fake.port }, { name, type: 'A' }, { transport: 'tcp', tcpPool: pool });
     try {
       await ask('a.test');
       expect(pool.stats()).toMatchObject({ idle: 1 });

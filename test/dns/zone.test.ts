@@ -35,11 +35,23 @@ test('named-compilezone output becomes absolute, typed records', async () => {
   expect(zone.origin).toBe('example.test.');
   expect(zone.source).toBe(file);
   expect(zone.records).toEqual([
-    { name: 'example.test.', ttl: 3600, class: 'IN', type: 'SOA', rdata: 'ns1.example.test. hostmaster.example.test. 2026112301 7200 900 1209600 300' },
+    {
+      name: 'example.test.',
+      ttl: 3600,
+      class: 'IN',
+      type: 'SOA',
+      rdata: 'ns1.example.test. hostmaster.example.test. 2026112301 7200 900 1209600 300',
+    },
     { name: 'example.test.', ttl: 3600, class: 'IN', type: 'NS', rdata: 'ns1.example.test.' },
     { name: 'ns1.example.test.', ttl: 3600, class: 'IN', type: 'A', rdata: '192.0.2.1' },
     { name: 'host.sub.example.test.', ttl: 600, class: 'IN', type: 'A', rdata: '192.0.2.2' },
-    { name: 'included.sub.example.test.', ttl: 3600, class: 'IN', type: 'TXT', rdata: '"from an include" "and a second string"' },
+    {
+      name: 'included.sub.example.test.',
+      ttl: 3600,
+      class: 'IN',
+      type: 'TXT',
+      rdata: '"from an include" "and a second string"',
+    },
     { name: 'www.example.test.', ttl: 300, class: 'IN', type: 'CNAME', rdata: 'example.test.' },
   ]);
 });
@@ -74,7 +86,7 @@ deep.child TXT "hidden by the cut"
   });
 });
 
-test('a syntactically broken zone file: ZoneLoadError naming the file, with named-compilezone\'s message', async () => {
+test("a syntactically broken zone file: ZoneLoadError naming the file, with named-compilezone's message", async () => {
   const file = path.join(dir, 'broken.zone');
   fs.writeFileSync(file, '$TTL 60\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.300\n');
   const err = await loadZoneFile(file, 'broken.test').catch((e: unknown) => e);
@@ -87,11 +99,17 @@ test('a syntactically broken zone file: ZoneLoadError naming the file, with name
 
 test('a missing zone file and zone text with errors are reported the same way', async () => {
   const missing = path.join(dir, 'nope.zone');
-  await expect(loadZoneFile(missing, 'nope.test')).rejects.toThrow(new RegExp(`zone file ${missing} .*file not found`, 's'));
-  await expect(loadZoneText('@ SOA ns1 h 1 2 3 4 5\n', 'x.test', { source: 'generated x.test' })).rejects.toThrow(/zone file generated x.test .*no TTL specified/s);
+  await expect(loadZoneFile(missing, 'nope.test')).rejects.toThrow(
+    new RegExp(`zone file ${missing} .*file not found`, 's'),
+  );
+  await expect(loadZoneText('@ SOA ns1 h 1 2 3 4 5\n', 'x.test', { source: 'generated x.test' })).rejects.toThrow(
+    /zone file generated x.test .*no TTL specified/s,
+  );
 });
 
 test('parseCanonicalZone refuses lines it does not understand rather than guessing', () => {
   expect(() => parseCanonicalZone('example.test. IN A 1.2.3.4\n')).toThrow(/unexpected line/);
-  expect(parseCanonicalZone('x.example.test.\t\t60 IN TXT\t"a  b"\n')).toEqual([{ name: 'x.example.test.', ttl: 60, class: 'IN', type: 'TXT', rdata: '"a  b"' }]);
+  expect(parseCanonicalZone('x.example.test.\t\t60 IN TXT\t"a  b"\n')).toEqual([
+    { name: 'x.example.test.', ttl: 60, class: 'IN', type: 'TXT', rdata: '"a  b"' },
+  ]);
 });

@@ -53,7 +53,9 @@ test('moveZoneAddresses → file changed and proven, backup kept; restore puts i
   const second = await acts.moveZoneAddresses({ zoneFile, domain: 'example.test', moves, backupFile });
   expect(second).toEqual(first);
   expect(first.serialAfter).toBe(2026112302);
-  expect(await acts.zoneRecordsAt({ zoneFile, domain: 'example.test', addresses: ['198.18.1.20', '198.18.1.21'] })).toEqual([
+  expect(
+    await acts.zoneRecordsAt({ zoneFile, domain: 'example.test', addresses: ['198.18.1.20', '198.18.1.21'] }),
+  ).toEqual([
     { name: 'ns1.example.test.', type: 'A', ttl: expect.any(Number), address: '198.18.1.20' },
     { name: 'ns2.example.test.', type: 'A', ttl: expect.any(Number), address: '198.18.1.21' },
   ]);
@@ -68,9 +70,13 @@ test('an address that is not in the zone, or a zone BIND refuses: refused, nothi
   const zoneFile = path.join(dir, 'example.test.zone');
   const backupFile = `${zoneFile}.orig`;
   fs.writeFileSync(zoneFile, ZONE);
-  await expect(acts.moveZoneAddresses({ zoneFile, domain: 'example.test', moves: { '192.0.2.1': '192.0.2.2' }, backupFile })).rejects.toThrow(/no A\/AAAA record has the address 192\.0\.2\.1/);
+  await expect(
+    acts.moveZoneAddresses({ zoneFile, domain: 'example.test', moves: { '192.0.2.1': '192.0.2.2' }, backupFile }),
+  ).rejects.toThrow(/no A\/AAAA record has the address 192\.0\.2\.1/);
   // Moving an address onto a CNAME owner's name is fine; an invalid address is not.
-  await expect(acts.moveZoneAddresses({ zoneFile, domain: 'example.test', moves: { '198.18.1.2': '300.1.1.1' }, backupFile })).rejects.toThrow(/bad dotted quad|300\.1\.1\.1/);
+  await expect(
+    acts.moveZoneAddresses({ zoneFile, domain: 'example.test', moves: { '198.18.1.2': '300.1.1.1' }, backupFile }),
+  ).rejects.toThrow(/bad dotted quad|300\.1\.1\.1/);
   expect(fs.readFileSync(zoneFile, 'utf8')).toBe(ZONE);
   expect(fs.readdirSync(dir)).toEqual(['example.test.zone']);
 });

@@ -77,7 +77,12 @@ small IN TXT "fits in UDP"
 
 /** A generated zone with `hosts` A records and a TXT every tenth host. */
 export function generatedZone(origin: string, hosts: number): string {
-  const lines = [`$TTL 300`, `@ IN SOA ns1.${origin}. hostmaster.${origin}. 99 7200 900 1209600 300`, `  IN NS ns1`, `ns1 IN A 198.18.1.10`];
+  const lines = [
+    `$TTL 300`,
+    `@ IN SOA ns1.${origin}. hostmaster.${origin}. 99 7200 900 1209600 300`,
+    `  IN NS ns1`,
+    `ns1 IN A 198.18.1.10`,
+  ];
   for (let i = 0; i < hosts; i++) {
     lines.push(`h${i} IN A 198.18.${Math.floor(i / 250)}.${(i % 250) + 1}`);
     if (i % 10 === 0) lines.push(`h${i} IN TXT "host ${i}"`);

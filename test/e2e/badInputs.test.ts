@@ -52,26 +52,39 @@ function configWith(name: string, change: (c: Yaml) => void): string {
 
 function cli(...args: string[]) {
   return execa('npx', ['ts-node', '--transpile-only', 'src/client.ts', ...args], {
-    cwd: PROJECT_DIR, all: true, reject: false, stdin: 'ignore',
+    cwd: PROJECT_DIR,
+    all: true,
+    reject: false,
+    stdin: 'ignore',
     env: { ...process.env, TEMPORAL_ADDRESS: lab.env().connection.options.address, npm_config_loglevel: 'error' },
   });
 }
 
 /** What must not change: the instances, and who answers through each LB. */
 async function fleet(): Promise<{ instances: string[]; hosts: string[]; answers: string[] }> {
-  const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as { instances: { id: number; label: string; status: string }[] };
+  const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as {
+    instances: { id: number; label: string; status: string }[];
+  };
   const answers: string[] = [];
   for (const lb of LBS) {
     for (const transport of ['+notcp', '+tcp']) {
-      const soa = await execa('dig', [`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', '+time=2', '+tries=2', transport], { reject: false });
+      const soa = await execa(
+        'dig',
+        [`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', '+time=2', '+tries=2', transport],
+        { reject: false },
+      );
       const nsid = soa.stdout.match(/NSID: .*\("([^"]+)"\)/)?.[1] ?? 'no-nsid';
       // Either live server may answer (round robin); what matters is that it is a live one.
-      answers.push(`${lb}${transport} ${/flags: qr aa;/.test(soa.stdout) ? 'aa' : 'NOT-AA'} ${/^ns[12]$/.test(nsid) ? 'live' : nsid}`);
+      answers.push(
+        `${lb}${transport} ${/flags: qr aa;/.test(soa.stdout) ? 'aa' : 'NOT-AA'} ${/^ns[12]$/.test(nsid) ? 'live' : nsid}`,
+      );
     }
   }
   return {
     instances: state.instances.map((i) => `${i.id} ${i.label} ${i.status}`).sort(),
-    hosts: listHosts({ stateDir: labPaths.hostsState }).map((h) => h.label).sort(),
+    hosts: listHosts({ stateDir: labPaths.hostsState })
+      .map((h) => h.label)
+      .sort(),
     answers,
   };
 }
@@ -96,10 +109,22 @@ async function expectFleetUntouched(): Promise<void> {
 }
 
 test('an invalid config field and an invalid Linode label are refused before anything starts', async () => {
-  const label = await cli('start-deploy', '--config', configWith('bad-label', (c) => { c.nameservers = [{ label: 'ns--1' }, { label: 'ns2' }]; }));
+  const label = await cli(
+    'start-deploy',
+    '--config',
+    configWith('bad-label', (c) => {
+      c.nameservers = [{ label: 'ns--1' }, { label: 'ns2' }];
+    }),
+  );
   expect(label.exitCode).not.toBe(0);
   expect(label.all).toMatch(/line \d+: nameservers\[0\]\.label: Linode label "ns--1" must not contain two dashes/);
-  const field = await cli('start-deploy', '--config', configWith('bad-field', (c) => { c.policies.sshTimeout = 'soon'; }));
+  const field = await cli(
+    'start-deploy',
+    '--config',
+    configWith('bad-field', (c) => {
+      c.policies.sshTimeout = 'soon';
+    }),
+  );
   expect(field.exitCode).not.toBe(0);
   expect(field.all).toMatch(/policies\.sshTimeout: "soon" is not a duration/);
   // Neither reached Temporal: no deploy was started.
@@ -109,8 +134,19 @@ test('an invalid config field and an invalid Linode label are refused before any
 
 test('a zone that named-checkzone refuses: the deploy fails in preflight, naming the error', async () => {
   const zone = path.join(dir, 'broken.zone');
-  fs.writeFileSync(zone, fs.readFileSync(path.resolve(path.dirname(LAB_CONFIG), '../zones/example.test.zone'), 'utf8').replace('www                 IN CNAME @', 'www IN CNAME @\nwww IN A 198.18.2.81'));
-  const run = await cli('start-deploy', '--config', configWith('broken-zone', (c) => { c.zoneFile = zone; }));
+  fs.writeFileSync(
+    zone,
+    fs
+      .readFileSync(path.resolve(path.dirname(LAB_CONFIG), '../zones/example.test.zone'), 'utf8')
+      .replace('www                 IN CNAME @', 'www IN CNAME @\nwww IN A 198.18.2.81'),
+  );
+  const run = await cli(
+    'start-deploy',
+    '--config',
+    configWith('broken-zone', (c) => {
+      c.zoneFile = zone;
+    }),
+  );
   expect(run.exitCode).not.toBe(0);
   expect(run.all).toMatch(/CNAME and other data/);
   expect(run.all).toMatch(/did not complete/);
@@ -119,13 +155,25 @@ test('a zone that named-checkzone refuses: the deploy fails in preflight, naming
 });
 
 test('a wrong Linode token: one 401 from the API, no retries, a clear message', async () => {
-  const run = await cli('start-deploy', '--config', configWith('wrong-token', (c) => { c.linode.tokenEnv = 'NSDEPLOY_WRONG_TOKEN'; }));
+  const run = await cli(
+    'start-deploy',
+    '--config',
+    configWith('wrong-token', (c) => {
+      c.linode.tokenEnv = 'NSDEPLOY_WRONG_TOKEN';
+    }),
+  );
   expect(run.exitCode).not.toBe(0);
   expect(run.all).toMatch(/Invalid Token/);
   const history = await lab.env().client.workflow.getHandle('lab/deploy').fetchHistory();
   const events = history.events ?? [];
-  const typeOf = (scheduledId: unknown) => events.find((e) => String(e.eventId) === String(scheduledId))?.activityTaskScheduledEventAttributes?.activityType?.name;
-  const listing = events.filter((e) => e.activityTaskStartedEventAttributes && typeOf(e.activityTaskStartedEventAttributes.scheduledEventId) === 'listInstances');
+  const typeOf = (scheduledId: unknown) =>
+    events.find((e) => String(e.eventId) === String(scheduledId))?.activityTaskScheduledEventAttributes?.activityType
+      ?.name;
+  const listing = events.filter(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      typeOf(e.activityTaskStartedEventAttributes.scheduledEventId) === 'listInstances',
+  );
   expect(listing).toHaveLength(1); // one attempt, never retried
   expect(listing[0].activityTaskStartedEventAttributes!.attempt).toBe(1);
   expect(run.all).toMatch(/listInstances: .*401|listInstances: .*Invalid Token/);
@@ -136,7 +184,13 @@ test('a new host that never answers SSH: the wait times out and the new instance
   writeHostFaults({ noHost: ['ns1-next'] });
   try {
     const started = Date.now();
-    const run = await cli('start-deploy', '--config', configWith('no-ssh', (c) => { c.policies.sshTimeout = '15s'; }));
+    const run = await cli(
+      'start-deploy',
+      '--config',
+      configWith('no-ssh', (c) => {
+        c.policies.sshTimeout = '15s';
+      }),
+    );
     expect(run.exitCode).not.toBe(0);
     expect(run.all).toMatch(/SSH to ns1-next .* did not succeed within 15 s/s);
     expect(run.all).toMatch(/rolled back/);
@@ -146,7 +200,10 @@ test('a new host that never answers SSH: the wait times out and the new instance
   }
   await expectFleetUntouched();
   // The rolled-back run: no secret in its history; kept for the replay test.
-  const key = path.resolve(path.dirname(LAB_CONFIG), (parse(fs.readFileSync(LAB_CONFIG, 'utf8')) as Yaml).ssh.privateKeyFile);
+  const key = path.resolve(
+    path.dirname(LAB_CONFIG),
+    (parse(fs.readFileSync(LAB_CONFIG, 'utf8')) as Yaml).ssh.privateKeyFile,
+  );
   recordHistories('ns-rollback', await expectNoSecrets(lab.env().client, ['lab/deploy'], await labSecrets(key)));
 });
 
@@ -162,7 +219,8 @@ test('a second deploy while one runs is refused naming it; the first, aborted, r
 
   // Abort it once the new servers are up and waiting for approval: they must go again.
   const deadline = Date.now() + 120_000;
-  while ((await handle.query(deployStatusQuery)).phase !== 'approval' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  while ((await handle.query(deployStatusQuery)).phase !== 'approval' && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 500));
   expect((await handle.query(deployStatusQuery)).phase).toBe('approval');
   const abort = await cli('abort', 'lab/deploy');
   expect(abort.exitCode).toBe(0);

@@ -87,7 +87,9 @@ test('a waiting workflow and its timer survive a server restart', async () => {
       expect(after?.end).toBe(before?.end);
       expect(after?.startedAt).toBe(before?.startedAt);
       // End it now (forced) and see the workflow finish with the change recorded.
-      await handle.executeUpdate(changeWaitUpdate, { args: [{ until: new Date(Date.now() + 1000).toISOString(), force: true, reason: 'test' }] });
+      await handle.executeUpdate(changeWaitUpdate, {
+        args: [{ until: new Date(Date.now() + 1000).toISOString(), force: true, reason: 'test' }],
+      });
       const result = (await handle.result()) as Awaited<ReturnType<typeof durableWait>>;
       expect(result.done).toBe(true);
       expect(result.changes).toHaveLength(1);

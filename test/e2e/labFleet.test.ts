@@ -24,11 +24,15 @@ import { expectNoSecrets, labSecrets } from '../helpers/histories';
 
 ensureLabZone(); // the config's zone file is the lab's working copy
 const cfg = loadFleetConfig(LAB_CONFIG);
-const hostLabels = () => listHosts({ stateDir: labPaths.hostsState }).map((h) => h.label).sort();
+const hostLabels = () =>
+  listHosts({ stateDir: labPaths.hostsState })
+    .map((h) => h.label)
+    .sort();
 /** Deleting an instance returns at once; its host goes when the emulator's onDeleted hook is done. */
 async function hostsSettle(expected: string[], timeoutMs = 15_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
-  while (JSON.stringify(hostLabels()) !== JSON.stringify(expected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (JSON.stringify(hostLabels()) !== JSON.stringify(expected) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   return hostLabels();
 }
 const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=2'], { reject: false });
@@ -48,7 +52,9 @@ test('lab:up brings up the fleet; DNS answers through both LBs over UDP and TCP'
     for (const transport of ['+notcp', '+tcp']) {
       const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
       expect(soa.stdout).toMatch(/flags: qr aa;/);
-      expect(soa.stdout).toMatch(/example\.test\.\s+3600\s+IN\s+SOA\s+ns1\.example\.test\. hostmaster\.example\.test\. 2026112301 /);
+      expect(soa.stdout).toMatch(
+        /example\.test\.\s+3600\s+IN\s+SOA\s+ns1\.example\.test\. hostmaster\.example\.test\. 2026112301 /,
+      );
       expect(soa.stdout).toMatch(/NSID: .*\("ns[12]"\)/);
       const mx = await dig(`@${lb}`, 'example.test', 'MX', '+short', transport);
       expect(mx.stdout.trim()).toBe('10 mail.example.test.');
@@ -65,18 +71,67 @@ test("each host's sshd presents its own pinned key and refuses passwords", async
   try {
     for (const line of known) {
       const address = line.split(/[ ,]/)[0];
-      const ok = await execa('ssh', ['-i', cfg.ssh.privateKeyFile, '-o', `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, 'cat /etc/ssh/ssh_host_ed25519_key.pub'], { reject: false });
+      const ok = await execa(
+        'ssh',
+        [
+          '-i',
+          cfg.ssh.privateKeyFile,
+          '-o',
+          `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          `root@${address}`,
+          'cat /etc/ssh/ssh_host_ed25519_key.pub',
+        ],
+        { reject: false },
+      );
       expect(ok.exitCode).toBe(0);
       expect(line).toContain(ok.stdout.trim().split(' ').slice(0, 2).join(' '));
 
       // Another host's key pinned for this address: the connection must be refused.
-      const other = known.find((l) => l !== line)!.split(' ').slice(1).join(' ');
+      const other = known
+        .find((l) => l !== line)!
+        .split(' ')
+        .slice(1)
+        .join(' ');
       fs.writeFileSync(wrongKnownHosts, `${address} ${other}\n`);
-      const wrong = await execa('ssh', ['-i', cfg.ssh.privateKeyFile, '-o', `UserKnownHostsFile=${wrongKnownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, 'true'], { reject: false });
+      const wrong = await execa(
+        'ssh',
+        [
+          '-i',
+          cfg.ssh.privateKeyFile,
+          '-o',
+          `UserKnownHostsFile=${wrongKnownHosts}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          `root@${address}`,
+          'true',
+        ],
+        { reject: false },
+      );
       expect(wrong.exitCode).not.toBe(0);
       expect(wrong.stderr).toMatch(/Host key verification failed/);
 
-      const password = await execa('ssh', ['-o', 'PubkeyAuthentication=no', '-o', 'PasswordAuthentication=yes', '-o', `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`, '-o', 'BatchMode=yes', `root@${address}`, 'true'], { reject: false });
+      const password = await execa(
+        'ssh',
+        [
+          '-o',
+          'PubkeyAuthentication=no',
+          '-o',
+          'PasswordAuthentication=yes',
+          '-o',
+          `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`,
+          '-o',
+          'BatchMode=yes',
+          `root@${address}`,
+          'true',
+        ],
+        { reject: false },
+      );
       expect(password.stderr).toMatch(/Permission denied \(publickey\)/);
     }
   } finally {
@@ -89,7 +144,9 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
   const env = await createLocalEnv();
   try {
     const worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue: 'lab-deploy', workflowBundle: await bundleWorkflows(),
+      connection: env.nativeConnection,
+      taskQueue: 'lab-deploy',
+      workflowBundle: await bundleWorkflows(),
       activities: createActivities({ logger: pino({ level: 'warn' }) }),
     });
     // One worker run for both deploys (a worker can only run once).
@@ -99,7 +156,11 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
         const input = nsDeployInput(cfg);
         input.policies.soakMs = 6_000;
         input.policies.soakProbeEveryMs = 3_000;
-        const result = await env.client.workflow.execute(nsBlueGreen, { taskQueue: 'lab-deploy', workflowId: `lab/deploy-${round}`, args: [input] });
+        const result = await env.client.workflow.execute(nsBlueGreen, {
+          taskQueue: 'lab-deploy',
+          workflowId: `lab/deploy-${round}`,
+          args: [input],
+        });
         expect(result.outcome).toBe('deployed');
         expect(result.status.phase).toBe('done');
 
@@ -122,7 +183,11 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
         expect(fs.readFileSync(cfg.ssh.knownHostsFile, 'utf8').trim().split('\n')).toHaveLength(4);
       }
     });
-    const histories = await expectNoSecrets(env.client, ['lab/deploy-1', 'lab/deploy-2'], await labSecrets(cfg.ssh.privateKeyFile));
+    const histories = await expectNoSecrets(
+      env.client,
+      ['lab/deploy-1', 'lab/deploy-2'],
+      await labSecrets(cfg.ssh.privateKeyFile),
+    );
     recordHistories('ns-deploy', { 'lab/deploy-1': histories['lab/deploy-1'] });
   } finally {
     await env.teardown();
@@ -130,19 +195,36 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
 });
 
 async function linodeIds(): Promise<{ labels: string[]; ns: number[]; all: number[] }> {
-  const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as { instances: { id: number; label: string }[] };
+  const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as {
+    instances: { id: number; label: string }[];
+  };
   const sorted = [...state.instances].sort((a, b) => a.label.localeCompare(b.label));
-  return { labels: sorted.map((i) => i.label), ns: sorted.filter((i) => /^ns/.test(i.label)).map((i) => i.id), all: sorted.map((i) => i.id) };
+  return {
+    labels: sorted.map((i) => i.label),
+    ns: sorted.filter((i) => /^ns/.test(i.label)).map((i) => i.id),
+    all: sorted.map((i) => i.id),
+  };
 }
 
 test('20 instances created and deleted in a row leave no host behind; memory per host is measured', async () => {
-  await fetch(`${emulatorUrl()}/__admin/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencies: { provisioningMs: 50, bootingMs: 50 } }) });
+  await fetch(`${emulatorUrl()}/__admin/settings`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ latencies: { provisioningMs: 50, bootingMs: 50 } }),
+  });
   const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() }, pollMs: 50 });
   const target = linodeTarget(cfg);
   const before = hostLabels();
   expect(before).toHaveLength(4);
   for (let i = 1; i <= 20; i++) {
-    const inst = await linode.ensureInstance(target, { label: `churn${i}`, region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['churn'], deployTag: BOOTSTRAP_TAG });
+    const inst = await linode.ensureInstance(target, {
+      label: `churn${i}`,
+      region: 'us-east',
+      type: 'g6-nanode-1',
+      image: 'linode/debian12',
+      tags: ['churn'],
+      deployTag: BOOTSTRAP_TAG,
+    });
     await linode.waitForRunning(target, inst.id);
     expect(await hostsSettle([...before, `linode-${inst.id}`].sort())).toContain(`linode-${inst.id}`);
     expect(await linode.deleteInstance(target, inst.id)).toEqual({ deleted: true });
@@ -151,12 +233,16 @@ test('20 instances created and deleted in a row leave no host behind; memory per
   const memory = before.map((label) => hostMemory(label, { stateDir: labPaths.hostsState }));
   for (const m of memory) {
     expect(m.totalRssBytes).toBeGreaterThan(1 << 20);
-    process.stdout.write(`lab host ${m.label}: RSS ${(m.totalRssBytes / 2 ** 20).toFixed(1)} MiB, PSS ${(m.totalPssBytes / 2 ** 20).toFixed(1)} MiB (${m.processes.map((p) => p.command).join(', ')})\n`);
+    process.stdout.write(
+      `lab host ${m.label}: RSS ${(m.totalRssBytes / 2 ** 20).toFixed(1)} MiB, PSS ${(m.totalPssBytes / 2 ** 20).toFixed(1)} MiB (${m.processes.map((p) => p.command).join(', ')})\n`,
+    );
   }
 });
 
 test('lab:down leaves no process, namespace, interface, mount or address behind', async () => {
-  const pids = listHosts({ stateDir: labPaths.hostsState }).map((h) => h.pid).filter((p): p is number => p !== null);
+  const pids = listHosts({ stateDir: labPaths.hostsState })
+    .map((h) => h.pid)
+    .filter((p): p is number => p !== null);
   const emuPid = emulatorPid();
   const down = await npmRun('lab:down');
   expect(down.all).toMatch(/Lab is down/);

@@ -22,13 +22,24 @@ import { labWithWorker } from '../helpers/labE2e';
 
 const RESOLVER = '198.18.0.10';
 const PARENTS = ['198.18.0.53', '198.18.0.54', '198.18.0.55'];
-const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=2'], { reject: false }).then((r) => r.stdout);
+const dig = (...args: string[]) =>
+  execa('dig', [...args, '+time=2', '+tries=2'], { reject: false }).then((r) => r.stdout);
 
 const lab = labWithWorker({ taskQueue: TASK_QUEUE });
 
 beforeAll(async () => {
   // A 30 s delegation TTL (the lab starts with 60 s), as a registrar could set it.
-  const ttl = await npmRun('lab:registrar', '--', 'set-glue', 'ns1.example.test=198.18.1.2', 'ns2.example.test=198.18.1.3', '--ttl', '30s', '--delay', '0');
+  const ttl = await npmRun(
+    'lab:registrar',
+    '--',
+    'set-glue',
+    'ns1.example.test=198.18.1.2',
+    'ns2.example.test=198.18.1.3',
+    '--ttl',
+    '30s',
+    '--delay',
+    '0',
+  );
   if (ttl.exitCode !== 0) throw new Error(`set-glue failed:\n${ttl.all}`);
 });
 
@@ -39,91 +50,139 @@ async function waitForPhase(phase: LbReplacementStatus['phase'], timeoutMs: numb
     const s = await handle.query(lbStatusQuery);
     if (s.phase === phase) return s;
     if (['rolling-back', 'rolled-back', 'failed', 'not-retired'].includes(s.phase) || Date.now() > deadline) {
-      throw new Error(`phase ${phase} not reached; at ${s.phase}${s.error ? ` (${s.error})` : ''}: ${s.events.slice(-5).join(' | ')}`);
+      throw new Error(
+        `phase ${phase} not reached; at ${s.phase}${s.error ? ` (${s.error})` : ''}: ${s.events.slice(-5).join(' | ')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-test('replace lb1/lb2 under resolver load: glue changed by the registrar, TTLs drained, old LBs quiet, then retired', async () => {
-  const cfg = loadFleetConfig(LAB_CONFIG);
-  const before = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as { instances: { id: number; label: string }[] };
-  const oldLbIds = before.instances.filter((i) => /^lb/.test(i.label)).map((i) => i.id);
-  expect(oldLbIds).toHaveLength(2);
-  expect(await dig(`@${RESOLVER}`, 'www.example.test', 'A', '+short')).toBe('example.test.\n198.18.2.80'); // www is a CNAME
-
-  const load = startDnsLoad({ server: RESOLVER, domain: 'example.test', known: { name: 'www.example.test', address: '198.18.2.80' }, qps: 20, maxQueries: 15_000, maxMs: 12 * 60_000 });
-  let loadResult: DnsLoadResult | undefined;
-  try {
-    const input = lbReplacementInput(cfg);
-    input.nsDeployPolicies.soakMs = 6_000;
-    input.nsDeployPolicies.soakProbeEveryMs = 3_000;
-    input.policies.glueCheckEveryMs = 2_000;
-    input.policies.proof.windowMs = 10_000;
-    const handle = await lab.env().client.workflow.start(lbReplacement, { taskQueue: TASK_QUEUE, workflowId: 'lab/lb-replacement', args: [input] });
-
-    // The human step: the workflow says what to change; the registrar takes it to the parents
-    // 4 s apart; the operator signals early, while they still disagree.
-    const glue = (await waitForPhase('glue', 6 * 60_000)).glue!;
-    expect(glue.change.map((c) => c.name)).toEqual(['ns1.example.test', 'ns2.example.test']);
-    expect(glue.change.map((c) => c.from[0])).toEqual(['198.18.1.2', '198.18.1.3']);
-    const registrar = npmRun('lab:registrar', '--', 'set-glue', ...glue.change.map((c) => `${c.name}=${c.to.join(',')}`), '--delay', '4s');
-    await new Promise((r) => setTimeout(r, 1_000));
-    const early = await npmRun('nsdeploy', '--', 'glue-updated', 'lab/lb-replacement', '--check', '--by', 'e2e', '--address', lab.env().connection.options.address);
-    expect(early.exitCode).toBe(0);
-    expect((early.all ?? '').match(/198\.18\.0\.5[345]:53: (new|old)/g)).toHaveLength(3);
-    const reg = await registrar;
-    expect(reg.exitCode).toBe(0);
-
-    const drain = await waitForPhase('drain', 2 * 60_000);
-    expect(drain.drain).toMatchObject({ delegationTtlSeconds: 30, zoneTtlSeconds: 30, marginMs: 10_000 });
-    const result: LbReplacementResult = await handle.result();
-    loadResult = await load.stop();
-
-    expect(result.outcome).toBe('replaced');
-    const s = result.status;
-    // The drain ran from the moment every parent served the new glue, for 30 + 30 + 10 s.
-    expect(Date.parse(s.drain!.end!) - Date.parse(s.glue!.allNewSince!)).toBeGreaterThanOrEqual(70_000);
-    expect(s.glue!.signals[0]).toMatchObject({ by: 'e2e', parents: 3 });
-    // Old LBs deleted only after a quiet window.
-    expect(s.proof!.provenAt).toBeDefined();
-    expect(s.proof!.last).toMatch(/lb1: 0 queries .*lb2: 0 queries/);
-    const events = s.events.join('\n');
-    expect(events.indexOf('old LBs quiet')).toBeLessThan(events.indexOf('retire:'));
-
-    // The fleet: new LBs under the live names, old ones and their hosts gone.
-    const after = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as { instances: { id: number; label: string }[] };
-    expect(after.instances.map((i) => i.label).sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
-    const hostsGone = async () => {
-      // Deleting an instance returns at once; its host goes when the emulator's hook is done.
-      const deadline = Date.now() + 15_000;
-      const left = () => listHosts({ stateDir: labPaths.hostsState }).map((h) => h.label).filter((l) => oldLbIds.some((id) => l === `linode-${id}`));
-      while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      return left();
+test(
+  'replace lb1/lb2 under resolver load: glue changed by the registrar, TTLs drained, old LBs quiet, then retired',
+  async () => {
+    const cfg = loadFleetConfig(LAB_CONFIG);
+    const before = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as {
+      instances: { id: number; label: string }[];
     };
-    for (const id of oldLbIds) expect(after.instances.map((i) => i.id)).not.toContain(id);
-    expect(await hostsGone()).toEqual([]);
-    const newAddresses = glue.change.map((c) => c.to[0]);
-    for (const parent of PARENTS) {
-      const referral = await dig(`@${parent}`, 'example.test', 'NS', '+norec');
-      for (const a of newAddresses) expect(referral).toContain(a);
-      expect(referral).not.toMatch(/198\.18\.1\.[23]\b/);
-    }
-    expect(await dig(`@${RESOLVER}`, 'ns1.example.test', 'A', '+short')).toBe(newAddresses[0]);
-    for (const a of newAddresses) expect(await dig(`@${a}`, 'example.test', 'A', '+short', '+norec')).toBe('198.18.2.80');
-    // The lab's zone file now says so, and no backup is left beside it.
-    const zone = fs.readFileSync(ensureLabZone(), 'utf8');
-    expect(zone).toMatch(new RegExp(`ns1\\s+30 IN A\\s+${newAddresses[0].replace(/\./g, '\\.')}`));
-    expect(fs.readdirSync(path.dirname(ensureLabZone()))).toEqual(['example.test.zone']);
+    const oldLbIds = before.instances.filter((i) => /^lb/.test(i.label)).map((i) => i.id);
+    expect(oldLbIds).toHaveLength(2);
+    expect(await dig(`@${RESOLVER}`, 'www.example.test', 'A', '+short')).toBe('example.test.\n198.18.2.80'); // www is a CNAME
 
-    // No secret in any payload of the replacement or of its child NS deploy; keep them for replay.
-    const histories = await expectNoSecrets(lab.env().client, ['lab/lb-replacement', 'lab/deploy'], await labSecrets(cfg.ssh.privateKeyFile));
-    recordHistories('lb-replacement', histories);
-  } finally {
-    loadResult ??= await load.stop();
-    process.stdout.write(`resolver load: ${loadResult.sent} sent, ${loadResult.answered} answered, ${loadResult.failed} failed in ${(loadResult.durationMs / 1000).toFixed(0)} s\n`);
-  }
-  // No client of the resolver saw a failure, through the whole replacement.
-  expect(loadResult.failures).toEqual([]);
-  expect(loadResult.sent).toBeGreaterThan(1_000);
-}, 15 * 60_000);
+    const load = startDnsLoad({
+      server: RESOLVER,
+      domain: 'example.test',
+      known: { name: 'www.example.test', address: '198.18.2.80' },
+      qps: 20,
+      maxQueries: 15_000,
+      maxMs: 12 * 60_000,
+    });
+    let loadResult: DnsLoadResult | undefined;
+    try {
+      const input = lbReplacementInput(cfg);
+      input.nsDeployPolicies.soakMs = 6_000;
+      input.nsDeployPolicies.soakProbeEveryMs = 3_000;
+      input.policies.glueCheckEveryMs = 2_000;
+      input.policies.proof.windowMs = 10_000;
+      const handle = await lab.env().client.workflow.start(lbReplacement, {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'lab/lb-replacement',
+        args: [input],
+      });
+
+      // The human step: the workflow says what to change; the registrar takes it to the parents
+      // 4 s apart; the operator signals early, while they still disagree.
+      const glue = (await waitForPhase('glue', 6 * 60_000)).glue!;
+      expect(glue.change.map((c) => c.name)).toEqual(['ns1.example.test', 'ns2.example.test']);
+      expect(glue.change.map((c) => c.from[0])).toEqual(['198.18.1.2', '198.18.1.3']);
+      const registrar = npmRun(
+        'lab:registrar',
+        '--',
+        'set-glue',
+        ...glue.change.map((c) => `${c.name}=${c.to.join(',')}`),
+        '--delay',
+        '4s',
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      const early = await npmRun(
+        'nsdeploy',
+        '--',
+        'glue-updated',
+        'lab/lb-replacement',
+        '--check',
+        '--by',
+        'e2e',
+        '--address',
+        lab.env().connection.options.address,
+      );
+      expect(early.exitCode).toBe(0);
+      expect((early.all ?? '').match(/198\.18\.0\.5[345]:53: (new|old)/g)).toHaveLength(3);
+      const reg = await registrar;
+      expect(reg.exitCode).toBe(0);
+
+      const drain = await waitForPhase('drain', 2 * 60_000);
+      expect(drain.drain).toMatchObject({ delegationTtlSeconds: 30, zoneTtlSeconds: 30, marginMs: 10_000 });
+      const result: LbReplacementResult = await handle.result();
+      loadResult = await load.stop();
+
+      expect(result.outcome).toBe('replaced');
+      const s = result.status;
+      // The drain ran from the moment every parent served the new glue, for 30 + 30 + 10 s.
+      expect(Date.parse(s.drain!.end!) - Date.parse(s.glue!.allNewSince!)).toBeGreaterThanOrEqual(70_000);
+      expect(s.glue!.signals[0]).toMatchObject({ by: 'e2e', parents: 3 });
+      // Old LBs deleted only after a quiet window.
+      expect(s.proof!.provenAt).toBeDefined();
+      expect(s.proof!.last).toMatch(/lb1: 0 queries .*lb2: 0 queries/);
+      const events = s.events.join('\n');
+      expect(events.indexOf('old LBs quiet')).toBeLessThan(events.indexOf('retire:'));
+
+      // The fleet: new LBs under the live names, old ones and their hosts gone.
+      const after = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as {
+        instances: { id: number; label: string }[];
+      };
+      expect(after.instances.map((i) => i.label).sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+      const hostsGone = async () => {
+        // Deleting an instance returns at once; its host goes when the emulator's hook is done.
+        const deadline = Date.now() + 15_000;
+        const left = () =>
+          listHosts({ stateDir: labPaths.hostsState })
+            .map((h) => h.label)
+            .filter((l) => oldLbIds.some((id) => l === `linode-${id}`));
+        while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+        return left();
+      };
+      for (const id of oldLbIds) expect(after.instances.map((i) => i.id)).not.toContain(id);
+      expect(await hostsGone()).toEqual([]);
+      const newAddresses = glue.change.map((c) => c.to[0]);
+      for (const parent of PARENTS) {
+        const referral = await dig(`@${parent}`, 'example.test', 'NS', '+norec');
+        for (const a of newAddresses) expect(referral).toContain(a);
+        expect(referral).not.toMatch(/198\.18\.1\.[23]\b/);
+      }
+      expect(await dig(`@${RESOLVER}`, 'ns1.example.test', 'A', '+short')).toBe(newAddresses[0]);
+      for (const a of newAddresses)
+        expect(await dig(`@${a}`, 'example.test', 'A', '+short', '+norec')).toBe('198.18.2.80');
+      // The lab's zone file now says so, and no backup is left beside it.
+      const zone = fs.readFileSync(ensureLabZone(), 'utf8');
+      expect(zone).toMatch(new RegExp(`ns1\\s+30 IN A\\s+${newAddresses[0].replace(/\./g, '\\.')}`));
+      expect(fs.readdirSync(path.dirname(ensureLabZone()))).toEqual(['example.test.zone']);
+
+      // No secret in any payload of the replacement or of its child NS deploy; keep them for replay.
+      const histories = await expectNoSecrets(
+        lab.env().client,
+        ['lab/lb-replacement', 'lab/deploy'],
+        await labSecrets(cfg.ssh.privateKeyFile),
+      );
+      recordHistories('lb-replacement', histories);
+    } finally {
+      loadResult ??= await load.stop();
+      process.stdout.write(
+        `resolver load: ${loadResult.sent} sent, ${loadResult.answered} answered, ${loadResult.failed} failed in ${(loadResult.durationMs / 1000).toFixed(0)} s\n`,
+      );
+    }
+    // No client of the resolver saw a failure, through the whole replacement.
+    expect(loadResult.failures).toEqual([]);
+    expect(loadResult.sent).toBeGreaterThan(1_000);
+  },
+  15 * 60_000,
+);

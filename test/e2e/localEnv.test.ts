@@ -15,7 +15,11 @@ afterAll(async () => {
 });
 
 test('a short durable wait runs to the end on the local dev server and sets its search attributes', async () => {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'local-env', workflowBundle: await bundleWorkflows() });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'local-env',
+    workflowBundle: await bundleWorkflows(),
+  });
   const started = Date.now();
   const result = await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(durableWait, {

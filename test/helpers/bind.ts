@@ -74,7 +74,9 @@ function namedConf(dir: string, port: number, opts: BindOptions): string {
     forwarders { ${opts.forwardTo.address} port ${opts.forwardTo.port}; };
     allow-recursion { 127.0.0.1; };`
     : 'recursion no;';
-  const zones = (opts.zones ?? []).map((z) => `zone "${z.origin}" { type primary; file "${zoneFileName(z.origin)}"; };`);
+  const zones = (opts.zones ?? []).map(
+    (z) => `zone "${z.origin}" { type primary; file "${zoneFileName(z.origin)}"; };`,
+  );
   // A resolver must never try the real root servers: its only hint points at loopback.
   if (opts.forwardTo) zones.push('zone "." { type hint; file "root.hint"; };');
   return `options {
@@ -99,7 +101,12 @@ ${zones.join('\n')}
 `;
 }
 
-async function waitUntilAnswering(bind: { port: number }, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
+async function waitUntilAnswering(
+  bind: { port: number },
+  child: ChildProcess,
+  timeoutMs: number,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
@@ -107,7 +114,11 @@ async function waitUntilAnswering(bind: { port: number }, child: ChildProcess, t
       throw new Error(`named exited (${child.exitCode ?? child.signalCode}) before answering:\n${log()}`);
     }
     try {
-      await query({ address: ADDRESS, port: bind.port }, { name: 'id.server', type: 'TXT', class: 'CH' }, { transport: 'udp', timeoutMs: 200, attempts: 1 });
+      await query(
+        { address: ADDRESS, port: bind.port },
+        { name: 'id.server', type: 'TXT', class: 'CH' },
+        { transport: 'udp', timeoutMs: 200, attempts: 1 },
+      );
       return;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
@@ -132,12 +143,19 @@ export async function startBind(opts: BindOptions): Promise<RunningBind> {
   try {
     const port = await freeUdpTcpPort();
     for (const z of opts.zones ?? []) fs.writeFileSync(path.join(dir, zoneFileName(z.origin)), z.text);
-    if (opts.forwardTo) fs.writeFileSync(path.join(dir, 'root.hint'), '. 3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.1\n');
+    if (opts.forwardTo)
+      fs.writeFileSync(
+        path.join(dir, 'root.hint'),
+        '. 3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.1\n',
+      );
     const conf = path.join(dir, 'named.conf');
     fs.writeFileSync(conf, namedConf(dir, port, opts));
 
     let stderr = '';
-    const started = spawn('named', ['-g', '-4', '-n', '2', '-c', conf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const started = spawn('named', ['-g', '-4', '-n', '2', '-c', conf], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = started;
     live.add(started);
     started.once('exit', () => live.delete(started));

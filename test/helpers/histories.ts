@@ -12,7 +12,8 @@ export function readableHistory(json: string): string {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
-      if (typeof o.data === 'string' && o.metadata && typeof o.metadata === 'object') decoded.push(Buffer.from(o.data, 'base64').toString('utf8'));
+      if (typeof o.data === 'string' && o.metadata && typeof o.metadata === 'object')
+        decoded.push(Buffer.from(o.data, 'base64').toString('utf8'));
       Object.values(o).forEach(walk);
     }
   };
@@ -22,7 +23,10 @@ export function readableHistory(json: string): string {
 
 /** Every secret of the lab: the Linode token, the client's and every host's SSH private key, root passwords. */
 export async function labSecrets(clientKeyFile: string): Promise<{ what: string; value: string }[]> {
-  const received = (await (await fetch(`${emulatorUrl()}/__admin/received-secrets`)).json()) as { rootPasswords: string[]; userData: string[] };
+  const received = (await (await fetch(`${emulatorUrl()}/__admin/received-secrets`)).json()) as {
+    rootPasswords: string[];
+    userData: string[];
+  };
   // A private key's base64 body, line by line: any line of it in a history is a leak.
   const keyLines = (pem: string) => pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
   const hostKeys = received.userData.flatMap((u) => {
@@ -39,7 +43,11 @@ export async function labSecrets(clientKeyFile: string): Promise<{ what: string;
 }
 
 /** Fetches the histories, fails naming the secret and the workflow if any payload holds one. */
-export async function expectNoSecrets(client: Client, workflowIds: string[], secrets: { what: string; value: string }[]): Promise<Record<string, string>> {
+export async function expectNoSecrets(
+  client: Client,
+  workflowIds: string[],
+  secrets: { what: string; value: string }[],
+): Promise<Record<string, string>> {
   expect(secrets.filter((s) => s.what === 'root password').length).toBeGreaterThan(0); // the scan has something to find
   const histories: Record<string, string> = {};
   for (const id of workflowIds) {

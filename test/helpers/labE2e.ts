@@ -10,7 +10,9 @@ import { npmRun, refuseIfLabUp } from '../../testkit/lab';
 import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 
 /** Registers the hooks; read the environment through the getter once the tests run. */
-export function labWithWorker(opts: { taskQueue: string; logLevel?: string; tokenEnv?: string }): { env: () => TestWorkflowEnvironment } {
+export function labWithWorker(opts: { taskQueue: string; logLevel?: string; tokenEnv?: string }): {
+  env: () => TestWorkflowEnvironment;
+} {
   let env: TestWorkflowEnvironment | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -21,7 +23,9 @@ export function labWithWorker(opts: { taskQueue: string; logLevel?: string; toke
     process.env[opts.tokenEnv ?? 'LINODE_TOKEN'] = labToken();
     env = await createLocalEnv();
     worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue: opts.taskQueue, workflowBundle: await bundleWorkflows(),
+      connection: env.nativeConnection,
+      taskQueue: opts.taskQueue,
+      workflowBundle: await bundleWorkflows(),
       activities: createActivities({ logger: pino({ level: opts.logLevel ?? 'warn' }) }),
     });
     running = worker.run();

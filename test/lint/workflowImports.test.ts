@@ -13,12 +13,16 @@ interface LintResult {
 
 async function lint(...relPaths: string[]): Promise<LintResult[]> {
   // --no-ignore: the fixtures are ignored by the normal `npm run lint` on purpose.
-  const run = await execa('node', [eslintBin, '--no-ignore', '--format', 'json', ...relPaths], { cwd: root, reject: false });
+  const run = await execa('node', [eslintBin, '--no-ignore', '--format', 'json', ...relPaths], {
+    cwd: root,
+    reject: false,
+  });
   if (run.exitCode !== 0 && run.exitCode !== 1) throw new Error(`eslint crashed: ${run.stderr}`);
   return JSON.parse(run.stdout) as LintResult[];
 }
 
-const messagesOf = (results: LintResult[]) => results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`));
+const messagesOf = (results: LintResult[]) =>
+  results.flatMap((r) => r.messages.map((m) => `${m.ruleId}: ${m.message}`));
 
 test('a workflow that imports fs fails lint', async () => {
   const messages = messagesOf(await lint('test/fixtures/lint/workflows/importsFs.ts'));

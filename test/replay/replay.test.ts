@@ -7,7 +7,8 @@ import { loadStoredHistory as load, storedHistoryFiles } from '../../testkit/his
 import { bundleWorkflows } from '../../testkit/temporalEnv';
 
 const stored = storedHistoryFiles();
-const typeOf = (h: ReturnType<typeof load>) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+const typeOf = (h: ReturnType<typeof load>) =>
+  h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 
 /** Replays each file (in order); file → the replay error, or "ok". */
 async function replay(bundle: WorkflowBundleWithSourceMap, files: string[]): Promise<Record<string, string>> {
@@ -31,8 +32,12 @@ test('every stored history replays against the current workflow code', async () 
 });
 
 test('a workflow changed incompatibly fails the replay (the check can fail)', async () => {
-  const changed = await bundleWorkflowCode({ workflowsPath: path.resolve(__dirname, '../fixtures/replay/workflows.ts'), logger: new DefaultLogger('WARN') });
+  const changed = await bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../fixtures/replay/workflows.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
   const results = await replay(changed, stored);
   expect(Object.keys(results)).toEqual(stored);
-  for (const error of Object.values(results)) expect(error).toMatch(/DeterminismViolation|Nondeterminism|nondeterminism/i);
+  for (const error of Object.values(results))
+    expect(error).toMatch(/DeterminismViolation|Nondeterminism|nondeterminism/i);
 });

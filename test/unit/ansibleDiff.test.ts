@@ -29,21 +29,23 @@ lb1                        : ok=12   changed=2    unreachable=0    failed=0    s
 `;
 
 test('keeps each changed task with its diff, drops ok tasks and the recap', () => {
-  expect(diffText(output)).toBe([
-    'TASK [proxy : Point the LB at the nameservers]',
-    '--- before: /etc/nginx/stream.d/nsdeploy-upstream.conf',
-    '+++ after: /root/.ansible/tmp/ansible-local-1/tmpx/nsdeploy-upstream.conf.j2',
-    '@@ -3,6 +3,6 @@',
-    ' # checks it with nsdeploy-nginx-check and reloads nginx.',
-    ' upstream nsdeploy_nameservers {',
-    '-    server 198.19.128.4:53 max_fails=1 fail_timeout=10s;',
-    '+    server 198.19.128.4:53 max_fails=1 fail_timeout=7s;',
-    ' }',
-    'changed: [lb1]',
-    '',
-    'RUNNING HANDLER [proxy : Reload nginx]',
-    'changed: [lb1]',
-  ].join('\n'));
+  expect(diffText(output)).toBe(
+    [
+      'TASK [proxy : Point the LB at the nameservers]',
+      '--- before: /etc/nginx/stream.d/nsdeploy-upstream.conf',
+      '+++ after: /root/.ansible/tmp/ansible-local-1/tmpx/nsdeploy-upstream.conf.j2',
+      '@@ -3,6 +3,6 @@',
+      ' # checks it with nsdeploy-nginx-check and reloads nginx.',
+      ' upstream nsdeploy_nameservers {',
+      '-    server 198.19.128.4:53 max_fails=1 fail_timeout=10s;',
+      '+    server 198.19.128.4:53 max_fails=1 fail_timeout=7s;',
+      ' }',
+      'changed: [lb1]',
+      '',
+      'RUNNING HANDLER [proxy : Reload nginx]',
+      'changed: [lb1]',
+    ].join('\n'),
+  );
 });
 
 test('is bounded, saying how much was left out', () => {

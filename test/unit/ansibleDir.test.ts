@@ -16,7 +16,9 @@ test('no ansible/ansible.cfg anywhere above: a clear error', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-noansible-'));
   try {
     fs.mkdirSync(path.join(dir, 'ansible')); // a directory without ansible.cfg is not it
-    expect(() => findAnsibleDir(path.join(dir, 'a', 'b'))).toThrow(/no ansible\/ansible\.cfg in .*nsdeploy-noansible-.*\/a\/b or any directory above it/);
+    expect(() => findAnsibleDir(path.join(dir, 'a', 'b'))).toThrow(
+      /no ansible\/ansible\.cfg in .*nsdeploy-noansible-.*\/a\/b or any directory above it/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

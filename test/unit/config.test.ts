@@ -119,23 +119,34 @@ test('duplicate labels, over-long -next labels and a missing zone file are refus
       expect.stringMatching(/nameservers\[2\]\.label: "n+-next" \(with nextSuffix\) is longer than 64 characters/),
     ]),
   );
-  expect(problems(minimal.replace('zone.db', 'nope.db'))).toEqual([expect.stringMatching(/^4 zoneFile: file not found: .*nope\.db/)]);
+  expect(problems(minimal.replace('zone.db', 'nope.db'))).toEqual([
+    expect.stringMatching(/^4 zoneFile: file not found: .*nope\.db/),
+  ]);
 });
 
 test('YAML syntax errors and unreadable files are reported with their location', () => {
   expect(problems('fleet: demo\ndomain: [unclosed\n')[0]).toMatch(/^\d+ \(yaml\): /);
   expect(problems('fleet: a\nfleet: b\n')[0]).toMatch(/\(yaml\): .*[Mm]ap keys must be unique/);
-  expect(() => loadFleetConfig(path.join(dir, 'missing.yaml'))).toThrow(/missing\.yaml:\n {2}- \(file\): cannot read it: ENOENT/);
+  expect(() => loadFleetConfig(path.join(dir, 'missing.yaml'))).toThrow(
+    /missing\.yaml:\n {2}- \(file\): cannot read it: ENOENT/,
+  );
 });
 
-test('proxyVars: the proxy role\'s variables for update-lbs; the fleet-derived ones and others refused', () => {
+test("proxyVars: the proxy role's variables for update-lbs; the fleet-derived ones and others refused", () => {
   expect(parseFleetConfig(minimal, path.join(dir, 'fleet.yaml')).proxyVars).toEqual({});
-  const cfg = parseFleetConfig(`${minimal}proxyVars: { proxy_upstream_fail_timeout: 3s, proxy_worker_connections: 8192 }\n`, path.join(dir, 'fleet.yaml'));
+  const cfg = parseFleetConfig(
+    `${minimal}proxyVars: { proxy_upstream_fail_timeout: 3s, proxy_worker_connections: 8192 }\n`,
+    path.join(dir, 'fleet.yaml'),
+  );
   expect(cfg.proxyVars).toEqual({ proxy_upstream_fail_timeout: '3s', proxy_worker_connections: 8192 });
-  expect(loadFleetConfig(path.join(root, 'config/production.example.yaml')).proxyVars).toEqual({ proxy_upstream_fail_timeout: '10s' });
+  expect(loadFleetConfig(path.join(root, 'config/production.example.yaml')).proxyVars).toEqual({
+    proxy_upstream_fail_timeout: '10s',
+  });
   expect(problems(`${minimal}proxyVars:\n  proxy_upstreams: []\n  nginx_port: 53\n`)).toEqual([
     '8 proxyVars.proxy_upstreams: is taken from the live fleet (each LB keeps its own), not from the config',
     '9 proxyVars.nginx_port: not a variable of the proxy role (they start with "proxy_", e.g. proxy_upstream_fail_timeout)',
   ]);
-  expect(problems(`${minimal}proxyVars: [proxy_port]\n`)).toEqual(['7 proxyVars: Invalid input: expected record, received array']);
+  expect(problems(`${minimal}proxyVars: [proxy_port]\n`)).toEqual([
+    '7 proxyVars: Invalid input: expected record, received array',
+  ]);
 });

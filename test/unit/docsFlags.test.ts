@@ -68,7 +68,10 @@ function words(s: string): { words: string[]; end: number } {
 
 /** The CLI subcommand a package.json script runs, '' for the bare CLI, undefined if it is not the CLI. */
 export function cliScript(scripts: Scripts, name: string): string | undefined {
-  const m = /(?:^|\s)(?:ts-node|node)(?:\s+--?\S+)*\s+(?:\.\/)?(?:src\/client\.ts|dist\/(?:src\/)?client\.js)(?:\s+([a-z][a-z0-9-]*))?\s*$/.exec(scripts[name] ?? '');
+  const m =
+    /(?:^|\s)(?:ts-node|node)(?:\s+--?\S+)*\s+(?:\.\/)?(?:src\/client\.ts|dist\/(?:src\/)?client\.js)(?:\s+([a-z][a-z0-9-]*))?\s*$/.exec(
+      scripts[name] ?? '',
+    );
   return m ? (m[1] ?? '') : undefined;
 }
 
@@ -113,7 +116,8 @@ export function findInvocations(markdown: string, file: string, scripts: Scripts
         const after = text.slice(start + m[0].length);
         const { words: rest, end: consumed } = words(after);
         // `sudo -u nsdeploy …`, `install -o nsdeploy -g nsdeploy …`: the user, not the CLI.
-        if (kind === 'nsdeploy' && /(?:^|\s)-[A-Za-z-]*\s*$/.test(text.slice(0, start + m[0].indexOf('nsdeploy')))) continue;
+        if (kind === 'nsdeploy' && /(?:^|\s)-[A-Za-z-]*\s*$/.test(text.slice(0, start + m[0].indexOf('nsdeploy'))))
+          continue;
         const end = start + m[0].length + consumed;
         taken.push([start, end]);
         const snippet = text.slice(start, end).trim();
@@ -122,7 +126,14 @@ export function findInvocations(markdown: string, file: string, scripts: Scripts
           const sub = cliScript(scripts, script);
           const dashes = rest.indexOf('--');
           const passed = dashes === -1 ? [] : rest.slice(dashes + 1);
-          found.push({ file, line, text: snippet, script, cli: sub !== undefined, args: sub ? [sub, ...passed] : passed });
+          found.push({
+            file,
+            line,
+            text: snippet,
+            script,
+            cli: sub !== undefined,
+            args: sub ? [sub, ...passed] : passed,
+          });
         } else {
           found.push({ file, line, text: snippet, cli: true, args: rest });
         }
@@ -171,7 +182,10 @@ export function checkInvocation(inv: Invocation, program: Command, scripts: Scri
       for (const name of first.split('|')) {
         const cmd = parent.commands.find((c) => c.name() === name || c.aliases().includes(name));
         if (cmd) next.push(cmd);
-        else if (name !== 'help') problems.push(`${where}: ${commandName(parent)} has no command "${name}" (commands: ${parent.commands.map((c) => c.name()).join(', ')})`);
+        else if (name !== 'help')
+          problems.push(
+            `${where}: ${commandName(parent)} has no command "${name}" (commands: ${parent.commands.map((c) => c.name()).join(', ')})`,
+          );
       }
     }
     cmds = next;
@@ -192,8 +206,16 @@ export function checkInvocation(inv: Invocation, program: Command, scripts: Scri
 
 const scripts: Scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
 const program = buildProgram();
-const docs = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
-const check = (markdown: string, file = 'made-up.md') => findInvocations(markdown, file, scripts).flatMap((inv) => checkInvocation(inv, program, scripts));
+const docs = [
+  'README.md',
+  ...fs
+    .readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
+const check = (markdown: string, file = 'made-up.md') =>
+  findInvocations(markdown, file, scripts).flatMap((inv) => checkInvocation(inv, program, scripts));
 
 describe('commands and flags in the docs exist', () => {
   test.each(docs)('%s', (file) => {
@@ -203,14 +225,26 @@ describe('commands and flags in the docs exist', () => {
   });
 
   test('the docs are really scanned: README and the production guide call the CLI many times', () => {
-    const count = (file: string) => findInvocations(fs.readFileSync(path.join(ROOT, file), 'utf8'), file, scripts).filter((i) => i.cli).length;
+    const count = (file: string) =>
+      findInvocations(fs.readFileSync(path.join(ROOT, file), 'utf8'), file, scripts).filter((i) => i.cli).length;
     expect(count('README.md')).toBeGreaterThanOrEqual(10);
-    if (fs.existsSync(path.join(ROOT, 'docs/production.md'))) expect(count('docs/production.md')).toBeGreaterThanOrEqual(10);
+    if (fs.existsSync(path.join(ROOT, 'docs/production.md')))
+      expect(count('docs/production.md')).toBeGreaterThanOrEqual(10);
   });
 
   test('the package.json scripts that run the CLI are known, and their subcommands exist', () => {
     const cli = Object.keys(scripts).filter((s) => cliScript(scripts, s) !== undefined);
-    expect(cli).toEqual(expect.arrayContaining(['nsdeploy', 'start-deploy', 'glue-updated', 'update-lbs', 'extend-drain', 'codec-server', 'start-lb-replacement']));
+    expect(cli).toEqual(
+      expect.arrayContaining([
+        'nsdeploy',
+        'start-deploy',
+        'glue-updated',
+        'update-lbs',
+        'extend-drain',
+        'codec-server',
+        'start-lb-replacement',
+      ]),
+    );
     for (const s of cli) {
       const sub = cliScript(scripts, s)!;
       if (sub) expect(program.commands.map((c) => c.name())).toContain(sub);
@@ -243,10 +277,16 @@ describe('the check itself', () => {
 
   test('finds unknown commands and npm scripts', () => {
     expect(check('`nsdeploy retire lab/deploy`')).toEqual([expect.stringMatching(/nsdeploy has no command "retire"/)]);
-    expect(check('`npm run start-deploys -- --config x`')).toEqual([expect.stringMatching(/no npm script "start-deploys"/)]);
+    expect(check('`npm run start-deploys -- --config x`')).toEqual([
+      expect.stringMatching(/no npm script "start-deploys"/),
+    ]);
     expect(check('`nsdeploy approve|rejekt <id>`')).toEqual([expect.stringMatching(/no command "rejekt"/)]);
-    expect(check('`sudo -u nsdeploy nsdeploy stauts lab/deploy`')).toEqual([expect.stringMatching(/no command "stauts"/)]);
-    expect(check('`nsdeploy extend-drain <fleet>/lb-replacement --bye 12h`')).toEqual([expect.stringMatching(/nsdeploy extend-drain has no flag --bye/)]);
+    expect(check('`sudo -u nsdeploy nsdeploy stauts lab/deploy`')).toEqual([
+      expect.stringMatching(/no command "stauts"/),
+    ]);
+    expect(check('`nsdeploy extend-drain <fleet>/lb-replacement --bye 12h`')).toEqual([
+      expect.stringMatching(/nsdeploy extend-drain has no flag --bye/),
+    ]);
   });
 
   test('walks into nested commands (nsdeploy <group> <command> --flags)', () => {
@@ -254,7 +294,11 @@ describe('the check itself', () => {
     const group = nested.command('group');
     group.command('create').option('--every <duration>');
     group.command('delete');
-    const invs = findInvocations('`nsdeploy group create --every 1m` `nsdeploy group create --evry 1m` `nsdeploy group creat` `nsdeploy group delete --every 1m`', 'n.md', scripts);
+    const invs = findInvocations(
+      '`nsdeploy group create --every 1m` `nsdeploy group create --evry 1m` `nsdeploy group creat` `nsdeploy group delete --every 1m`',
+      'n.md',
+      scripts,
+    );
     expect(invs.flatMap((i) => checkInvocation(i, nested, scripts))).toEqual([
       expect.stringMatching(/nsdeploy group create has no flag --evry/),
       expect.stringMatching(/nsdeploy group has no command "creat" \(commands: create, delete\)/),
@@ -283,7 +327,15 @@ describe('the check itself', () => {
     expect(check(doc)).toEqual([]);
     const invs = findInvocations(doc, 'x.md', scripts);
     expect(invs.filter((i) => i.cli).map((i) => i.args[0])).toEqual([
-      '--help', '<command>', 'start-deploy', 'follow', 'codec-server', 'status', 'glue-updated', 'approve|reject', 'extend-drain',
+      '--help',
+      '<command>',
+      'start-deploy',
+      'follow',
+      'codec-server',
+      'status',
+      'glue-updated',
+      'approve|reject',
+      'extend-drain',
     ]);
   });
 });

@@ -20,7 +20,8 @@ const ALLOWED_SITES: Record<string, string> = {
 
 /** Hosts that are not outside sites: this machine, and names reserved for examples (RFC 2606, RFC 6761). */
 const isLocalOrExample = (host: string) =>
-  /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/.test(host) || /(?:^|\.)(?:example(?:\.(?:com|net|org))?|test|invalid|localhost)$/.test(host);
+  /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/.test(host) ||
+  /(?:^|\.)(?:example(?:\.(?:com|net|org))?|test|invalid|localhost)$/.test(host);
 
 export interface Link {
   file: string;
@@ -32,7 +33,11 @@ export interface Link {
 export function repositoryFiles(root = ROOT): Set<string> {
   let listed: string[];
   try {
-    listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 }).split('\0');
+    listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    }).split('\0');
   } catch {
     // No git (an exported tree): every file except what .gitignore names.
     listed = [];
@@ -79,7 +84,10 @@ export function anchorsOf(markdown: string): Set<string> {
       .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1') // links and images: their text
       .replace(/`/g, '')
       .replace(/<[^>]+>/g, '');
-    const slug = plain.toLowerCase().replace(/[^\p{L}\p{N}\p{M} _-]/gu, '').replace(/ /g, '-');
+    const slug = plain
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M} _-]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     anchors.add(n === 0 ? slug : `${slug}-${n}`);
@@ -111,13 +119,18 @@ export function linksIn(markdown: string, file: string): Link[] {
 }
 
 /** What is wrong with one link; undefined when it works. */
-export function checkLink(link: Link, files: Set<string>, readMarkdown: (file: string) => string | undefined): string | undefined {
+export function checkLink(
+  link: Link,
+  files: Set<string>,
+  readMarkdown: (file: string) => string | undefined,
+): string | undefined {
   const where = `${link.file}:${link.line}: (${link.target})`;
   const { target } = link;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(target)?.[1]?.toLowerCase();
   if (scheme) {
     if (scheme === 'mailto') return undefined;
-    if (scheme !== 'http' && scheme !== 'https') return `${where}: ${scheme}: links do not work in a clone of the repository`;
+    if (scheme !== 'http' && scheme !== 'https')
+      return `${where}: ${scheme}: links do not work in a clone of the repository`;
     let host: string;
     try {
       host = new URL(target).hostname.toLowerCase();
@@ -141,15 +154,18 @@ export function checkLink(link: Link, files: Set<string>, readMarkdown: (file: s
     return `${where}: badly escaped path`;
   }
   // `#anchor` alone points into the file itself.
-  const resolved = decoded === '' ? link.file : path.posix.normalize(path.posix.join(path.posix.dirname(link.file), decoded));
-  if (resolved === '..' || resolved.startsWith('../')) return `${where}: points outside the repository (${resolved}); a clone has only the repository`;
+  const resolved =
+    decoded === '' ? link.file : path.posix.normalize(path.posix.join(path.posix.dirname(link.file), decoded));
+  if (resolved === '..' || resolved.startsWith('../'))
+    return `${where}: points outside the repository (${resolved}); a clone has only the repository`;
   const rel = resolved === '.' ? '' : resolved.replace(/\/$/, '');
   const isFile = rel === link.file || files.has(rel);
   const isDir = !isFile && [...files].some((f) => rel === '' || f.startsWith(`${rel}/`));
   if (!isFile && !isDir) return `${where}: no such file or directory in the repository (${rel})`;
   if (fragment && isFile && rel.endsWith('.md') && !/^L\d+/.test(fragment)) {
     const anchors = anchorsOf(readMarkdown(rel) ?? '');
-    if (!anchors.has(decodeURIComponent(fragment).toLowerCase())) return `${where}: ${rel} has no heading with the anchor #${fragment}`;
+    if (!anchors.has(decodeURIComponent(fragment).toLowerCase()))
+      return `${where}: ${rel} has no heading with the anchor #${fragment}`;
   }
   return undefined;
 }
@@ -158,11 +174,21 @@ const files = repositoryFiles();
 const read = (rel: string) => (files.has(rel) ? fs.readFileSync(path.join(ROOT, rel), 'utf8') : undefined);
 const markdownFiles = [...files].filter((f) => f.endsWith('.md')).sort();
 const problemsIn = (markdown: string, file: string) =>
-  linksIn(markdown, file).map((l) => checkLink(l, files, (f) => (f === file ? markdown : read(f)))).filter((p): p is string => p !== undefined);
+  linksIn(markdown, file)
+    .map((l) => checkLink(l, files, (f) => (f === file ? markdown : read(f))))
+    .filter((p): p is string => p !== undefined);
 
 describe('links in the Markdown files work in a clone of the repository', () => {
   test('the files are found (README, the docs, READMEs beside the code)', () => {
-    expect(markdownFiles).toEqual(expect.arrayContaining(['README.md', 'docs/production.md', 'bench/README.md', 'ansible/README.md', 'src/dns/README.md']));
+    expect(markdownFiles).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'docs/production.md',
+        'bench/README.md',
+        'ansible/README.md',
+        'src/dns/README.md',
+      ]),
+    );
     expect(markdownFiles.some((f) => f.startsWith('node_modules/') || f.startsWith('.tools/'))).toBe(false);
   });
 
@@ -184,22 +210,36 @@ describe('the check itself', () => {
     expect(check('# Title\n\nSee [the design](../shared/DESIGN.md).', 'README.md')).toEqual([
       'README.md:3: (../shared/DESIGN.md): points outside the repository (../shared/DESIGN.md); a clone has only the repository',
     ]);
-    expect(check('[x](../../etc/passwd)')).toEqual([expect.stringMatching(/^docs\/made-up\.md:1: .*points outside the repository/)]);
+    expect(check('[x](../../etc/passwd)')).toEqual([
+      expect.stringMatching(/^docs\/made-up\.md:1: .*points outside the repository/),
+    ]);
     expect(check('[x](/etc/passwd)')).toEqual([expect.stringMatching(/an absolute path/)]);
     expect(check('[x](file:///etc/passwd)')).toEqual([expect.stringMatching(/file: links do not work/)]);
   });
 
   test('reports missing files, directories and anchors', () => {
-    expect(check('a\n\n![pic](images/nope.png)')).toEqual(['docs/made-up.md:3: (images/nope.png): no such file or directory in the repository (docs/images/nope.png)']);
-    expect(check('[x](../src/nowhere/)')).toEqual([expect.stringMatching(/no such file or directory in the repository \(src\/nowhere\)/)]);
-    expect(check('[x][ref]\n\n[ref]: ../missing.md')).toEqual([expect.stringMatching(/^docs\/made-up\.md:3: \(\.\.\/missing\.md\): no such file/)]);
+    expect(check('a\n\n![pic](images/nope.png)')).toEqual([
+      'docs/made-up.md:3: (images/nope.png): no such file or directory in the repository (docs/images/nope.png)',
+    ]);
+    expect(check('[x](../src/nowhere/)')).toEqual([
+      expect.stringMatching(/no such file or directory in the repository \(src\/nowhere\)/),
+    ]);
+    expect(check('[x][ref]\n\n[ref]: ../missing.md')).toEqual([
+      expect.stringMatching(/^docs\/made-up\.md:3: \(\.\.\/missing\.md\): no such file/),
+    ]);
     expect(check('<a href="../nope.html">x</a>')).toEqual([expect.stringMatching(/no such file/)]);
-    expect(check('# One\n\n[x](#two)')).toEqual(['docs/made-up.md:3: (#two): docs/made-up.md has no heading with the anchor #two']);
-    expect(check('[x](production.md#no-such-section)')).toEqual([expect.stringMatching(/docs\/production\.md has no heading with the anchor #no-such-section/)]);
+    expect(check('# One\n\n[x](#two)')).toEqual([
+      'docs/made-up.md:3: (#two): docs/made-up.md has no heading with the anchor #two',
+    ]);
+    expect(check('[x](production.md#no-such-section)')).toEqual([
+      expect.stringMatching(/docs\/production\.md has no heading with the anchor #no-such-section/),
+    ]);
   });
 
   test('reports outside sites that are not allowed, in every form', () => {
-    expect(check('[x](https://evil.example.org.attacker.net/)')).toEqual([expect.stringMatching(/outside site \(evil\.example\.org\.attacker\.net\)/)]);
+    expect(check('[x](https://evil.example.org.attacker.net/)')).toEqual([
+      expect.stringMatching(/outside site \(evil\.example\.org\.attacker\.net\)/),
+    ]);
     expect(check('see <https://stackoverflow.com/q/1> and https://gist.github.com/x.')).toEqual([
       expect.stringMatching(/\(https:\/\/stackoverflow\.com\/q\/1\): links to an outside site/),
       expect.stringMatching(/\(https:\/\/gist\.github\.com\/x\): links to an outside site/),

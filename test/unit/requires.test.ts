@@ -11,8 +11,16 @@ const FIXTURE = 'test/fixtures/requires/unmet.test.ts';
 
 describe('the decision', () => {
   test.each([
-    [undefined, 'skip'], ['', 'skip'], ['  ', 'skip'], ['false', 'skip'], ['FALSE', 'skip'], ['0', 'skip'],
-    ['true', 'fail'], ['1', 'fail'], ['yes', 'fail'], ['github-actions', 'fail'],
+    [undefined, 'skip'],
+    ['', 'skip'],
+    ['  ', 'skip'],
+    ['false', 'skip'],
+    ['FALSE', 'skip'],
+    ['0', 'skip'],
+    ['true', 'fail'],
+    ['1', 'fail'],
+    ['yes', 'fail'],
+    ['github-actions', 'fail'],
   ])('CI=%p, requirement not met: %s', (ci, expected) => {
     const env = ci === undefined ? {} : { CI: ci };
     expect(ciIsSet(env)).toBe(expected === 'fail');
@@ -21,10 +29,12 @@ describe('the decision', () => {
   });
 
   test('the failure says what is missing', () => {
-    expect(cannotRunMessage('lab hosts', NEEDS_ROOT, { CI: 'true' })).toMatch(new RegExp(
-      '^needs root \\(network namespaces, mounts\\); this process runs as uid \\d+\\. ' +
-        '"lab hosts" cannot run on this machine, and CI=true does not let it be skipped$',
-    ));
+    expect(cannotRunMessage('lab hosts', NEEDS_ROOT, { CI: 'true' })).toMatch(
+      new RegExp(
+        '^needs root \\(network namespaces, mounts\\); this process runs as uid \\d+\\. ' +
+          '"lab hosts" cannot run on this machine, and CI=true does not let it be skipped$',
+      ),
+    );
   });
 });
 
@@ -53,7 +63,10 @@ describe('jest on a suite whose requirement does not hold', () => {
     const { json, tests, exitCode } = await runFixture({ CI: 'true' });
     expect(exitCode).toBe(1);
     expect(json).toMatchObject({ numTotalTests: 2, numFailedTests: 2, numPassedTests: 0, numPendingTests: 0 });
-    expect(tests.map((t) => [t.fullName, t.status])).toEqual([['fixture suite', 'failed'], ['fixture test', 'failed']]);
+    expect(tests.map((t) => [t.fullName, t.status])).toEqual([
+      ['fixture suite', 'failed'],
+      ['fixture test', 'failed'],
+    ]);
     expect(tests[0].failureMessages.join('\n')).toContain(
       'needs the fixture requirement (forced off by NSDEPLOY_FIXTURE_MET). ' +
         '"fixture suite" cannot run on this machine, and CI=true does not let it be skipped',

@@ -29,7 +29,8 @@ const files: Record<string, string> = {
   '/etc/nsdeploy/temporal.key': KEY,
   '/etc/nsdeploy/ca.crt': CERT,
   '/etc/nsdeploy/not-a-cert.txt': 'hello',
-  '/etc/nsdeploy/secret-in-wrong-place.crt': '-----BEGIN PRIVATE KEY-----\nTOPSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n',
+  '/etc/nsdeploy/secret-in-wrong-place.crt':
+    '-----BEGIN PRIVATE KEY-----\nTOPSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n',
 };
 const readFile = (file: string): Buffer => {
   if (file in files) return Buffer.from(files[file]);
@@ -60,7 +61,10 @@ describe('temporalConnectionOptions', () => {
   });
 
   test('TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY: mTLS with the files as bytes', () => {
-    const opts = build({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/temporal.crt', TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key' });
+    const opts = build({
+      TEMPORAL_TLS_CERT: '/etc/nsdeploy/temporal.crt',
+      TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key',
+    });
     expect(opts.apiKey).toBeUndefined();
     expect(Buffer.from(opts.tls!.clientCertPair!.crt).toString()).toBe(CERT);
     expect(Buffer.from(opts.tls!.clientCertPair!.key).toString()).toBe(KEY);
@@ -77,18 +81,28 @@ describe('temporalConnectionOptions', () => {
     });
     expect(Buffer.from(opts.tls!.serverRootCACertificate!).toString()).toBe(CERT);
     expect(opts.tls!.serverNameOverride).toBe('temporal.internal.example.com');
-    expect(describeConnectionSecurity(opts)).toBe('mTLS, server CA from TEMPORAL_TLS_CA, server name temporal.internal.example.com');
+    expect(describeConnectionSecurity(opts)).toBe(
+      'mTLS, server CA from TEMPORAL_TLS_CA, server name temporal.internal.example.com',
+    );
   });
 
   test('TEMPORAL_TLS=true alone: TLS with the system CAs; CA or server name alone turn TLS on too', () => {
-    for (const on of ['true', 'TRUE', '1', 'yes']) expect(build({ TEMPORAL_TLS: on })).toEqual({ address: target.address, tls: {} });
+    for (const on of ['true', 'TRUE', '1', 'yes'])
+      expect(build({ TEMPORAL_TLS: on })).toEqual({ address: target.address, tls: {} });
     expect(build({ TEMPORAL_TLS: 'false' })).toEqual({ address: target.address });
     expect(build({ TEMPORAL_TLS_CA: '/etc/nsdeploy/ca.crt' }).tls?.serverRootCACertificate).toBeDefined();
-    expect(build({ TEMPORAL_TLS_SERVER_NAME: 'temporal.example.com' })).toEqual({ address: target.address, tls: { serverNameOverride: 'temporal.example.com' } });
+    expect(build({ TEMPORAL_TLS_SERVER_NAME: 'temporal.example.com' })).toEqual({
+      address: target.address,
+      tls: { serverNameOverride: 'temporal.example.com' },
+    });
   });
 
   test('API key together with mTLS', () => {
-    const opts = build({ TEMPORAL_API_KEY: 'k', TEMPORAL_TLS_CERT: '/etc/nsdeploy/temporal.crt', TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key' });
+    const opts = build({
+      TEMPORAL_API_KEY: 'k',
+      TEMPORAL_TLS_CERT: '/etc/nsdeploy/temporal.crt',
+      TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key',
+    });
     expect(opts.apiKey).toBe('k');
     expect(opts.tls?.clientCertPair).toBeDefined();
   });
@@ -97,23 +111,32 @@ describe('temporalConnectionOptions', () => {
     expect(problem({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/temporal.crt' })).toMatch(
       /TEMPORAL_TLS_CERT \(\/etc\/nsdeploy\/temporal\.crt\) is set but TEMPORAL_TLS_KEY is not/,
     );
-    expect(problem({ TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key' })).toMatch(/TEMPORAL_TLS_KEY \(\/etc\/nsdeploy\/temporal\.key\) is set but TEMPORAL_TLS_CERT is not/);
+    expect(problem({ TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key' })).toMatch(
+      /TEMPORAL_TLS_KEY \(\/etc\/nsdeploy\/temporal\.key\) is set but TEMPORAL_TLS_CERT is not/,
+    );
   });
 
   test('an unreadable file names the variable and the file', () => {
-    expect(problem({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/missing.crt', TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key' })).toMatch(
-      /TEMPORAL_TLS_CERT: cannot read \/etc\/nsdeploy\/missing\.crt: ENOENT/,
+    expect(
+      problem({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/missing.crt', TEMPORAL_TLS_KEY: '/etc/nsdeploy/temporal.key' }),
+    ).toMatch(/TEMPORAL_TLS_CERT: cannot read \/etc\/nsdeploy\/missing\.crt: ENOENT/);
+    expect(problem({ TEMPORAL_TLS_CA: '/nope/ca.pem' })).toMatch(
+      /TEMPORAL_TLS_CA: cannot read \/nope\/ca\.pem: ENOENT/,
     );
-    expect(problem({ TEMPORAL_TLS_CA: '/nope/ca.pem' })).toMatch(/TEMPORAL_TLS_CA: cannot read \/nope\/ca\.pem: ENOENT/);
   });
 
   test('a file that is not PEM of the right kind is refused, without showing its contents', () => {
-    expect(problem({ TEMPORAL_TLS_CA: '/etc/nsdeploy/not-a-cert.txt' })).toMatch(/TEMPORAL_TLS_CA: \/etc\/nsdeploy\/not-a-cert\.txt is not a PEM certificate/);
-    expect(problem({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/temporal.crt', TEMPORAL_TLS_KEY: '/etc/nsdeploy/ca.crt' })).toMatch(
-      /TEMPORAL_TLS_KEY: \/etc\/nsdeploy\/ca\.crt is not a PEM private key/,
+    expect(problem({ TEMPORAL_TLS_CA: '/etc/nsdeploy/not-a-cert.txt' })).toMatch(
+      /TEMPORAL_TLS_CA: \/etc\/nsdeploy\/not-a-cert\.txt is not a PEM certificate/,
     );
+    expect(
+      problem({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/temporal.crt', TEMPORAL_TLS_KEY: '/etc/nsdeploy/ca.crt' }),
+    ).toMatch(/TEMPORAL_TLS_KEY: \/etc\/nsdeploy\/ca\.crt is not a PEM private key/);
     // key and certificate swapped: both named, the key material never echoed
-    const msg = problem({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/secret-in-wrong-place.crt', TEMPORAL_TLS_KEY: '/etc/nsdeploy/ca.crt' });
+    const msg = problem({
+      TEMPORAL_TLS_CERT: '/etc/nsdeploy/secret-in-wrong-place.crt',
+      TEMPORAL_TLS_KEY: '/etc/nsdeploy/ca.crt',
+    });
     expect(msg).toMatch(/TEMPORAL_TLS_CERT: .*secret-in-wrong-place\.crt is not a PEM certificate/);
     expect(msg).not.toContain('TOPSECRETKEYMATERIAL');
   });
@@ -128,7 +151,11 @@ describe('temporalConnectionOptions', () => {
   });
 
   test('every problem at once', () => {
-    const msg = problem({ TEMPORAL_TLS_CERT: '/etc/nsdeploy/missing.crt', TEMPORAL_TLS_CA: '/etc/nsdeploy/not-a-cert.txt', TEMPORAL_TLS_SERVER_NAME: '' });
+    const msg = problem({
+      TEMPORAL_TLS_CERT: '/etc/nsdeploy/missing.crt',
+      TEMPORAL_TLS_CA: '/etc/nsdeploy/not-a-cert.txt',
+      TEMPORAL_TLS_SERVER_NAME: '',
+    });
     expect(msg).toMatch(/TEMPORAL_TLS_SERVER_NAME is set but empty/);
     expect(msg).toMatch(/TEMPORAL_TLS_KEY is not/);
     expect(msg).toMatch(/TEMPORAL_TLS_CERT: cannot read/);
@@ -141,7 +168,9 @@ describe('temporalConnectionOptions', () => {
       fs.writeFileSync(path.join(dir, 'ca.pem'), CERT);
       const opts = temporalConnectionOptions(target, { TEMPORAL_TLS_CA: path.join(dir, 'ca.pem') });
       expect(Buffer.from(opts.tls!.serverRootCACertificate!).toString()).toBe(CERT);
-      expect(() => temporalConnectionOptions(target, { TEMPORAL_TLS_CA: path.join(dir, 'none.pem') })).toThrow(`TEMPORAL_TLS_CA: cannot read ${path.join(dir, 'none.pem')}: ENOENT`);
+      expect(() => temporalConnectionOptions(target, { TEMPORAL_TLS_CA: path.join(dir, 'none.pem') })).toThrow(
+        `TEMPORAL_TLS_CA: cannot read ${path.join(dir, 'none.pem')}: ENOENT`,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -151,7 +180,9 @@ describe('temporalConnectionOptions', () => {
 // ---- a real connection over mTLS --------------------------------------------------------
 
 const temporalCli = (() => {
-  const version = /^TEMPORAL_CLI_VERSION=(.+)$/m.exec(fs.readFileSync(path.join(PROJECT_DIR, 'temporal-dev', 'versions.env'), 'utf8'))?.[1].trim();
+  const version = /^TEMPORAL_CLI_VERSION=(.+)$/m
+    .exec(fs.readFileSync(path.join(PROJECT_DIR, 'temporal-dev', 'versions.env'), 'utf8'))?.[1]
+    .trim();
   return version && path.join(PROJECT_DIR, '.tools', 'temporal-cli', version, 'temporal');
 })();
 const haveOpenssl = (() => {
@@ -172,25 +203,65 @@ const missingTools = [
 const describeWithTools = describeIf(missingTools.length === 0, `needs ${missingTools.join(' and ')}`);
 
 /** A CA, a server certificate for `temporal.test` and a client certificate, made by openssl. */
-function makeCerts(dir: string): Record<'ca' | 'serverCrt' | 'serverKey' | 'clientCrt' | 'clientKey' | 'otherCa', string> {
+function makeCerts(
+  dir: string,
+): Record<'ca' | 'serverCrt' | 'serverKey' | 'clientCrt' | 'clientKey' | 'otherCa', string> {
   const f = (name: string) => path.join(dir, name);
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const ca = (name: string) => {
     run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f(`${name}.key`));
-    run('req', '-x509', '-new', '-key', f(`${name}.key`), '-subj', `/CN=${name}`, '-days', '2',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', f(`${name}.crt`));
+    run(
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      f(`${name}.key`),
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '2',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      f(`${name}.crt`),
+    );
   };
   const leaf = (name: string, ext: string) => {
     run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f(`${name}.key`));
     run('req', '-new', '-key', f(`${name}.key`), '-subj', `/CN=${name}`, '-out', f(`${name}.csr`));
     fs.writeFileSync(f(`${name}.ext`), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n${ext}\n`);
-    run('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('test-ca.crt'), '-CAkey', f('test-ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f(`${name}.ext`), '-out', f(`${name}.crt`));
+    run(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('test-ca.crt'),
+      '-CAkey',
+      f('test-ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      f(`${name}.ext`),
+      '-out',
+      f(`${name}.crt`),
+    );
   };
   ca('test-ca');
   ca('other-ca');
   leaf('server', 'extendedKeyUsage=serverAuth\nsubjectAltName=DNS:temporal.test');
   leaf('nsdeploy-client', 'extendedKeyUsage=clientAuth');
-  return { ca: f('test-ca.crt'), otherCa: f('other-ca.crt'), serverCrt: f('server.crt'), serverKey: f('server.key'), clientCrt: f('nsdeploy-client.crt'), clientKey: f('nsdeploy-client.key') };
+  return {
+    ca: f('test-ca.crt'),
+    otherCa: f('other-ca.crt'),
+    serverCrt: f('server.crt'),
+    serverKey: f('server.key'),
+    clientCrt: f('nsdeploy-client.crt'),
+    clientKey: f('nsdeploy-client.key'),
+  };
 }
 
 describeWithTools('over TLS to a real dev server (behind an mTLS-terminating proxy)', () => {
@@ -208,7 +279,10 @@ describeWithTools('over TLS to a real dev server (behind an mTLS-terminating pro
     certs = makeCerts(dir);
     env = await createLocalEnv();
     const upstream = env.address;
-    const [upHost, upPort] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
+    const [upHost, upPort] = [
+      upstream.slice(0, upstream.lastIndexOf(':')),
+      Number(upstream.slice(upstream.lastIndexOf(':') + 1)),
+    ];
     proxy = tls.createServer(
       {
         cert: fs.readFileSync(certs.serverCrt),
@@ -282,7 +356,9 @@ describeWithTools('over TLS to a real dev server (behind an mTLS-terminating pro
     Object.assign(process.env, { TEMPORAL_TLS_CA: certs.ca, TEMPORAL_TLS_SERVER_NAME: 'temporal.test' });
     const errorsBefore = handshakeErrors.length;
     await expect(connectClient(temporalTarget({ address: proxyAddress }))).rejects.toThrow(
-      new RegExp(`cannot reach Temporal at ${proxyAddress} \\(TLS, server CA from TEMPORAL_TLS_CA, server name temporal.test\\)`),
+      new RegExp(
+        `cannot reach Temporal at ${proxyAddress} \\(TLS, server CA from TEMPORAL_TLS_CA, server name temporal.test\\)`,
+      ),
     );
     expect(handshakeErrors.slice(errorsBefore).join('\n')).toMatch(/certificate/i);
   });

@@ -14,7 +14,9 @@ test('extendBy and until move the end', () => {
 });
 
 test('shortening needs force, and force allows ending now', () => {
-  expect(() => resolveNewEnd({ extendBy: '-1h' }, limits, now)).toThrow(/shorten the wait from 2026-11-25T00:00:00.000Z to 2026-11-24T23:00:00.000Z.*force: true/);
+  expect(() => resolveNewEnd({ extendBy: '-1h' }, limits, now)).toThrow(
+    /shorten the wait from 2026-11-25T00:00:00.000Z to 2026-11-24T23:00:00.000Z.*force: true/,
+  );
   expect(resolveNewEnd({ extendBy: '-1h', force: true }, limits, now)).toBe(start + 47 * H);
   expect(resolveNewEnd({ until: '2026-11-23T00:30:00Z', force: true }, limits, now)).toBe(start + H / 2);
 });

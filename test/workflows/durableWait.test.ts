@@ -79,21 +79,30 @@ test('extends, rejects bad or unforced shortening, force-shortens, and ends at t
     expect(Date.parse(afterOneDay!.asOf)).toBeGreaterThan(Date.parse(first!.asOf) + DAY - HOUR);
 
     // Extend by a day: accepted, the new end is reported back.
-    const extended = await handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1d', reason: 'registrar slow' }] });
+    const extended = await handle.executeUpdate(changeWaitUpdate, {
+      args: [{ extendBy: '1d', reason: 'registrar slow' }],
+    });
     expect(Date.parse(extended.end)).toBe(plannedEnd + DAY);
     expect(extended.changes).toHaveLength(1);
 
     // Rejected updates name the problem and change nothing.
-    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '-12h' }] })))
-      .toMatch(/shorten .*needs force: true/);
-    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: 'three days' }] })))
-      .toMatch(/extendBy: "three days" is not a duration/);
-    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ until: 'tomorrow' }] })))
-      .toMatch(/until: "tomorrow" is not an ISO 8601 time/);
-    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1d', until: '2030-01-01T00:00:00Z' }] })))
-      .toMatch(/exactly one of extendBy/);
-    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '400d' }] })))
-      .toMatch(/beyond the longest allowed wait of 30d/);
+    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '-12h' }] }))).toMatch(
+      /shorten .*needs force: true/,
+    );
+    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: 'three days' }] }))).toMatch(
+      /extendBy: "three days" is not a duration/,
+    );
+    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ until: 'tomorrow' }] }))).toMatch(
+      /until: "tomorrow" is not an ISO 8601 time/,
+    );
+    expect(
+      await rejection(
+        handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1d', until: '2030-01-01T00:00:00Z' }] }),
+      ),
+    ).toMatch(/exactly one of extendBy/);
+    expect(await rejection(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '400d' }] }))).toMatch(
+      /beyond the longest allowed wait of 30d/,
+    );
     const unchanged = await handle.query(waitStatusQuery);
     expect(unchanged!.end).toBe(extended.end);
     expect(unchanged!.changes).toHaveLength(1);
@@ -112,6 +121,8 @@ test('extends, rejects bad or unforced shortening, force-shortens, and ends at t
     expect(await env.currentTimeMs()).toBeLessThan(forcedEnd + HOUR);
 
     // Once ended, nothing can move it any more.
-    await expect(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1h' }] })).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(handle.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1h' }] })).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
   });
 });

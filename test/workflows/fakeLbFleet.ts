@@ -39,11 +39,17 @@ export class FakeLbFleet extends FakeFleet {
   }
 
   oldGlue(): Map<string, string[]> {
-    return new Map([['ns1.example.test', [this.lb('lb1')]], ['ns2.example.test', [this.lb('lb2')]]]);
+    return new Map([
+      ['ns1.example.test', [this.lb('lb1')]],
+      ['ns2.example.test', [this.lb('lb2')]],
+    ]);
   }
 
   newGlue(): Map<string, string[]> {
-    return new Map([['ns1.example.test', [this.lb('lb1-next')]], ['ns2.example.test', [this.lb('lb2-next')]]]);
+    return new Map([
+      ['ns1.example.test', [this.lb('lb1-next')]],
+      ['ns2.example.test', [this.lb('lb2-next')]],
+    ]);
   }
 
   private lb(label: string): string {
@@ -58,7 +64,10 @@ export class FakeLbFleet extends FakeFleet {
       runPlaybook: async (run) => {
         note(`runPlaybook ${run.playbook}`);
         if (run.playbook === 'proxy.yml') {
-          for (const h of run.groups.loadbalancers ?? []) this.upstreams.set(h.address, [...(run.groupVars?.loadbalancers?.proxy_upstreams as { address: string; port: number }[])]);
+          for (const h of run.groups.loadbalancers ?? [])
+            this.upstreams.set(h.address, [
+              ...(run.groupVars?.loadbalancers?.proxy_upstreams as { address: string; port: number }[]),
+            ]);
         }
         return { recap: {}, changed: 3, logFile: '/dev/null' };
       },
@@ -75,7 +84,16 @@ export class FakeLbFleet extends FakeFleet {
         note('moveZoneAddresses');
         this.zoneMoves = input.moves;
         this.glueWanted = this.newGlue(); // what the operator is about to be asked for
-        return { serialBefore: 2026112301, serialAfter: 2026112302, edits: Object.entries(input.moves).map(([from, to], i) => ({ name: `ns${i + 1}.example.test.`, type: 'A' as const, from, to })) };
+        return {
+          serialBefore: 2026112301,
+          serialAfter: 2026112302,
+          edits: Object.entries(input.moves).map(([from, to], i) => ({
+            name: `ns${i + 1}.example.test.`,
+            type: 'A' as const,
+            from,
+            to,
+          })),
+        };
       },
       restoreZoneFile: async () => {
         note('restoreZoneFile');
@@ -96,15 +114,37 @@ export class FakeLbFleet extends FakeFleet {
           const at = this.lbOpts.parentsNewAtPoll?.[i];
           if (at !== undefined && this.parentPolls[i] >= at) this.glue[i] = new Map(this.glueWanted);
         }
-        const glue = [...this.glue[i]].flatMap(([name, addresses]) => addresses.map((address) => ({ name, type: 'A' as const, address, ttl: DELEGATION_TTL })));
-        const view = (transport: 'udp' | 'tcp') => ({ transport, nameservers: ['ns1.example.test', 'ns2.example.test'], nsTtl: DELEGATION_TTL, glue, rcode: 'NOERROR' });
-        return { parent: `${input.parent.address}:53`, views: [view('udp'), view('tcp')], agree: true } satisfies ReadDelegationResult;
+        const glue = [...this.glue[i]].flatMap(([name, addresses]) =>
+          addresses.map((address) => ({ name, type: 'A' as const, address, ttl: DELEGATION_TTL })),
+        );
+        const view = (transport: 'udp' | 'tcp') => ({
+          transport,
+          nameservers: ['ns1.example.test', 'ns2.example.test'],
+          nsTtl: DELEGATION_TTL,
+          glue,
+          rcode: 'NOERROR',
+        });
+        return {
+          parent: `${input.parent.address}:53`,
+          views: [view('udp'), view('tcp')],
+          agree: true,
+        } satisfies ReadDelegationResult;
       },
       lbQueryCount: async (target) => {
         note(`lbQueryCount ${target.address}`);
         this.lbQueryCounts++;
         const q = this.lbOpts.oldLbQueries ?? 0;
-        return { queries: q, udp: q, tcp: 0, failed: 0, byUpstream: {}, untilEpochMs: 0, oldestEntryEpochMs: null, sinceEpochMs: 0, coversSince: true };
+        return {
+          queries: q,
+          udp: q,
+          tcp: 0,
+          failed: 0,
+          byUpstream: {},
+          untilEpochMs: 0,
+          oldestEntryEpochMs: null,
+          sinceEpochMs: 0,
+          coversSince: true,
+        };
       },
     } as Partial<Activities>;
   }

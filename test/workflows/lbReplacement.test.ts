@@ -8,8 +8,17 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import {
-  approveUpdate, changeWaitUpdate, DEPLOY_PHASE, glueUpdatedCheck, glueUpdatedSignal, lbStatusQuery, rejectUpdate,
-  waitStatusQuery, type LbReplacementInput, type LbReplacementResult, type LbReplacementStatus,
+  approveUpdate,
+  changeWaitUpdate,
+  DEPLOY_PHASE,
+  glueUpdatedCheck,
+  glueUpdatedSignal,
+  lbStatusQuery,
+  rejectUpdate,
+  waitStatusQuery,
+  type LbReplacementInput,
+  type LbReplacementResult,
+  type LbReplacementStatus,
 } from '../../src/shared';
 import { lbReplacement } from '../../src/workflows';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
@@ -38,7 +47,8 @@ function input(over: Partial<LbReplacementInput['policies']> = {}): LbReplacemen
     },
     nsDeployPolicies: {
       approval: { beforeCutover: false, timeoutMs: 30 * MIN, onTimeout: 'abort' },
-      soakMs: 1_000, soakProbeEveryMs: 1_000,
+      soakMs: 1_000,
+      soakProbeEveryMs: 1_000,
       gate: { transports: ['udp', 'tcp'], concurrency: 16 },
       oldServersMaxMs: MIN,
     },
@@ -61,12 +71,19 @@ async function replace(opts: ReplaceOptions = {}) {
   const taskQueue = `lb-replace-${++seq}`;
   const activities = { ...fleet.activities(), ...opts.activities?.(fleet) };
   const worker = await Worker.create({
-    connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities,
+    connection: t.env().nativeConnection,
+    taskQueue,
+    workflowBundle: t.bundle(),
+    activities,
   });
   let handle!: Handle;
   const started = Date.now();
   const outcome: Outcome = await worker.runUntil(async () => {
-    handle = await t.env().client.workflow.start(lbReplacement, { taskQueue, workflowId: `lab/lb-replacement-${seq}`, args: [opts.input ?? input()] });
+    handle = await t.env().client.workflow.start(lbReplacement, {
+      taskQueue,
+      workflowId: `lab/lb-replacement-${seq}`,
+      args: [opts.input ?? input()],
+    });
     await opts.during?.(handle, fleet);
     const ended = await handle.result().catch((e: unknown) => e as WorkflowFailedError);
     await opts.after?.(handle);
@@ -75,12 +92,17 @@ async function replace(opts: ReplaceOptions = {}) {
   return { fleet, handle, outcome, wallMs: Date.now() - started };
 }
 
-async function waitForPhase(h: WorkflowHandle<typeof lbReplacement>, phase: LbReplacementStatus['phase'], timeoutMs = 60_000): Promise<LbReplacementStatus> {
+async function waitForPhase(
+  h: WorkflowHandle<typeof lbReplacement>,
+  phase: LbReplacementStatus['phase'],
+  timeoutMs = 60_000,
+): Promise<LbReplacementStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await h.query(lbStatusQuery);
     if (s.phase === phase) return s;
-    if (Date.now() > deadline) throw new Error(`phase ${phase} not reached; at ${s.phase}: ${s.events.slice(-3).join(' | ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`phase ${phase} not reached; at ${s.phase}: ${s.events.slice(-3).join(' | ')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -103,7 +125,11 @@ test('the whole replacement with a 2-day delegation TTL: glue by the parents, dr
   expect(result.status.phase).toBe('done');
   // The drain: delegation TTL + zone TTL + margin, counted from when all parents served the new glue.
   const { drain, glue } = result.status;
-  expect(drain).toMatchObject({ delegationTtlSeconds: DELEGATION_TTL, zoneTtlSeconds: ZONE_TTL, totalMs: (DELEGATION_TTL + ZONE_TTL) * 1000 + HOUR });
+  expect(drain).toMatchObject({
+    delegationTtlSeconds: DELEGATION_TTL,
+    zoneTtlSeconds: ZONE_TTL,
+    totalMs: (DELEGATION_TTL + ZONE_TTL) * 1000 + HOUR,
+  });
   expect(Date.parse(drain!.end!) - Date.parse(glue!.allNewSince!)).toBe(drain!.totalMs);
   expect(glue!.change).toEqual([
     { name: 'ns1.example.test', from: ['198.18.1.12'], to: [fleet.byLabel('lb1')!.publicIPv4] },
@@ -140,7 +166,9 @@ test('a signal while the parents still disagree is recorded, not trusted; the st
       expect(seen.parents.map((p) => p.serves)).toEqual(['new', 'old', 'old']);
       expect(seen.signals).toHaveLength(1);
       expect((await h.query(lbStatusQuery)).phase).toBe('glue');
-      expect((await h.query(lbStatusQuery)).events.join('\n')).toMatch(/2 of 3 parent\(s\) do not serve the new glue yet: 198\.18\.0\.54:53 old/);
+      expect((await h.query(lbStatusQuery)).events.join('\n')).toMatch(
+        /2 of 3 parent\(s\) do not serve the new glue yet: 198\.18\.0\.54:53 old/,
+      );
       f.setParent(1, f.newGlue());
       f.setParent(2, f.newGlue());
       await h.signal(glueUpdatedSignal, { by: 'alice' });
@@ -148,7 +176,10 @@ test('a signal while the parents still disagree is recorded, not trusted; the st
     },
   });
   expect((outcome as LbReplacementResult).outcome).toBe('replaced');
-  expect((outcome as LbReplacementResult).status.glue!.signals.map((s) => [s.by, s.parentsServingNew])).toEqual([['alice', 0], ['alice', 1]]);
+  expect((outcome as LbReplacementResult).status.glue!.signals.map((s) => [s.by, s.parentsServingNew])).toEqual([
+    ['alice', 0],
+    ['alice', 1],
+  ]);
   expect(fleet.labels()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
 });
 
@@ -162,10 +193,16 @@ test('the drain is extended by an update; a shortening is refused without force'
       // The Web UI's current details: when the drain ends, and why that long.
       const details = await currentDetails(h);
       expect(details).toContain(`waiting until **${endBefore}**`);
-      expect(details).toMatch(/Why this long: delegation TTL 172800s \(observed at the parents\) \+ zone TTL 3600s .* \+ margin 1h/);
-      const extended = await h.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '1d', reason: 'registrar TTL unclear' }] });
+      expect(details).toMatch(
+        /Why this long: delegation TTL 172800s \(observed at the parents\) \+ zone TTL 3600s .* \+ margin 1h/,
+      );
+      const extended = await h.executeUpdate(changeWaitUpdate, {
+        args: [{ extendBy: '1d', reason: 'registrar TTL unclear' }],
+      });
       expect(Date.parse(extended.end) - Date.parse(endBefore)).toBe(24 * HOUR);
-      await expect(h.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '-2d' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      await expect(h.executeUpdate(changeWaitUpdate, { args: [{ extendBy: '-2d' }] })).rejects.toThrow(
+        WorkflowUpdateFailedError,
+      );
       expect((await h.query(waitStatusQuery))!.end).toBe(extended.end);
     },
   });
@@ -177,7 +214,8 @@ test('the drain is extended by an update; a shortening is refused without force'
 test('traffic that does not stop: nothing retired, both LB sets kept, the reason shown', async () => {
   const { fleet, outcome } = await replace({ parentsNewAtPoll: [1, 1, 1], oldLbQueries: 37 });
   expect(failure(outcome)).toMatch(/old LBs still received queries after 2h .*lb1: 37 queries.*nothing retired/);
-  const status = ((outcome as WorkflowFailedError).cause as { details?: unknown[] }).details?.[0] as LbReplacementStatus;
+  const status = ((outcome as WorkflowFailedError).cause as { details?: unknown[] })
+    .details?.[0] as LbReplacementStatus;
   expect(status.phase).toBe('not-retired');
   expect(status.proof!.attempts).toBe(12); // 2 h of 10-minute windows
   expect(fleet.labels()).toEqual(['lb1', 'lb1-next', 'lb2', 'lb2-next', 'ns1', 'ns2']);
@@ -192,7 +230,9 @@ test('abort during the drain: glue changed back first, zone restored, new LBs de
       await waitForPhase(h, 'drain');
       await h.cancel();
       const s = await waitForPhase(h, 'glue-revert');
-      expect(s.events.join('\n')).toMatch(/change the glue back at the registrar: glue \(host records\) of example\.test: ns1\.example\.test \S+ → 198\.18\.1\.12;/);
+      expect(s.events.join('\n')).toMatch(
+        /change the glue back at the registrar: glue \(host records\) of example\.test: ns1\.example\.test \S+ → 198\.18\.1\.12;/,
+      );
       f.glueWanted = undefined;
       for (let i = 0; i < PARENTS.length; i++) f.setParent(i, f.oldGlue());
       await h.signal(glueUpdatedSignal, { by: 'alice' });
@@ -276,8 +316,9 @@ describe('approval before retire', () => {
       input: withApproval('abort'),
       during: async (h) => {
         await waitForPhase(h, 'drain');
-        expect(await refusal(h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] })))
-          .toBe('no approval is pending (phase: drain)');
+        expect(await refusal(h.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] }))).toBe(
+          'no approval is pending (phase: drain)',
+        );
         const pending = await untilApprovalPending(h);
         expect(await currentDetails(h)).toMatch(/\*\*Waiting for approval\*\* until /);
         expect(pending.events.join('\n')).toMatch(/approval: retire lb1, lb2\?/);
@@ -289,7 +330,10 @@ describe('approval before retire', () => {
     expect(result.outcome).toBe('replaced');
     expect(result.status.phase).toBe('done');
     expect(result.status.approval).toEqual({
-      pending: false, decision: 'approved', by: 'alice', reason: 'old LBs quiet',
+      pending: false,
+      decision: 'approved',
+      by: 'alice',
+      reason: 'old LBs quiet',
     });
     expect(result.plan.join('\n')).toMatch(/wait up to 1h for approval\ndelete lb1, lb2/);
     expectReplaced(fleet);
@@ -307,7 +351,10 @@ describe('approval before retire', () => {
     });
     const status = expectNotRetired(fleet, outcome, /^retirement rejected: both LB sets keep serving$/);
     expect(status.approval).toEqual({
-      pending: false, decision: 'rejected', by: 'bob', reason: 'keep both over the weekend',
+      pending: false,
+      decision: 'rejected',
+      by: 'bob',
+      reason: 'keep both over the weekend',
     });
   });
 
@@ -333,8 +380,9 @@ describe('approval before retire', () => {
       input: withApproval('abort'),
       during: async (h) => {
         await untilApprovalPending(h);
-        expect(await refusal(h.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'x'.repeat(501) }] })))
-          .toBe('reason: must be text of at most 500 characters');
+        expect(
+          await refusal(h.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'x'.repeat(501) }] })),
+        ).toBe('reason: must be text of at most 500 characters');
         expect((await h.query(lbStatusQuery)).approval).toMatchObject({ pending: true });
         await h.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'y'.repeat(500) }] });
       },
@@ -349,8 +397,9 @@ describe('approval before retire', () => {
 describe('undo after the glue changed: the parents keep the new glue longer than glueTimeoutMs', () => {
   // Checked every hour, given up after 6 h (also the forward wait's bound: the parents agree at once there).
   const slowRevert = () => input({ glueCheckEveryMs: HOUR, glueTimeoutMs: 6 * HOUR });
-  const REVERT_FAILED = 'undo failed: change the glue back at the registrar: '
-    + 'the parents still serve the new glue after 6h: the new LBs are kept';
+  const REVERT_FAILED =
+    'undo failed: change the glue back at the registrar: ' +
+    'the parents still serve the new glue after 6h: the new LBs are kept';
 
   /** The glue change back failed, and what it guards was left alone: new LBs, zone, old LBs. */
   const expectStoppedAtGlue = (fleet: FakeLbFleet, status: LbReplacementStatus) => {

@@ -67,23 +67,48 @@ async function run(opts: Options & { input?: LbUpdateInput } = {}) {
         });
       }
       if (!r.check) applied.add(lb);
-      return { recap: { [lb]: { ok: 9, changed: 1, unreachable: 0, failed: 0 } }, changed: 1, logFile: '/dev/null', diff: PLAN.replace('[lb1]', `[${lb}]`) };
+      return {
+        recap: { [lb]: { ok: 9, changed: 1, unreachable: 0, failed: 0 } },
+        changed: 1,
+        logFile: '/dev/null',
+        diff: PLAN.replace('[lb1]', `[${lb}]`),
+      };
     },
     compareZoneOnServer: async (i: Parameters<NonNullable<typeof base.compareZoneOnServer>>[0]) => {
       const r = await base.compareZoneOnServer!(i);
       const label = i.server.address === LB1 ? 'lb1' : 'lb2';
       if (opts.verifyFailsOn === label && applied.has(label)) {
-        return { ...r, ok: false, differences: [{ server: i.server.address, transport: 'udp' as const, name: 'example.test.', type: 'SOA', kind: 'missing' as const, reason: 'timeout' as const }] };
+        return {
+          ...r,
+          ok: false,
+          differences: [
+            {
+              server: i.server.address,
+              transport: 'udp' as const,
+              name: 'example.test.',
+              type: 'SOA',
+              kind: 'missing' as const,
+              reason: 'timeout' as const,
+            },
+          ],
+        };
       }
       return r;
     },
   };
   const taskQueue = `lb-update-${++seq}`;
-  const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities });
+  const worker = await Worker.create({
+    connection: t.env().nativeConnection,
+    taskQueue,
+    workflowBundle: t.bundle(),
+    activities,
+  });
   const workflowId = `lab/lb-update-${seq}`;
   let queried: LbUpdateStatus | undefined;
   const outcome = await worker.runUntil(async () => {
-    const handle = await t.env().client.workflow.start(lbUpdate, { taskQueue, workflowId, args: [opts.input ?? input()] });
+    const handle = await t
+      .env()
+      .client.workflow.start(lbUpdate, { taskQueue, workflowId, args: [opts.input ?? input()] });
     const result = await handle.result().catch((e: unknown) => e as WorkflowFailedError);
     // A query needs the worker: ask while it runs.
     queried = await handle.query(lbUpdateStatusQuery);
@@ -111,16 +136,32 @@ test('success: each LB planned, applied and verified through it before the next;
   const result = outcome as Awaited<ReturnType<typeof lbUpdate>>;
   expect(result.outcome).toBe('updated');
   expect(result.status.phase).toBe('done');
-  expect(result.status.lbUpdates.map((u) => [u.label, u.state])).toEqual([['lb1', 'updated'], ['lb2', 'updated']]);
+  expect(result.status.lbUpdates.map((u) => [u.label, u.state])).toEqual([
+    ['lb1', 'updated'],
+    ['lb2', 'updated'],
+  ]);
   const calls = lbCalls(fleet.calls);
   expect(calls.slice(0, 2).sort()).toEqual(['readUpstreams lb1', 'readUpstreams lb2']); // preflight, in parallel
   expect(calls.slice(2)).toEqual([
-    'readUpstreams lb1', 'plan lb1', 'compare lb1', 'apply lb1', 'compare lb1', 'readUpstreams lb1',
-    'readUpstreams lb2', 'plan lb2', 'compare lb2', 'apply lb2', 'compare lb2', 'readUpstreams lb2',
+    'readUpstreams lb1',
+    'plan lb1',
+    'compare lb1',
+    'apply lb1',
+    'compare lb1',
+    'readUpstreams lb1',
+    'readUpstreams lb2',
+    'plan lb2',
+    'compare lb2',
+    'apply lb2',
+    'compare lb2',
+    'readUpstreams lb2',
   ]);
   // One LB per run, the role's variables from the config, the upstreams as read from each LB.
   expect(playbooks.map((p) => [p.playbook, p.check, p.diff, p.limit])).toEqual([
-    ['proxy.yml', true, true, ['lb1']], ['proxy.yml', false, true, ['lb1']], ['proxy.yml', true, true, ['lb2']], ['proxy.yml', false, true, ['lb2']],
+    ['proxy.yml', true, true, ['lb1']],
+    ['proxy.yml', false, true, ['lb1']],
+    ['proxy.yml', true, true, ['lb2']],
+    ['proxy.yml', false, true, ['lb2']],
   ]);
   const hosts = playbooks[1].groups.loadbalancers;
   expect(hosts.map((h) => [h.name, h.address, h.vars])).toEqual([
@@ -139,7 +180,10 @@ test('dry run: each LB planned with --check --diff, the plan shown, nothing appl
   expect(result.outcome).toBe('planned');
   expect(playbooks.every((p) => p.check)).toBe(true);
   expect(lbCalls(fleet.calls).filter((c) => /^(plan|apply)/.test(c))).toEqual(['plan lb1', 'plan lb2']);
-  expect(result.status.lbUpdates.map((u) => [u.label, u.state, u.plannedChanges])).toEqual([['lb1', 'planned', 1], ['lb2', 'planned', 1]]);
+  expect(result.status.lbUpdates.map((u) => [u.label, u.state, u.plannedChanges])).toEqual([
+    ['lb1', 'planned', 1],
+    ['lb2', 'planned', 1],
+  ]);
   expect(result.status.lbUpdates[0].plan).toContain('+    server 198.19.128.10:53 max_fails=1 fail_timeout=3s;');
   expect(result.status.events.join('\n')).toMatch(/plan lb1: 1 change\(s\): Point the LB at the nameservers/);
 });
@@ -147,9 +191,14 @@ test('dry run: each LB planned with --check --diff, the plan shown, nothing appl
 test('a failed apply on lb1 stops the update there: lb2 is neither planned nor touched, the task is named', async () => {
   const { fleet, outcome, handle } = await run({ applyFailsOn: 'lb1' });
   const { message, status } = failureOf(outcome);
-  expect(message).toMatch(/^LB update stopped at lb1: .*task "proxy : Serve DNS on UDP and TCP" failed on lb1: failed to validate.*\(lb2 not touched\)/);
+  expect(message).toMatch(
+    /^LB update stopped at lb1: .*task "proxy : Serve DNS on UDP and TCP" failed on lb1: failed to validate.*\(lb2 not touched\)/,
+  );
   expect(lbCalls(fleet.calls).filter((c) => /lb2$/.test(c))).toEqual(['readUpstreams lb2']); // the preflight read only
-  expect(status.lbUpdates.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
+  expect(status.lbUpdates.map((u) => [u.label, u.state])).toEqual([
+    ['lb1', 'failed'],
+    ['lb2', 'untouched'],
+  ]);
   expect(status.phase).toBe('failed');
   expect((await handle.describe()).typedSearchAttributes.get(DEPLOY_PHASE)).toBe('failed');
 });
@@ -157,9 +206,14 @@ test('a failed apply on lb1 stops the update there: lb2 is neither planned nor t
 test('a failed verification through lb1 after its apply stops the update before lb2', async () => {
   const { fleet, outcome } = await run({ verifyFailsOn: 'lb1' });
   const { message, status } = failureOf(outcome);
-  expect(message).toMatch(/LB update stopped at lb1: verification through lb1 failed after the apply: 1 new difference\(s\) \(missing example\.test\. SOA\/udp\).*\(lb2 not touched\)/);
+  expect(message).toMatch(
+    /LB update stopped at lb1: verification through lb1 failed after the apply: 1 new difference\(s\) \(missing example\.test\. SOA\/udp\).*\(lb2 not touched\)/,
+  );
   expect(lbCalls(fleet.calls).filter((c) => /^(plan|apply) lb2/.test(c))).toEqual([]);
-  expect(status.lbUpdates.map((u) => [u.label, u.state])).toEqual([['lb1', 'failed'], ['lb2', 'untouched']]);
+  expect(status.lbUpdates.map((u) => [u.label, u.state])).toEqual([
+    ['lb1', 'failed'],
+    ['lb2', 'untouched'],
+  ]);
 });
 
 test('upstreams that move during the update (another change running) stop it before the LB is touched', async () => {
@@ -179,8 +233,20 @@ test('upstreams that move during the update (another change running) stop it bef
     },
   };
   const taskQueue = `lb-update-${++seq}`;
-  const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities });
-  const outcome = await worker.runUntil(t.env().client.workflow.execute(lbUpdate, { taskQueue, workflowId: `lab/lb-update-${seq}`, args: [input()] }).catch((e: unknown) => e));
-  expect(failureOf(outcome).message).toMatch(/stopped at lb2: lb2's upstreams changed during the update .*198\.19\.128\.99:53.*another change of fleet lab/);
+  const worker = await Worker.create({
+    connection: t.env().nativeConnection,
+    taskQueue,
+    workflowBundle: t.bundle(),
+    activities,
+  });
+  const outcome = await worker.runUntil(
+    t
+      .env()
+      .client.workflow.execute(lbUpdate, { taskQueue, workflowId: `lab/lb-update-${seq}`, args: [input()] })
+      .catch((e: unknown) => e),
+  );
+  expect(failureOf(outcome).message).toMatch(
+    /stopped at lb2: lb2's upstreams changed during the update .*198\.19\.128\.99:53.*another change of fleet lab/,
+  );
   expect(fleet.calls.filter((c) => /^(plan|apply)/.test(c))).toEqual(['plan lb1', 'apply lb1']);
 });

@@ -34,7 +34,13 @@ interface Run {
 }
 
 /** Runs a deploy against a fake fleet; `during` runs while the workflow does. */
-async function deploy(opts: FakeFleetOptions & { input?: NsDeployInput; during?: (h: WorkflowHandle<typeof nsBlueGreen>, fleet: FakeFleet) => Promise<void>; abortAt?: string } = {}): Promise<Run> {
+async function deploy(
+  opts: FakeFleetOptions & {
+    input?: NsDeployInput;
+    during?: (h: WorkflowHandle<typeof nsBlueGreen>, fleet: FakeFleet) => Promise<void>;
+    abortAt?: string;
+  } = {},
+): Promise<Run> {
   let handle!: WorkflowHandle<typeof nsBlueGreen>;
   let aborting = false;
   const fleet = new FakeFleet({
@@ -51,9 +57,18 @@ async function deploy(opts: FakeFleetOptions & { input?: NsDeployInput; during?:
     },
   });
   const taskQueue = `ns-deploy-${++seq}`;
-  const worker = await Worker.create({ connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities: fleet.activities() });
+  const worker = await Worker.create({
+    connection: t.env().nativeConnection,
+    taskQueue,
+    workflowBundle: t.bundle(),
+    activities: fleet.activities(),
+  });
   const outcome = await worker.runUntil(async () => {
-    handle = await t.env().client.workflow.start(nsBlueGreen, { taskQueue, workflowId: `lab/deploy-${seq}`, args: [opts.input ?? input()] });
+    handle = await t.env().client.workflow.start(nsBlueGreen, {
+      taskQueue,
+      workflowId: `lab/deploy-${seq}`,
+      args: [opts.input ?? input()],
+    });
     // Time skipping starts only when we wait for the result, so `during` sees real waits.
     await opts.during?.(handle, fleet);
     return handle.result().catch((e: unknown) => e as WorkflowFailedError);
@@ -61,7 +76,10 @@ async function deploy(opts: FakeFleetOptions & { input?: NsDeployInput; during?:
   return { fleet, handle, outcome };
 }
 
-const originalUpstreams = (f: FakeFleet) => ({ lb1: f.answeringBehind('198.18.1.12'), lb2: f.answeringBehind('198.18.1.13') });
+const originalUpstreams = (f: FakeFleet) => ({
+  lb1: f.answeringBehind('198.18.1.12'),
+  lb2: f.answeringBehind('198.18.1.13'),
+});
 const failureText = (e: unknown) => {
   expect(e).toBeInstanceOf(WorkflowFailedError);
   const cause = (e as WorkflowFailedError).cause;
@@ -77,11 +95,18 @@ test('success: new servers gated, LBs switched one at a time, old servers draine
   // The live names now belong to the new instances (ids 104, 105), behind both LBs.
   expect(fleet.byLabel('ns1')!.id).toBeGreaterThan(103);
   expect(originalUpstreams(fleet)).toEqual({ lb1: ['ns1', 'ns2'], lb2: ['ns1', 'ns2'] });
-  expect(fleet.upstreams.get('198.18.1.12')!.map((u) => u.address).sort()).toEqual(['198.19.128.14', '198.19.128.15']);
+  expect(
+    fleet.upstreams
+      .get('198.18.1.12')!
+      .map((u) => u.address)
+      .sort(),
+  ).toEqual(['198.19.128.14', '198.19.128.15']);
   // Order of the runbook: gate before any switch, LB1 verified before LB2 is touched, delete before rename.
   const idx = (c: string) => fleet.calls.indexOf(c);
   expect(idx('compare 198.19.128.14')).toBeLessThan(idx('switchUpstreams 198.18.1.12'));
-  expect(fleet.calls.indexOf('compare 198.18.1.12', idx('switchUpstreams 198.18.1.12'))).toBeLessThan(idx('switchUpstreams 198.18.1.13'));
+  expect(fleet.calls.indexOf('compare 198.18.1.12', idx('switchUpstreams 198.18.1.12'))).toBeLessThan(
+    idx('switchUpstreams 198.18.1.13'),
+  );
   expect(idx('deleteInstance ns1')).toBeLessThan(idx('rename ns1-next ns1'));
   expect(result.status.phase).toBe('done');
   expect((await handle.describe()).typedSearchAttributes.get(DEPLOY_PHASE)).toBe('done');
@@ -117,7 +142,8 @@ test('soak failure: LBs switched back first, then the new servers deleted', asyn
 });
 
 describe('approval', () => {
-  const withApproval = (onTimeout: 'abort' | 'continue') => input({ approval: { beforeCutover: true, timeoutMs: 30 * MIN, onTimeout } });
+  const withApproval = (onTimeout: 'abort' | 'continue') =>
+    input({ approval: { beforeCutover: true, timeoutMs: 30 * MIN, onTimeout } });
   async function whenPending(h: WorkflowHandle<typeof nsBlueGreen>): Promise<void> {
     for (let i = 0; i < 200; i++) {
       const s = await h.query(deployStatusQuery).catch(() => undefined);
@@ -131,7 +157,9 @@ describe('approval', () => {
     const { fleet, outcome } = await deploy({
       input: withApproval('abort'),
       during: async (h) => {
-        const early = await h.executeUpdate(approveUpdate, { args: [{}] }).catch((e: unknown) => e as WorkflowUpdateFailedError);
+        const early = await h
+          .executeUpdate(approveUpdate, { args: [{}] })
+          .catch((e: unknown) => e as WorkflowUpdateFailedError);
         expect(early).toBeInstanceOf(WorkflowUpdateFailedError);
         expect((early as WorkflowUpdateFailedError).cause?.message).toMatch(/no approval is pending \(phase: /);
         await whenPending(h);
@@ -165,7 +193,9 @@ describe('approval', () => {
 
   test('timed out with policy continue: deploys', async () => {
     const { fleet, outcome } = await deploy({ input: withApproval('continue') });
-    expect((outcome as { outcome: string; status: { approval?: { decision?: string } } }).status.approval?.decision).toBe('timed-out');
+    expect(
+      (outcome as { outcome: string; status: { approval?: { decision?: string } } }).status.approval?.decision,
+    ).toBe('timed-out');
     expect(fleet.byLabel('ns1')!.id).toBeGreaterThan(103);
   });
 });

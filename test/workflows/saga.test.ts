@@ -6,9 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import path from 'node:path';
 import { timeSkippingPerTest } from '../helpers/temporalEnv';
-import {
-  sagaCompensate, sagaReportQuery, type SagaActivities, type SagaPlan, type SagaReport,
-} from './sagaWorkflows';
+import { sagaCompensate, sagaReportQuery, type SagaActivities, type SagaPlan, type SagaReport } from './sagaWorkflows';
 
 const HOUR = 3_600_000;
 let seq = 0;
@@ -25,11 +23,16 @@ async function compensate(
   const taskQueue = `saga-${++seq}`;
   const activities = opts.activities ?? { undoActivity: async () => undefined };
   const worker = await Worker.create({
-    connection: t.env().nativeConnection, taskQueue, workflowBundle: t.bundle(), activities,
+    connection: t.env().nativeConnection,
+    taskQueue,
+    workflowBundle: t.bundle(),
+    activities,
   });
   return worker.runUntil(async () => {
     const handle = await t.env().client.workflow.start(sagaCompensate, {
-      taskQueue, workflowId: `saga-${seq}`, args: [plan],
+      taskQueue,
+      workflowId: `saga-${seq}`,
+      args: [plan],
     });
     await opts.during?.(handle);
     return handle.result();

@@ -44,7 +44,12 @@ export const sagaReportQuery = defineQuery<SagaReport>('sagaReport');
 /** Registers the plan's compensations, then runs them (saga.compensate) and reports. */
 export async function sagaCompensate(plan: SagaPlan): Promise<SagaReport> {
   const report: SagaReport = {
-    ran: [], reported: [], pendingBefore: [], pendingAfter: [], cancelRequested: false, compensated: false,
+    ran: [],
+    reported: [],
+    pendingBefore: [],
+    pendingAfter: [],
+    cancelRequested: false,
+    compensated: false,
   };
   setHandler(sagaReportQuery, () => report);
   CancellationScope.current().cancelRequested.catch(() => {
@@ -54,15 +59,19 @@ export async function sagaCompensate(plan: SagaPlan): Promise<SagaReport> {
   const saga = new Saga();
   plan.steps.forEach((s, i) => {
     if (plan.commitAfter === i) saga.commit();
-    saga.add(s.name, async () => {
-      if (s.activityThenSleepMs !== undefined) {
-        await undoActivity(s.name);
-        report.ran.push(`${s.name}: activity done`);
-        await sleep(s.activityThenSleepMs);
-      }
-      if (s.fails) throw new Error(`${s.name} broke`);
-      report.ran.push(s.name);
-    }, { stopOnFailure: s.stopOnFailure });
+    saga.add(
+      s.name,
+      async () => {
+        if (s.activityThenSleepMs !== undefined) {
+          await undoActivity(s.name);
+          report.ran.push(`${s.name}: activity done`);
+          await sleep(s.activityThenSleepMs);
+        }
+        if (s.fails) throw new Error(`${s.name} broke`);
+        report.ran.push(s.name);
+      },
+      { stopOnFailure: s.stopOnFailure },
+    );
   });
   if (plan.commitAfter === plan.steps.length) saga.commit();
 

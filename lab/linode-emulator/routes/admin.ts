@@ -20,7 +20,12 @@ const SettingsSchema = z.strictObject({
     .strictObject({
       limit: z.number().int().positive(),
       windowMs: z.number().int().positive(),
-      routes: z.record(z.string(), z.strictObject({ limit: z.number().int().positive(), windowMs: z.number().int().positive() })).optional(),
+      routes: z
+        .record(
+          z.string(),
+          z.strictObject({ limit: z.number().int().positive(), windowMs: z.number().int().positive() }),
+        )
+        .optional(),
     })
     .optional(),
 });
@@ -68,7 +73,8 @@ export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   /** Clear all rules; `?seed=N` restarts the random sequence from N. */
   app.delete('/__admin/faults', async (request: FastifyRequest<{ Querystring: { seed?: string } }>) => {
     const seed = request.query.seed === undefined ? undefined : Number(request.query.seed);
-    if (seed !== undefined && !Number.isInteger(seed)) throw new ApiError(400, [{ field: 'seed', reason: 'Must be an integer' }]);
+    if (seed !== undefined && !Number.isInteger(seed))
+      throw new ApiError(400, [{ field: 'seed', reason: 'Must be an integer' }]);
     faults.clear(seed);
     return faults.list();
   });

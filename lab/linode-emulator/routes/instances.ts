@@ -12,11 +12,15 @@ type WithId = FastifyRequest<{ Params: { linodeId: string } }>;
 export function instanceRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
   const { instances } = ctx;
 
-  app.get('/linode/instances', async (request) => listResponse(request, instances.list().map(renderInstance), INSTANCE_FILTERABLE));
+  app.get('/linode/instances', async (request) =>
+    listResponse(request, instances.list().map(renderInstance), INSTANCE_FILTERABLE),
+  );
 
   app.post('/linode/instances', async (request) => renderInstance(instances.create(request.body)));
 
-  app.get('/linode/instances/:linodeId', async (request: WithId) => renderInstance(instances.get(request.params.linodeId)));
+  app.get('/linode/instances/:linodeId', async (request: WithId) =>
+    renderInstance(instances.get(request.params.linodeId)),
+  );
 
   app.put('/linode/instances/:linodeId', async (request: WithId) =>
     renderInstance(instances.update(request.params.linodeId, request.body)),

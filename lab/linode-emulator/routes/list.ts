@@ -8,7 +8,11 @@ function xFilterHeader(request: FastifyRequest): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function listResponse<T>(request: FastifyRequest, items: readonly T[], filterable: readonly string[]): Paginated<T> {
+export function listResponse<T>(
+  request: FastifyRequest,
+  items: readonly T[],
+  filterable: readonly string[],
+): Paginated<T> {
   const paging = parsePaging(request.query as Record<string, unknown>);
   return paginate(applyXFilter(items, xFilterHeader(request), filterable), paging);
 }

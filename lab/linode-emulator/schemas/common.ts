@@ -6,7 +6,9 @@
 import { z } from 'zod';
 
 /** Linode's timestamps: UTC, no zone suffix, no fractions. */
-export const Timestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'Linode timestamp (YYYY-MM-DDTHH:MM:SS)');
+export const Timestamp = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'Linode timestamp (YYYY-MM-DDTHH:MM:SS)');
 
 export const ErrorEnvelopeSchema = z.strictObject({
   errors: z

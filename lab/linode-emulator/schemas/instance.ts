@@ -4,23 +4,65 @@ import { z } from 'zod';
 import { Timestamp } from './common';
 
 export const SPEC_INSTANCE_STATUSES = [
-  'running', 'offline', 'booting', 'busy', 'rebooting', 'shutting_down', 'provisioning', 'deleting',
-  'migrating', 'rebuilding', 'cloning', 'restoring', 'stopped', 'billing_suspension',
+  'running',
+  'offline',
+  'booting',
+  'busy',
+  'rebooting',
+  'shutting_down',
+  'provisioning',
+  'deleting',
+  'migrating',
+  'rebuilding',
+  'cloning',
+  'restoring',
+  'stopped',
+  'billing_suspension',
 ] as const;
 
-const ScheduleDay = z.enum(['Scheduling', 'Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']);
-const ScheduleWindow = z.enum(['Scheduling', 'W0', 'W2', 'W4', 'W6', 'W8', 'W10', 'W12', 'W14', 'W16', 'W18', 'W20', 'W22']);
+const ScheduleDay = z.enum([
+  'Scheduling',
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+]);
+const ScheduleWindow = z.enum([
+  'Scheduling',
+  'W0',
+  'W2',
+  'W4',
+  'W6',
+  'W8',
+  'W10',
+  'W12',
+  'W14',
+  'W16',
+  'W18',
+  'W20',
+  'W22',
+]);
 
 export const InstanceSchema = z.strictObject({
   id: z.number().int(),
-  label: z.string().min(3).max(64).regex(/^[a-zA-Z]((?!--|__|\.\.)[a-zA-Z0-9-_.])+$/),
+  label: z
+    .string()
+    .min(3)
+    .max(64)
+    .regex(/^[a-zA-Z]((?!--|__|\.\.)[a-zA-Z0-9-_.])+$/),
   group: z.string(),
   status: z.enum(SPEC_INSTANCE_STATUSES),
   created: Timestamp,
   updated: Timestamp,
   type: z.string(),
   ipv4: z.array(z.ipv4()),
-  ipv6: z.string().regex(/^[0-9a-f:]+\/128$/).nullable(),
+  ipv6: z
+    .string()
+    .regex(/^[0-9a-f:]+\/128$/)
+    .nullable(),
   image: z.string().nullable(),
   region: z.string(),
   specs: z.strictObject({

@@ -42,7 +42,12 @@ export const InstanceIpsSchema = z.strictObject({
     slaac: Ipv6Address.nullable(),
     link_local: Ipv6Address,
     global: z.array(
-      z.strictObject({ prefix: z.number().int(), range: z.string(), region: z.string(), route_target: z.string().nullable() }),
+      z.strictObject({
+        prefix: z.number().int(),
+        range: z.string(),
+        region: z.string(),
+        route_target: z.string().nullable(),
+      }),
     ),
   }),
 });

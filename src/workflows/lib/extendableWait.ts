@@ -89,5 +89,10 @@ function showDetails(opts: ExtendableWaitOptions, end: number, remaining: number
 
 function changeLines(changes: WaitChange[]): string {
   if (changes.length === 0) return '';
-  return '\n\nChanges:\n\n' + changes.map((c) => `- ${c.at}: ${c.from} → ${c.to}${c.forced ? ' (forced)' : ''}${c.reason ? ` — ${c.reason}` : ''}`).join('\n');
+  return (
+    '\n\nChanges:\n\n' +
+    changes
+      .map((c) => `- ${c.at}: ${c.from} → ${c.to}${c.forced ? ' (forced)' : ''}${c.reason ? ` — ${c.reason}` : ''}`)
+      .join('\n')
+  );
 }

@@ -17,12 +17,17 @@ const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
  * exactly what is wrong. `nowMs` is workflow time.
  */
 export function resolveNewEnd(req: ChangeWaitRequest, limits: WaitLimits, nowMs: number): number {
-  if (req === null || typeof req !== 'object') throw new Error('request: expected an object like { "extendBy": "12h" }');
+  if (req === null || typeof req !== 'object')
+    throw new Error('request: expected an object like { "extendBy": "12h" }');
   const hasBy = req.extendBy !== undefined;
   const hasUntil = req.until !== undefined;
-  if (hasBy === hasUntil) throw new Error('request: give exactly one of extendBy (e.g. "12h") or until (ISO time, e.g. "2026-12-01T09:00:00Z")');
+  if (hasBy === hasUntil)
+    throw new Error(
+      'request: give exactly one of extendBy (e.g. "12h") or until (ISO time, e.g. "2026-12-01T09:00:00Z")',
+    );
   if (req.force !== undefined && typeof req.force !== 'boolean') throw new Error('force: must be true or false');
-  if (req.reason !== undefined && (typeof req.reason !== 'string' || req.reason.length > 500)) throw new Error('reason: must be text of at most 500 characters');
+  if (req.reason !== undefined && (typeof req.reason !== 'string' || req.reason.length > 500))
+    throw new Error('reason: must be text of at most 500 characters');
 
   let newEnd: number;
   if (hasBy) {
@@ -32,7 +37,9 @@ export function resolveNewEnd(req: ChangeWaitRequest, limits: WaitLimits, nowMs:
     newEnd = limits.currentEndMs + delta;
   } else {
     if (typeof req.until !== 'string' || !ISO_WITH_ZONE.test(req.until) || Number.isNaN(Date.parse(req.until))) {
-      throw new Error(`until: "${String(req.until)}" is not an ISO 8601 time with a zone (e.g. "2026-12-01T09:00:00Z")`);
+      throw new Error(
+        `until: "${String(req.until)}" is not an ISO 8601 time with a zone (e.g. "2026-12-01T09:00:00Z")`,
+      );
     }
     newEnd = Date.parse(req.until);
   }

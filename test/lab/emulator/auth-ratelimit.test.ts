@@ -20,7 +20,10 @@ describe('bearer token', () => {
       expect(response.status).toBe(401);
       expect(expectSchema(ErrorEnvelopeSchema, response.body)).toEqual({ errors: [{ reason: 'Invalid Token' }] });
     }
-    const basic = await raw(lab.url, '/v4/linode/instances', { token: null, headers: { Authorization: `Basic ${TOKEN}` } });
+    const basic = await raw(lab.url, '/v4/linode/instances', {
+      token: null,
+      headers: { Authorization: `Basic ${TOKEN}` },
+    });
     expect(basic.status).toBe(401);
   });
 
@@ -43,7 +46,11 @@ describe('rate limits', () => {
   const WINDOW_MS = 1500;
   beforeAll(async () => {
     lab = await startLab({
-      rateLimit: { limit: 5, windowMs: WINDOW_MS, routes: { 'POST /linode/instances': { limit: 2, windowMs: WINDOW_MS } } },
+      rateLimit: {
+        limit: 5,
+        windowMs: WINDOW_MS,
+        routes: { 'POST /linode/instances': { limit: 2, windowMs: WINDOW_MS } },
+      },
     });
   });
   afterAll(async () => {

@@ -58,15 +58,36 @@ it('refuses to start without a token, saying how to give one', async () => {
 
 it('serves /v4 on 127.0.0.1, prints its URL, keeps state in the file and stops on SIGTERM', async () => {
   const statePath = join(dir, 'state.json');
-  const proc = run(['--port', '0', '--state', statePath, '--token', 'cli-token', '--provisioning-ms', '10', '--booting-ms', '10']);
-  const url = await waitFor('the URL on stdout', () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout())?.[1], 20_000);
+  const proc = run([
+    '--port',
+    '0',
+    '--state',
+    statePath,
+    '--token',
+    'cli-token',
+    '--provisioning-ms',
+    '10',
+    '--booting-ms',
+    '10',
+  ]);
+  const url = await waitFor(
+    'the URL on stdout',
+    () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout())?.[1],
+    20_000,
+  );
 
   expect((await raw(url, '/v4/linode/instances', { token: 'cli-token' })).status).toBe(200);
   expect((await raw(url, '/v4/linode/instances', { token: 'other' })).status).toBe(401);
   const created = await raw(url, '/v4/linode/instances', {
     method: 'POST',
     token: 'cli-token',
-    body: { label: 'cli-1', region: 'us-west', type: 'g6-standard-1', image: 'linode/debian11', root_pass: 'Lab-Passw0rd!' },
+    body: {
+      label: 'cli-1',
+      region: 'us-west',
+      type: 'g6-standard-1',
+      image: 'linode/debian11',
+      root_pass: 'Lab-Passw0rd!',
+    },
   });
   expect(created.status).toBe(200);
   expect(existsSync(statePath)).toBe(true);
@@ -80,7 +101,11 @@ it('serves /v4 on 127.0.0.1, prints its URL, keeps state in the file and stops o
 
 it('takes the token from LINODE_TOKEN when --token is not given', async () => {
   const proc = run(['--port', '0', '--log-level', 'warn'], { LINODE_TOKEN: 'env-token' });
-  const url = await waitFor('the URL on stdout', () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout())?.[1], 20_000);
+  const url = await waitFor(
+    'the URL on stdout',
+    () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout())?.[1],
+    20_000,
+  );
   expect((await raw(url, '/v4beta/linode/instances', { token: 'env-token' })).status).toBe(200);
   proc.child.kill('SIGTERM');
   expect(await proc.exited).toBe(0);

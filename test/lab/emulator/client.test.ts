@@ -31,10 +31,16 @@ describe('apiRootFor / redirectUrl', () => {
   });
 
   it('rewrites only URLs aimed at the real API', () => {
-    expect(redirectUrl('https://api.linode.com/v4beta/linode/instances', 'http://127.0.0.1:1')).toBe('http://127.0.0.1:1/v4beta/linode/instances');
-    expect(redirectUrl('https://api.linode.com.evil.example/v4', 'http://127.0.0.1:1')).toBe('https://api.linode.com.evil.example/v4');
+    expect(redirectUrl('https://api.linode.com/v4beta/linode/instances', 'http://127.0.0.1:1')).toBe(
+      'http://127.0.0.1:1/v4beta/linode/instances',
+    );
+    expect(redirectUrl('https://api.linode.com.evil.example/v4', 'http://127.0.0.1:1')).toBe(
+      'https://api.linode.com.evil.example/v4',
+    );
     expect(redirectUrl('https://example.com/v4', 'http://127.0.0.1:1')).toBe('https://example.com/v4');
-    expect(redirectUrl('https://api.linode.com/v4/regions', LINODE_API_ORIGIN)).toBe('https://api.linode.com/v4/regions');
+    expect(redirectUrl('https://api.linode.com/v4/regions', LINODE_API_ORIGIN)).toBe(
+      'https://api.linode.com/v4/regions',
+    );
   });
 });
 
@@ -78,8 +84,13 @@ describe('configureLinodeClient', () => {
 
 describe('toLinodeError', () => {
   it('reads the client-side validation array', () => {
-    const err = toLinodeError([{ field: 'label', reason: 'Label must contain between 3 and 64 characters.' }, { reason: 'Plan is required.' }]);
-    expect(err.message).toBe('rejected by the Linode client before sending: label: Label must contain between 3 and 64 characters.; Plan is required.');
+    const err = toLinodeError([
+      { field: 'label', reason: 'Label must contain between 3 and 64 characters.' },
+      { reason: 'Plan is required.' },
+    ]);
+    expect(err.message).toBe(
+      'rejected by the Linode client before sending: label: Label must contain between 3 and 64 characters.; Plan is required.',
+    );
     expect(err.status).toBeUndefined();
   });
 
@@ -95,7 +106,10 @@ describe('toLinodeError', () => {
   });
 
   it('falls back to the axios message when the body has no errors', () => {
-    const err = toLinodeError({ message: 'Request failed with status code 502', response: { status: 502, data: '<html>', headers: {} } });
+    const err = toLinodeError({
+      message: 'Request failed with status code 502',
+      response: { status: 502, data: '<html>', headers: {} },
+    });
     expect(err.message).toBe('Linode API answered 502: Request failed with status code 502');
   });
 

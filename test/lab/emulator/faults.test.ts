@@ -118,13 +118,18 @@ describe('admin API', () => {
     expect(state.instances.length).toBeGreaterThan(0);
     expect(state.addressesInUse.length).toBeGreaterThan(0);
 
-    const settings = await raw(lab.url, '/__admin/settings', { method: 'PUT', body: { latencies: { provisioningMs: 5000 } } });
+    const settings = await raw(lab.url, '/__admin/settings', {
+      method: 'PUT',
+      body: { latencies: { provisioningMs: 5000 } },
+    });
     expect(settings.body).toMatchObject({ latencies: { provisioningMs: 5000, bootingMs: 60 } });
     const { id } = await createLinode(instanceBody('slow-provisioning'));
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await getLinode(id)).status).toBe('provisioning');
     await raw(lab.url, '/__admin/settings', { method: 'PUT', body: { latencies: { provisioningMs: 60 } } });
-    expect((await raw(lab.url, '/__admin/settings', { method: 'PUT', body: { latencies: { bogusMs: 1 } } })).status).toBe(400);
+    expect(
+      (await raw(lab.url, '/__admin/settings', { method: 'PUT', body: { latencies: { bogusMs: 1 } } })).status,
+    ).toBe(400);
 
     const before = lab.hooks.of('onDeleted').length;
     const count = (await adminState()).instances.length;

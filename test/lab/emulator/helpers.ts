@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { InstanceLifecycleHooks, LabInstance } from '../../../lab/linode-emulator/hooks';
-import { createLinodeEmulator, type LinodeEmulator, type LinodeEmulatorOptions } from '../../../lab/linode-emulator/server';
+import {
+  createLinodeEmulator,
+  type LinodeEmulator,
+  type LinodeEmulatorOptions,
+} from '../../../lab/linode-emulator/server';
 import { configureLinodeClient } from '../../../src/linode';
 
 export const TOKEN = 'lab-test-token';
@@ -67,7 +71,12 @@ export async function startLab(options: Partial<LinodeEmulatorOptions> = {}, dir
   const ownDir = dir === undefined;
   const workDir = dir ?? mkdtempSync(join(tmpdir(), 'nsdeploy-emulator-'));
   const hooks = recordingHooks();
-  const emulator = createLinodeEmulator({ token: TOKEN, hooks, ...options, latencies: { ...FAST_LATENCIES, ...options.latencies } });
+  const emulator = createLinodeEmulator({
+    token: TOKEN,
+    hooks,
+    ...options,
+    latencies: { ...FAST_LATENCIES, ...options.latencies },
+  });
   const url = await emulator.listen(0);
   configureLinodeClient({ apiUrl: url, token: TOKEN });
   return {
@@ -82,7 +91,11 @@ export async function startLab(options: Partial<LinodeEmulatorOptions> = {}, dir
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -114,13 +127,20 @@ export async function raw(
     body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
 }
 
 /** Assert `value` matches `schema`, with a readable diff when it does not. */
 export function expectSchema<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new Error(`response does not match schema:\n${z.prettifyError(result.error)}\n${JSON.stringify(value, null, 2)}`);
+  if (!result.success)
+    throw new Error(
+      `response does not match schema:\n${z.prettifyError(result.error)}\n${JSON.stringify(value, null, 2)}`,
+    );
   return result.data;
 }
 

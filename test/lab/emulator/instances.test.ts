@@ -27,10 +27,23 @@ describe('instances through @linode/api-v4', () => {
 
   it('creates an instance with public and private lab addresses (POST /v4beta/linode/instances)', async () => {
     const userData = Buffer.from('#cloud-config\nssh_keys: {}\n').toString('base64');
-    const created = await createLinode({ ...instanceBody('ns1-next'), private_ip: true, tags: ['nsdeploy'], metadata: { user_data: userData } });
+    const created = await createLinode({
+      ...instanceBody('ns1-next'),
+      private_ip: true,
+      tags: ['nsdeploy'],
+      metadata: { user_data: userData },
+    });
     const body = expectSchema(InstanceSchema, created);
     id = body.id;
-    expect(body).toMatchObject({ label: 'ns1-next', status: 'provisioning', region: 'us-east', type: 'g6-nanode-1', image: 'linode/debian12', tags: ['nsdeploy'], has_user_data: true });
+    expect(body).toMatchObject({
+      label: 'ns1-next',
+      status: 'provisioning',
+      region: 'us-east',
+      type: 'g6-nanode-1',
+      image: 'linode/debian12',
+      tags: ['nsdeploy'],
+      has_user_data: true,
+    });
     expect(body.ipv4).toHaveLength(2);
     expect(body.ipv4[0]).toMatch(/^198\.18\.1\.\d+$/);
     expect(body.ipv4[1]).toMatch(/^198\.19\.128\.\d+$/);
@@ -53,20 +66,39 @@ describe('instances through @linode/api-v4', () => {
     const ips = expectSchema(InstanceIpsSchema, await getLinodeIPs(id));
     const instance = await getLinode(id);
     expect(ips.ipv4.public).toHaveLength(1);
-    expect(ips.ipv4.public[0]).toMatchObject({ address: instance.ipv4[0], gateway: '198.18.1.1', prefix: 24, public: true, linode_id: id, region: 'us-east' });
-    expect(ips.ipv4.private[0]).toMatchObject({ address: instance.ipv4[1], gateway: null, public: false, linode_id: id });
+    expect(ips.ipv4.public[0]).toMatchObject({
+      address: instance.ipv4[0],
+      gateway: '198.18.1.1',
+      prefix: 24,
+      public: true,
+      linode_id: id,
+      region: 'us-east',
+    });
+    expect(ips.ipv4.private[0]).toMatchObject({
+      address: instance.ipv4[1],
+      gateway: null,
+      public: false,
+      linode_id: id,
+    });
     expect(`${ips.ipv6.slaac?.address}/128`).toBe(instance.ipv6);
   });
 
   it('becomes running and hands user_data to the onRunning hook', async () => {
     await waitFor('running', async () => ((await getLinode(id)).status === 'running' ? true : undefined));
     const [call] = lab.hooks.of('onRunning');
-    expect(call.instance).toMatchObject({ id, label: 'ns1-next', ipv4: { public: expect.stringMatching(/^198\.18\.1\./), private: expect.stringMatching(/^198\.19\.128\./) } });
+    expect(call.instance).toMatchObject({
+      id,
+      label: 'ns1-next',
+      ipv4: { public: expect.stringMatching(/^198\.18\.1\./), private: expect.stringMatching(/^198\.19\.128\./) },
+    });
     expect(call.userData).toBe('#cloud-config\nssh_keys: {}\n');
   });
 
   it('renames and retags it (PUT /v4beta/linode/instances/{id})', async () => {
-    const updated = expectSchema(InstanceSchema, await updateLinode(id, { label: 'ns1', tags: ['nsdeploy', 'fleet-example'] }));
+    const updated = expectSchema(
+      InstanceSchema,
+      await updateLinode(id, { label: 'ns1', tags: ['nsdeploy', 'fleet-example'] }),
+    );
     expect(updated).toMatchObject({ label: 'ns1', tags: ['nsdeploy', 'fleet-example'] });
     expect((await getLinode(id)).label).toBe('ns1');
     const tags = expectSchema(paginatedSchema(TagSchema), await getTags());
@@ -84,7 +116,12 @@ describe('instances through @linode/api-v4', () => {
   });
 
   it('answers 404 Not found for unknown or malformed IDs, in the error envelope', async () => {
-    for (const path of ['/v4/linode/instances/999', '/v4/linode/instances/abc', '/v4/linode/instances/999/ips', '/v4beta/no/such/endpoint']) {
+    for (const path of [
+      '/v4/linode/instances/999',
+      '/v4/linode/instances/abc',
+      '/v4/linode/instances/999/ips',
+      '/v4beta/no/such/endpoint',
+    ]) {
       const response = await raw(lab.url, path);
       expect(response.status).toBe(404);
       expect(expectSchema(ErrorEnvelopeSchema, response.body)).toEqual({ errors: [{ reason: 'Not found' }] });

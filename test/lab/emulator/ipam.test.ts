@@ -63,10 +63,16 @@ describe('20 instances created and deleted in a row', () => {
     await lab.emulator.idle();
 
     expect((await getLinodes()).results).toBe(0);
-    const state = (await raw(lab.url, '/__admin/state')).body as { instances: unknown[]; pendingDeletions: unknown[]; addressesInUse: string[] };
+    const state = (await raw(lab.url, '/__admin/state')).body as {
+      instances: unknown[];
+      pendingDeletions: unknown[];
+      addressesInUse: string[];
+    };
     expect(state).toMatchObject({ instances: [], pendingDeletions: [], addressesInUse: [] });
     const deleted = lab.hooks.of('onDeleted');
     expect(deleted).toHaveLength(20);
-    expect(new Set(deleted.map((c) => c.instance.label))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `churn-${i + 1}`)));
+    expect(new Set(deleted.map((c) => c.instance.label))).toEqual(
+      new Set(Array.from({ length: 20 }, (_, i) => `churn-${i + 1}`)),
+    );
   });
 });

@@ -64,7 +64,13 @@ describe('pagination', () => {
 describe('X-Filter', () => {
   it('filters on field equality (several keys are ANDed)', async () => {
     expect(labels(await getLinodes({}, { label: 'host-07' }))).toEqual(['host-07']);
-    expect(labels(await getLinodes({}, { region: 'eu-west', tags: 'even' }))).toEqual(['host-06', 'host-12', 'host-18', 'host-24', 'host-30']);
+    expect(labels(await getLinodes({}, { region: 'eu-west', tags: 'even' }))).toEqual([
+      'host-06',
+      'host-12',
+      'host-18',
+      'host-24',
+      'host-30',
+    ]);
   });
 
   it('treats equality on a list field (tags, ipv4) as membership', async () => {
@@ -74,8 +80,16 @@ describe('X-Filter', () => {
   });
 
   it('supports +or, +and and nesting', async () => {
-    expect(labels(await getLinodes({}, { '+or': [{ label: 'host-01' }, { label: 'host-02' }] }))).toEqual(['host-01', 'host-02']);
-    const nested = await getLinodes({}, { '+and': [{ region: 'eu-west' }, { '+or': [{ label: 'host-03' }, { label: 'host-04' }, { label: 'host-09' }] }] });
+    expect(labels(await getLinodes({}, { '+or': [{ label: 'host-01' }, { label: 'host-02' }] }))).toEqual([
+      'host-01',
+      'host-02',
+    ]);
+    const nested = await getLinodes(
+      {},
+      {
+        '+and': [{ region: 'eu-west' }, { '+or': [{ label: 'host-03' }, { label: 'host-04' }, { label: 'host-09' }] }],
+      },
+    );
     expect(labels(nested)).toEqual(['host-03', 'host-09']);
   });
 
@@ -95,7 +109,9 @@ describe('X-Filter', () => {
     const err = toLinodeError(await rejectionOf(getLinodes({}, { status: 'running' })));
     expect(err.status).toBe(400);
     expect(err.errors).toEqual([{ field: 'X-Filter', reason: 'Cannot filter on status' }]);
-    const nested = toLinodeError(await rejectionOf(getLinodes({}, { '+or': [{ label: 'a' }, { image: 'linode/debian12' }] })));
+    const nested = toLinodeError(
+      await rejectionOf(getLinodes({}, { '+or': [{ label: 'a' }, { image: 'linode/debian12' }] })),
+    );
     expect(nested.errors).toEqual([{ field: 'X-Filter', reason: 'Cannot filter on image' }]);
   });
 
@@ -130,7 +146,9 @@ describe('catalogue', () => {
 
   it('filters the catalogue on its Filterable fields only', async () => {
     expect((await getImages({}, { vendor: 'Debian', deprecated: false })).results).toBe(2);
-    const standard = await raw(lab.url, '/v4/linode/types', { headers: { 'X-Filter': JSON.stringify({ class: 'standard', vcpus: { '+gte': 2 } }) } });
+    const standard = await raw(lab.url, '/v4/linode/types', {
+      headers: { 'X-Filter': JSON.stringify({ class: 'standard', vcpus: { '+gte': 2 } }) },
+    });
     expect((standard.body as { data: { id: string }[] }).data.map((t) => t.id)).toEqual(['g6-standard-2']);
     const byId = await raw(lab.url, '/v4/regions', { headers: { 'X-Filter': '{"id":"us-east"}' } });
     expect(byId.body).toEqual({ errors: [{ field: 'X-Filter', reason: 'Cannot filter on id' }] });

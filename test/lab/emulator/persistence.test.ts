@@ -85,8 +85,12 @@ describe('state file', () => {
 
   it('refuses to start from a corrupt state file, naming it', () => {
     writeFileSync(join(dir, 'bad.json'), '{"version": 1, "instances": ');
-    expect(() => createLinodeEmulator({ token: TOKEN, statePath: join(dir, 'bad.json') })).toThrow(/bad\.json is not valid JSON/);
+    expect(() => createLinodeEmulator({ token: TOKEN, statePath: join(dir, 'bad.json') })).toThrow(
+      /bad\.json is not valid JSON/,
+    );
     writeFileSync(join(dir, 'odd.json'), '{"version": 2}');
-    expect(() => createLinodeEmulator({ token: TOKEN, statePath: join(dir, 'odd.json') })).toThrow(/odd\.json has an unexpected shape/);
+    expect(() => createLinodeEmulator({ token: TOKEN, statePath: join(dir, 'odd.json') })).toThrow(
+      /odd\.json has an unexpected shape/,
+    );
   });
 });

@@ -49,7 +49,9 @@ describe('label rules (spec: 3-64 chars, starts with a letter, [A-Za-z0-9-_.], n
     const err = toLinodeError(await rejectionOf(createLinode(instanceBody('unique-1'))), 'create unique-1');
     expect(err.status).toBe(400);
     expect(err.errors).toEqual([{ field: 'label', reason: 'Label must be unique among your linodes' }]);
-    expect(err.message).toBe('create unique-1: Linode API answered 400: label: Label must be unique among your linodes');
+    expect(err.message).toBe(
+      'create unique-1: Linode API answered 400: label: Label must be unique among your linodes',
+    );
 
     const rename = toLinodeError(await rejectionOf(updateLinode(second.id, { label: 'UNIQUE-1' })));
     expect(rename.errors).toEqual([{ field: 'label', reason: 'Label must be unique among your linodes' }]);
@@ -58,13 +60,23 @@ describe('label rules (spec: 3-64 chars, starts with a letter, [A-Za-z0-9-_.], n
 
     const badRename = await raw(lab.url, `/v4/linode/instances/${first.id}`, { method: 'PUT', body: { label: 'x' } });
     expect(badRename.status).toBe(400);
-    expect(expectSchema(ErrorEnvelopeSchema, badRename.body).errors).toEqual([{ field: 'label', reason: 'Length must be 3-64 characters' }]);
+    expect(expectSchema(ErrorEnvelopeSchema, badRename.body).errors).toEqual([
+      { field: 'label', reason: 'Length must be 3-64 characters' },
+    ]);
   });
 });
 
 describe('region, type and image', () => {
   it('reports every unknown or missing field at once', async () => {
-    expect(await createErrors({ label: 'cat-1', region: 'mars-1', type: 'g9-huge', image: 'linode/plan9', root_pass: ROOT_PASS })).toEqual([
+    expect(
+      await createErrors({
+        label: 'cat-1',
+        region: 'mars-1',
+        type: 'g9-huge',
+        image: 'linode/plan9',
+        root_pass: ROOT_PASS,
+      }),
+    ).toEqual([
       { field: 'region', reason: 'region is not valid' },
       { field: 'type', reason: 'type is not valid' },
       { field: 'image', reason: 'image is not valid' },
@@ -89,22 +101,38 @@ describe('root_pass', () => {
     expect(Array.isArray(rejection)).toBe(true);
     const err = toLinodeError(rejection, 'create pass-client');
     expect(err.status).toBeUndefined();
-    expect(err.message).toBe('create pass-client: rejected by the Linode client before sending: root_pass: You must provide a root password when deploying from an image.');
+    expect(err.message).toBe(
+      'create pass-client: rejected by the Linode client before sending: root_pass: You must provide a root password when deploying from an image.',
+    );
   });
 
   it('is required by the server with an image unless SSH keys are given', async () => {
     const { root_pass: _omitted, ...noPassword } = instanceBody('pass-server');
-    expect(await createErrors(noPassword)).toEqual([{ reason: 'Must provide valid root_pass, authorized_keys, or authorized_users' }]);
-    const withKey = await raw(lab.url, '/v4/linode/instances', { method: 'POST', body: { ...noPassword, authorized_keys: ['ssh-ed25519 AAAAC3Nza lab'] } });
+    expect(await createErrors(noPassword)).toEqual([
+      { reason: 'Must provide valid root_pass, authorized_keys, or authorized_users' },
+    ]);
+    const withKey = await raw(lab.url, '/v4/linode/instances', {
+      method: 'POST',
+      body: { ...noPassword, authorized_keys: ['ssh-ed25519 AAAAC3Nza lab'] },
+    });
     expect(withKey.status).toBe(200);
-    const noImage = await raw(lab.url, '/v4/linode/instances', { method: 'POST', body: { label: 'pass-empty', region: 'us-west', type: 'g6-nanode-1' } });
+    const noImage = await raw(lab.url, '/v4/linode/instances', {
+      method: 'POST',
+      body: { label: 'pass-empty', region: 'us-west', type: 'g6-nanode-1' },
+    });
     expect(noImage.status).toBe(200);
   });
 
   it('must be 7-128 characters and strong enough', async () => {
-    expect(await createErrors(instanceBody('pass-short', { root_pass: 'Ab1!' }))).toEqual([{ field: 'root_pass', reason: 'Length must be 7-128 characters' }]);
-    expect(await createErrors(instanceBody('pass-long', { root_pass: 'Ab1!'.repeat(33) }))).toEqual([{ field: 'root_pass', reason: 'Length must be 7-128 characters' }]);
-    expect(await createErrors(instanceBody('pass-weak', { root_pass: 'password' }))).toEqual([{ field: 'root_pass', reason: 'Password does not meet strength requirement' }]);
+    expect(await createErrors(instanceBody('pass-short', { root_pass: 'Ab1!' }))).toEqual([
+      { field: 'root_pass', reason: 'Length must be 7-128 characters' },
+    ]);
+    expect(await createErrors(instanceBody('pass-long', { root_pass: 'Ab1!'.repeat(33) }))).toEqual([
+      { field: 'root_pass', reason: 'Length must be 7-128 characters' },
+    ]);
+    expect(await createErrors(instanceBody('pass-weak', { root_pass: 'password' }))).toEqual([
+      { field: 'root_pass', reason: 'Password does not meet strength requirement' },
+    ]);
     expect(isStrongPassword('correct-horse-battery')).toBe(true);
     expect(isStrongPassword('Lab-Passw0rd!')).toBe(true);
   });
@@ -122,10 +150,14 @@ describe('metadata.user_data', () => {
   });
 
   it('is stored and reported as has_user_data', async () => {
-    const created = await createLinode(instanceBody('ud-3', { metadata: { user_data: Buffer.from('#cloud-config\n').toString('base64') } }));
+    const created = await createLinode(
+      instanceBody('ud-3', { metadata: { user_data: Buffer.from('#cloud-config\n').toString('base64') } }),
+    );
     expect(created.has_user_data).toBe(true);
     const state = await raw(lab.url, '/__admin/state');
-    const stored = (state.body as { instances: { id: number; userData: string | null }[] }).instances.find((i) => i.id === created.id);
+    const stored = (state.body as { instances: { id: number; userData: string | null }[] }).instances.find(
+      (i) => i.id === created.id,
+    );
     expect(stored?.userData).toBe(Buffer.from('#cloud-config\n').toString('base64'));
   });
 });

@@ -5,7 +5,13 @@ import fs from 'node:fs';
 import type { LabHost } from '../../../lab/hosts';
 import { hostMemory, leftovers, teardownAll } from '../../../lab/hosts';
 import {
-  ansiblePlaybook, closeSshMasters, dig, livePids, makeTestLab, ssh, type TestLab,
+  ansiblePlaybook,
+  closeSshMasters,
+  dig,
+  livePids,
+  makeTestLab,
+  ssh,
+  type TestLab,
 } from '../../../testkit/labHosts';
 import { describeAsRoot } from '../../helpers/requires';
 import { startTestFleet, testFleetAddress } from './helpers';
@@ -19,9 +25,14 @@ describeAsRoot('Ansible roles on lab hosts', () => {
   // public = what clients use, private = what the LB uses to reach the nameservers
   const lbAddress = () => testFleetAddress(lab, 'lb1').public;
 
-  const lbLogLines = async () => Number((await ssh(lab, knownHosts, lbAddress(), 'cat /var/log/nginx/dns-stream.log 2>/dev/null | wc -l')).stdout.trim());
+  const lbLogLines = async () =>
+    Number(
+      (await ssh(lab, knownHosts, lbAddress(), 'cat /var/log/nginx/dns-stream.log 2>/dev/null | wc -l')).stdout.trim(),
+    );
   const nsQueries = async (label: 'ns1' | 'ns2') => {
-    const json = (await ssh(lab, knownHosts, testFleetAddress(lab, label).public, 'curl -s http://127.0.0.1:8053/json/v1/server')).stdout;
+    const json = (
+      await ssh(lab, knownHosts, testFleetAddress(lab, label).public, 'curl -s http://127.0.0.1:8053/json/v1/server')
+    ).stdout;
     return (JSON.parse(json) as { opcodes: { QUERY: number } }).opcodes.QUERY;
   };
 
@@ -70,7 +81,9 @@ describeAsRoot('Ansible roles on lab hosts', () => {
     expect(await dig(lbAddress(), 'example.test', 'AXFR', [])).toMatch(/Transfer failed/);
     // The nameservers listen on their private address only.
     expect(await dig(testFleetAddress(lab, 'ns1').private, 'www.example.test', 'A', ['+short'])).toBe('192.0.2.10');
-    expect(await dig(testFleetAddress(lab, 'ns1').public, 'www.example.test', 'A', ['+short'])).toMatch(/timed out|no servers could be reached/);
+    expect(await dig(testFleetAddress(lab, 'ns1').public, 'www.example.test', 'A', ['+short'])).toMatch(
+      /timed out|no servers could be reached/,
+    );
   });
 
   test('query counters: the LB access log and the nameservers statistics channel count queries', async () => {
@@ -84,7 +97,11 @@ describeAsRoot('Ansible roles on lab hosts', () => {
     const lastLine = (await ssh(lab, knownHosts, lbAddress(), 'tail -n 1 /var/log/nginx/dns-stream.log')).stdout;
     // time client protocol status upstream session-time bytes-in bytes-out; the upstream is
     // the nginx slot (the LB's own address, port 5301 or 5302), which the nftables map leads on.
-    expect(lastLine).toMatch(new RegExp(`^\\d+\\.\\d{3} ${lab.net.replace(/\./g, '\\.')}\\.1 TCP 200 ${lbAddress().replace(/\./g, '\\.')}:530[12] `));
+    expect(lastLine).toMatch(
+      new RegExp(
+        `^\\d+\\.\\d{3} ${lab.net.replace(/\./g, '\\.')}\\.1 TCP 200 ${lbAddress().replace(/\./g, '\\.')}:530[12] `,
+      ),
+    );
   });
 
   test('after an apply, --check --diff reports no changes and a second apply changes nothing', async () => {

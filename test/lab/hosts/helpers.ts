@@ -52,10 +52,15 @@ export async function startTestFleet(lab: TestLab, lbUpstreams: ('ns1' | 'ns2')[
   for (const label of Object.keys(TEST_FLEET) as TestFleetLabel[]) {
     const key = (keys[label] = await generateKeyPair(path.join(lab.dir, `host-${label}`), label));
     const a = testFleetAddress(lab, label);
-    hosts.push(await startHost({
-      label, addresses: [a.public, a.private], hostKey: key, authorizedKeys: [lab.clientPublicKey],
-      stateDir: lab.config.stateDir,
-    }));
+    hosts.push(
+      await startHost({
+        label,
+        addresses: [a.public, a.private],
+        hostKey: key,
+        authorizedKeys: [lab.clientPublicKey],
+        stateDir: lab.config.stateDir,
+      }),
+    );
     known += knownHostsLine([a.public, a.private], key.publicKey);
   }
   const knownHosts = path.join(lab.dir, 'known_hosts');
@@ -64,27 +69,41 @@ export async function startTestFleet(lab: TestLab, lbUpstreams: ('ns1' | 'ns2')[
   fs.writeFileSync(zoneFile, ZONE);
   const inventory = path.join(lab.dir, 'inventory.yml');
   const lb = testFleetAddress(lab, 'lb1').public;
-  fs.writeFileSync(inventory, JSON.stringify({
-    all: {
-      vars: {
-        ansible_user: 'root',
-        ansible_ssh_private_key_file: lab.clientKeyFile,
-        ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
-      },
-      children: {
-        nameservers: {
-          vars: { nameserver_zones: [{ name: 'example.test', file: zoneFile }] },
-          hosts: Object.fromEntries((['ns1', 'ns2'] as const).map((l) => [l, {
-            ansible_host: testFleetAddress(lab, l).public,
-            nameserver_listen_addresses: [testFleetAddress(lab, l).private],
-          }])),
+  fs.writeFileSync(
+    inventory,
+    JSON.stringify(
+      {
+        all: {
+          vars: {
+            ansible_user: 'root',
+            ansible_ssh_private_key_file: lab.clientKeyFile,
+            ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
+          },
+          children: {
+            nameservers: {
+              vars: { nameserver_zones: [{ name: 'example.test', file: zoneFile }] },
+              hosts: Object.fromEntries(
+                (['ns1', 'ns2'] as const).map((l) => [
+                  l,
+                  {
+                    ansible_host: testFleetAddress(lab, l).public,
+                    nameserver_listen_addresses: [testFleetAddress(lab, l).private],
+                  },
+                ]),
+              ),
+            },
+            loadbalancers: {
+              vars: {
+                proxy_upstreams: lbUpstreams.map((l) => ({ address: testFleetAddress(lab, l).private, port: 53 })),
+              },
+              hosts: { lb1: { ansible_host: lb, proxy_listen_addresses: [lb] } },
+            },
+          },
         },
-        loadbalancers: {
-          vars: { proxy_upstreams: lbUpstreams.map((l) => ({ address: testFleetAddress(lab, l).private, port: 53 })) },
-          hosts: { lb1: { ansible_host: lb, proxy_listen_addresses: [lb] } },
-        },
       },
-    },
-  }, null, 2));
+      null,
+      2,
+    ),
+  );
   return { hosts, keys, knownHosts, zoneFile, inventory };
 }

@@ -25,17 +25,38 @@ export interface DnsTestLab {
 export async function makeDnsTestLab(name: string, octet: number): Promise<DnsTestLab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `nsdeploy-${name}-`));
   const net = `198.19.${octet}`;
-  const network: LabConfig = { stateDir: path.join(dir, 'hosts'), bridge: `nsdt${octet}`, bridgeCidr: `${net}.1/24`, netnsPrefix: `nsdt${octet}-` };
+  const network: LabConfig = {
+    stateDir: path.join(dir, 'hosts'),
+    bridge: `nsdt${octet}`,
+    bridgeCidr: `${net}.1/24`,
+    netnsPrefix: `nsdt${octet}-`,
+  };
   await createLabNetwork(network);
-  return { dir, network, net, parentState: path.join(dir, 'parent'), resolverState: path.join(dir, 'resolver'), childState: path.join(dir, 'child'), children: [] };
+  return {
+    dir,
+    network,
+    net,
+    parentState: path.join(dir, 'parent'),
+    resolverState: path.join(dir, 'resolver'),
+    childState: path.join(dir, 'child'),
+    children: [],
+  };
 }
 
 /** A plain authoritative named for one zone on one test address (the delegated child). */
-export async function startChild(lab: DnsTestLab, name: string, address: string, origin: string, zoneText: string): Promise<void> {
+export async function startChild(
+  lab: DnsTestLab,
+  name: string,
+  address: string,
+  origin: string,
+  zoneText: string,
+): Promise<void> {
   const dir = path.join(lab.childState, name);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'zone'), zoneText);
-  fs.writeFileSync(path.join(dir, 'named.conf'), `options {
+  fs.writeFileSync(
+    path.join(dir, 'named.conf'),
+    `options {
     directory "${dir}"; pid-file "${dir}/named.pid"; session-keyfile "${dir}/session.key"; managed-keys-directory "${dir}";
     listen-on port 53 { ${address}; }; listen-on-v6 { none; };
     recursion no; notify no; dnssec-validation no; server-id "${name}";
@@ -44,15 +65,28 @@ export async function startChild(lab: DnsTestLab, name: string, address: string,
 };
 controls { };
 zone "${origin}" { type primary; file "${dir}/zone"; };
-`);
+`,
+  );
   const slot = serviceSlot(lab.network, name, address);
   await plugService(lab.network, slot);
-  const named = await spawnInNetns(slot.netns, ['named', '-f', '-4', '-n', '1', '-c', path.join(dir, 'named.conf')], path.join(dir, 'named.out'));
+  const named = await spawnInNetns(
+    slot.netns,
+    ['named', '-f', '-4', '-n', '1', '-c', path.join(dir, 'named.conf')],
+    path.join(dir, 'named.out'),
+  );
   lab.children.push({ netns: slot.netns, veth: slot.veth, named });
-  await waitFor(async () => {
-    if (!running(named)) throw new Error(`child ${name} exited: ${fs.readFileSync(path.join(dir, 'named.out'), 'utf8')}`);
-    return query({ address }, { name: origin, type: 'SOA' }, { transport: 'udp', timeoutMs: 200, attempts: 1 }).then(() => true, () => false);
-  }, 10_000, `child ${name} did not answer`);
+  await waitFor(
+    async () => {
+      if (!running(named))
+        throw new Error(`child ${name} exited: ${fs.readFileSync(path.join(dir, 'named.out'), 'utf8')}`);
+      return query({ address }, { name: origin, type: 'SOA' }, { transport: 'udp', timeoutMs: 200, attempts: 1 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    10_000,
+    `child ${name} did not answer`,
+  );
 }
 
 /** Everything down; returns what is left of the test lab on the machine ([] when clean). */
@@ -65,8 +99,16 @@ export async function teardownDnsTestLab(lab: DnsTestLab): Promise<string[]> {
   }
   await teardownAll(lab.network);
   const left = [
-    ...(await dnsLabLeftovers({ network: lab.network, parentStateDir: lab.parentState, resolverStateDir: lab.resolverState })),
-    ...(await dnsLabLeftovers({ network: lab.network, parentStateDir: lab.childState, resolverStateDir: lab.childState })),
+    ...(await dnsLabLeftovers({
+      network: lab.network,
+      parentStateDir: lab.parentState,
+      resolverStateDir: lab.resolverState,
+    })),
+    ...(await dnsLabLeftovers({
+      network: lab.network,
+      parentStateDir: lab.childState,
+      resolverStateDir: lab.childState,
+    })),
     ...(await leftovers(lab.network)),
   ];
   if (left.length === 0) fs.rmSync(lab.dir, { recursive: true, force: true });

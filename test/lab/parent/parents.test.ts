@@ -21,7 +21,13 @@ describeAsRoot('lab parent servers and registrar', () => {
 
   beforeAll(async () => {
     lab = await makeDnsTestLab('parents', OCTET);
-    await startParents({ network: lab.network, stateDir: lab.parentState, addresses: PARENTS, glue: OLD, ttlSeconds: 30 });
+    await startParents({
+      network: lab.network,
+      stateDir: lab.parentState,
+      addresses: PARENTS,
+      glue: OLD,
+      ttlSeconds: 30,
+    });
   });
 
   afterAll(async () => {
@@ -29,20 +35,29 @@ describeAsRoot('lab parent servers and registrar', () => {
   });
 
   const registrar = (args: string[]) =>
-    execa(process.execPath, ['-r', 'ts-node/register/transpile-only', 'lab/parent/registrarCli.ts', '--state', lab.parentState, ...args], { cwd: ROOT, reject: false });
+    execa(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'lab/parent/registrarCli.ts', '--state', lab.parentState, ...args],
+      { cwd: ROOT, reject: false },
+    );
 
   test('every parent refers example.test to ns1/ns2 with glue and the delegation TTL, over UDP and TCP', async () => {
     for (const address of PARENTS) {
       for (const transport of ['udp', 'tcp'] as const) {
-        for (const [name, type] of [['example.test', 'NS'], ['www.example.test', 'A']]) {
+        for (const [name, type] of [
+          ['example.test', 'NS'],
+          ['www.example.test', 'A'],
+        ]) {
           const res = await query({ address }, { name, type }, { transport, recursionDesired: false, timeoutMs: 1000 });
           expect(res).toMatchObject({ rcode: 'NOERROR', transport, answers: [] });
           expect(res.flags.aa).toBe(false);
           expect(res.authorities.map((r) => [r.name, r.type, r.ttl, r.data]).sort()).toEqual([
-            ['example.test', 'NS', 30, 'ns1.example.test'], ['example.test', 'NS', 30, 'ns2.example.test'],
+            ['example.test', 'NS', 30, 'ns1.example.test'],
+            ['example.test', 'NS', 30, 'ns2.example.test'],
           ]);
           expect(res.additionals.map((r) => [r.name, r.type, r.ttl, r.data]).sort()).toEqual([
-            ['ns1.example.test', 'A', 30, '198.18.1.2'], ['ns2.example.test', 'A', 30, '198.18.1.3'],
+            ['ns1.example.test', 'A', 30, '198.18.1.2'],
+            ['ns2.example.test', 'A', 30, '198.18.1.3'],
           ]);
         }
       }
@@ -56,39 +71,65 @@ describeAsRoot('lab parent servers and registrar', () => {
 
   test('the registrar changes the glue one parent at a time, then all parents serve it', async () => {
     const NEW = { 'ns1.example.test': '198.18.2.9', 'ns2.example.test': '198.18.2.10' };
-    const glueAt = async (address: string) => (await readDelegation({ address }, 'example.test', { timeoutMs: 1000 })).views[0].glue.map((g) => `${g.name}=${g.address}/${g.ttl}`);
+    const glueAt = async (address: string) =>
+      (await readDelegation({ address }, 'example.test', { timeoutMs: 1000 })).views[0].glue.map(
+        (g) => `${g.name}=${g.address}/${g.ttl}`,
+      );
     const progress: string[] = [];
-    const result = await setGlue(NEW, { ...opts(), delayMs: 1500, ttlSeconds: 20, onProgress: ({ parent, index, of }) => progress.push(`${index + 1}/${of} ${parent.label}`) });
+    const result = await setGlue(NEW, {
+      ...opts(),
+      delayMs: 1500,
+      ttlSeconds: 20,
+      onProgress: ({ parent, index, of }) => progress.push(`${index + 1}/${of} ${parent.label}`),
+    });
     expect(progress).toEqual(['1/3 parent1', '2/3 parent2', '3/3 parent3']);
     // Served times are staggered by the delay.
     const at = result.parents.map((p) => p.servedAt);
     expect(at[1] - at[0]).toBeGreaterThanOrEqual(1400);
     expect(at[2] - at[1]).toBeGreaterThanOrEqual(1400);
-    for (const address of PARENTS) expect(await glueAt(address)).toEqual(['ns1.example.test=198.18.2.9/20', 'ns2.example.test=198.18.2.10/20']);
+    for (const address of PARENTS)
+      expect(await glueAt(address)).toEqual(['ns1.example.test=198.18.2.9/20', 'ns2.example.test=198.18.2.10/20']);
     expect(listParents(opts()).map((p) => p.served.serial)).toEqual([2, 2, 2]);
   });
 
   test('between two parents, the first serves the new glue while the next still serves the old', async () => {
-    const glueAt = async (address: string) => (await readDelegation({ address }, 'example.test', { timeoutMs: 1000 })).views.map((v) => v.glue.map((g) => g.address).join(','));
+    const glueAt = async (address: string) =>
+      (await readDelegation({ address }, 'example.test', { timeoutMs: 1000 })).views.map((v) =>
+        v.glue.map((g) => g.address).join(','),
+      );
     const change = setGlue({ 'ns1.example.test': '198.18.2.11' }, { ...opts(), delayMs: 1500 });
     // Wait for parent 1 to switch, then look at all three during the delay.
     const deadline = Date.now() + 5000;
-    while ((await glueAt(PARENTS[0]))[0] !== '198.18.2.11,198.18.2.10' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await glueAt(PARENTS[0]))[0] !== '198.18.2.11,198.18.2.10' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await glueAt(PARENTS[0])).toEqual(['198.18.2.11,198.18.2.10', '198.18.2.11,198.18.2.10']);
     expect(await glueAt(PARENTS[1])).toEqual(['198.18.2.9,198.18.2.10', '198.18.2.9,198.18.2.10']);
     expect(await glueAt(PARENTS[2])).toEqual(['198.18.2.9,198.18.2.10', '198.18.2.9,198.18.2.10']);
     const shown = await showParents(opts());
-    expect(shown.map((v) => [v.serial, v.registeredSerial])).toEqual([[3, 3], [2, 3], [2, 3]]);
+    expect(shown.map((v) => [v.serial, v.registeredSerial])).toEqual([
+      [3, 3],
+      [2, 3],
+      [2, 3],
+    ]);
     await change;
-    for (const address of PARENTS) expect(await glueAt(address)).toEqual(['198.18.2.11,198.18.2.10', '198.18.2.11,198.18.2.10']);
+    for (const address of PARENTS)
+      expect(await glueAt(address)).toEqual(['198.18.2.11,198.18.2.10', '198.18.2.11,198.18.2.10']);
   });
 
   test('bad registrar input is refused with a clear error and changes nothing', async () => {
-    await expect(setGlue({ 'ns3.example.test': '198.18.2.12' }, opts())).rejects.toThrow(/unknown name ns3\.example\.test: the delegation of example\.test has NS ns1\.example\.test, ns2\.example\.test/);
-    await expect(setGlue({ 'ns1.example.test': '198.18.2' }, opts())).rejects.toThrow(/invalid address "198\.18\.2" for ns1\.example\.test/);
-    await expect(setGlue({ 'ns1.example.org': '198.18.2.12' }, opts())).rejects.toThrow(/glue name ns1\.example\.org is outside example\.test/);
+    await expect(setGlue({ 'ns3.example.test': '198.18.2.12' }, opts())).rejects.toThrow(
+      /unknown name ns3\.example\.test: the delegation of example\.test has NS ns1\.example\.test, ns2\.example\.test/,
+    );
+    await expect(setGlue({ 'ns1.example.test': '198.18.2' }, opts())).rejects.toThrow(
+      /invalid address "198\.18\.2" for ns1\.example\.test/,
+    );
+    await expect(setGlue({ 'ns1.example.org': '198.18.2.12' }, opts())).rejects.toThrow(
+      /glue name ns1\.example\.org is outside example\.test/,
+    );
     await expect(setGlue({}, opts())).rejects.toThrow(/nothing to change/);
-    await expect(setGlue({ 'ns1.example.test': '198.18.2.12' }, { ...opts(), ttlSeconds: -1 })).rejects.toThrow(/TTL -1/);
+    await expect(setGlue({ 'ns1.example.test': '198.18.2.12' }, { ...opts(), ttlSeconds: -1 })).rejects.toThrow(
+      /TTL -1/,
+    );
     await expect(setGlue({ 'ns1.example.test': '198.18.2.12' }, { ...opts(), delayMs: -5 })).rejects.toThrow(/delay/);
     await expect(setGlue(OLD, { stateDir: path.join(lab.dir, 'nowhere') })).rejects.toThrow(/not set up/);
     expect(listParents(opts()).map((p) => p.served.serial)).toEqual([3, 3, 3]);
@@ -103,7 +144,15 @@ describeAsRoot('lab parent servers and registrar', () => {
   });
 
   test('CLI: set-glue prints progress per parent; show prints what each parent serves over DNS', async () => {
-    const set = await registrar(['set-glue', 'ns1.example.test=198.18.2.9', 'ns2.example.test=198.18.2.10', '--delay', '200ms', '--ttl', '15s']);
+    const set = await registrar([
+      'set-glue',
+      'ns1.example.test=198.18.2.9',
+      'ns2.example.test=198.18.2.10',
+      '--delay',
+      '200ms',
+      '--ttl',
+      '15s',
+    ]);
     expect(set.stderr).toBe('');
     expect(set.exitCode).toBe(0);
     expect(set.stdout).toMatch(/1\/3 parent1 a\.nic\.test 198\.19\.230\.53 serves the new glue/);
@@ -126,7 +175,10 @@ describeAsRoot('lab parent servers and registrar', () => {
     const d = await readDelegation({ address: victim.address }, 'example.test', { timeoutMs: 1000 });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(d.agree).toBe(false);
-    expect(d.views.map((v) => [v.transport, !!v.error])).toEqual([['udp', true], ['tcp', true]]);
+    expect(d.views.map((v) => [v.transport, !!v.error])).toEqual([
+      ['udp', true],
+      ['tcp', true],
+    ]);
     expect(d.views[1].error).toMatch(/refused/);
 
     // Nothing at all at that address: a timeout, bounded by timeoutMs.
@@ -137,7 +189,13 @@ describeAsRoot('lab parent servers and registrar', () => {
 
     // Starting again keeps the running parents and what they serve; the dead one comes back with its glue.
     const before = listParents(opts());
-    const after = await startParents({ network: lab.network, stateDir: lab.parentState, addresses: PARENTS, glue: OLD, ttlSeconds: 30 });
+    const after = await startParents({
+      network: lab.network,
+      stateDir: lab.parentState,
+      addresses: PARENTS,
+      glue: OLD,
+      ttlSeconds: 30,
+    });
     expect(after.map((p) => p.running)).toEqual([true, true, true]);
     expect(after.slice(0, 2).map((p) => p.pid)).toEqual(before.slice(0, 2).map((p) => p.pid));
     expect(after.map((p) => p.served.serial)).toEqual([4, 4, 4]);

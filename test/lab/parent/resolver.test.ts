@@ -34,10 +34,18 @@ describeAsRoot('lab resolver', () => {
     await startChild(lab, 'oldchild', OLD_CHILD, 'example.test', childZone(OLD_CHILD, '192.0.2.1'));
     await startChild(lab, 'newchild', NEW_CHILD, 'example.test', childZone(NEW_CHILD, '192.0.2.2'));
     const parents = await startParents({
-      network: lab.network, stateDir: lab.parentState, addresses: [`${NET}.53`, `${NET}.54`],
-      glue: { 'ns1.example.test': OLD_CHILD, 'ns2.example.test': OLD_CHILD }, ttlSeconds: DELEGATION_TTL,
+      network: lab.network,
+      stateDir: lab.parentState,
+      addresses: [`${NET}.53`, `${NET}.54`],
+      glue: { 'ns1.example.test': OLD_CHILD, 'ns2.example.test': OLD_CHILD },
+      ttlSeconds: DELEGATION_TTL,
     });
-    await startResolver({ network: lab.network, stateDir: lab.resolverState, address: RESOLVER, parents: parents.map((p) => p.address) });
+    await startResolver({
+      network: lab.network,
+      stateDir: lab.resolverState,
+      address: RESOLVER,
+      parents: parents.map((p) => p.address),
+    });
   });
 
   afterAll(async () => {
@@ -45,15 +53,27 @@ describeAsRoot('lab resolver', () => {
   });
 
   const www = async (): Promise<string> => {
-    const res = await query({ address: RESOLVER }, { name: 'www.example.test', type: 'A' }, { transport: 'udp', recursionDesired: true, timeoutMs: 1000 });
-    return res.answers.filter((r) => r.type === 'A').map((r) => String(r.data)).join(',') || res.rcode;
+    const res = await query(
+      { address: RESOLVER },
+      { name: 'www.example.test', type: 'A' },
+      { transport: 'udp', recursionDesired: true, timeoutMs: 1000 },
+    );
+    return (
+      res.answers
+        .filter((r) => r.type === 'A')
+        .map((r) => String(r.data))
+        .join(',') || res.rcode
+    );
   };
 
   test('after a glue change it uses the old child until the delegation TTL expires, then the new one', async () => {
     // First test of the file: the resolver has cached nothing yet, so this query caches the delegation.
     const cachedAt = Date.now();
     expect(await www()).toBe('192.0.2.1');
-    await setGlue({ 'ns1.example.test': NEW_CHILD, 'ns2.example.test': NEW_CHILD }, { stateDir: lab.parentState, delayMs: 0 });
+    await setGlue(
+      { 'ns1.example.test': NEW_CHILD, 'ns2.example.test': NEW_CHILD },
+      { stateDir: lab.parentState, delayMs: 0 },
+    );
     expect(Date.now() - cachedAt).toBeLessThan(2000);
 
     const answers: { at: number; www: string }[] = [];
@@ -75,13 +95,26 @@ describeAsRoot('lab resolver', () => {
   });
 
   test('resolves through the delegation; names outside the lab TLD are refused; starting again leaves it be', async () => {
-    const res = await query({ address: RESOLVER }, { name: 'www.example.test', type: 'A' }, { transport: 'tcp', recursionDesired: true });
+    const res = await query(
+      { address: RESOLVER },
+      { name: 'www.example.test', type: 'A' },
+      { transport: 'tcp', recursionDesired: true },
+    );
     expect(res.flags.ra).toBe(true);
     expect(res.answers.map((r) => r.data)).toEqual(['192.0.2.2']); // the new child, since the test above
-    const outside = await query({ address: RESOLVER }, { name: 'www.example.com', type: 'A' }, { transport: 'udp', recursionDesired: true });
+    const outside = await query(
+      { address: RESOLVER },
+      { name: 'www.example.com', type: 'A' },
+      { transport: 'udp', recursionDesired: true },
+    );
     expect(outside.rcode).toBe('REFUSED');
     const before = resolverStatus({ stateDir: lab.resolverState });
-    const again = await startResolver({ network: lab.network, stateDir: lab.resolverState, address: RESOLVER, parents: before!.parents });
+    const again = await startResolver({
+      network: lab.network,
+      stateDir: lab.resolverState,
+      address: RESOLVER,
+      parents: before!.parents,
+    });
     expect(again.pid).toBe(before!.pid);
   });
 });
