@@ -11,3 +11,4 @@ export * from './lbReplacement';
 export * from './lbUpdate';
 export * from './monitor';
 export * from './anyStatus';
+export * from './shape';

@@ -43,6 +43,11 @@ export interface Transports {
   concurrency: number;
 }
 
+/** What a zone check refuses: an RFC 2181 §10.3 violation (MX/NS target is a CNAME) is an error or a warning. */
+export interface ZoneCheckPolicy {
+  rfc2181: 'error' | 'warning';
+}
+
 export interface NsDeployPolicies {
   approval: ApprovalPolicy & { beforeCutover: boolean };
   soakMs: number;
@@ -71,6 +76,37 @@ export interface NsDeployInput {
   policies: NsDeployPolicies;
   /** Run the read-only preflight and return the plan; change nothing. */
   dryRun?: boolean;
+}
+
+/** One RRset that a change adds, removes or changes (TTL or data), as the plan shows it. */
+export interface RRsetChange {
+  kind: 'added' | 'removed' | 'changed';
+  /** Owner name, absolute with the trailing dot ("www.example.test."). */
+  name: string;
+  type: string;
+  /** What the live fleet serves (absent when added) and what the zone file says (absent when removed). */
+  before?: { ttl: number; data: string[] };
+  after?: { ttl: number; data: string[] };
+}
+
+/** A zone as the deploy plans it: what the live fleet serves, what changes, and the serial it will serve. */
+export interface ZonePlan {
+  domain: string;
+  file: string;
+  records: number;
+  rrsets: number;
+  /** The serial in the zone file as it stands. */
+  fileSerial: number;
+  /** The serial the live nameservers serve (the highest, if they disagree); absent if none serves the zone. */
+  liveSerial?: number;
+  /** Live nameservers read, and what each serves ("ns1 2026120100"). */
+  live: string[];
+  /** RRsets added, removed or changed from the live content to the zone file (the SOA serial left out). */
+  changes: RRsetChange[];
+  /** The serial every server will serve: above the live one when the content changed, the live one when not. */
+  serial: number;
+  /** Why that serial, in one line. */
+  serialNote: string;
 }
 
 export interface DeployStatus extends StatusBase<DeployPhase> {

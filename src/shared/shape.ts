@@ -1,0 +1,22 @@
+// The fleet's shape as the workflows receive it: the zones it serves, each host with its region,
+// and each LB with the nameservers it forwards to.
+
+/** A zone the fleet serves, and its zone file as the worker sees it. */
+export interface ZoneRef {
+  domain: string;
+  file: string;
+}
+
+/** A host of the fleet and the Linode region it lives in. */
+export interface HostRef {
+  label: string;
+  region: string;
+}
+
+/**
+ * An LB and the nameservers it forwards to (labels). A nameserver in the LB's region is reached
+ * on its private address; one in another region (an explicit mapping) on its public address.
+ */
+export interface LbRef extends HostRef {
+  upstreams: string[];
+}
