@@ -214,7 +214,9 @@ async function oneDeploy(
     .map((i) => i.id)
     .sort();
   const soaBefore = Object.fromEntries(
-    await Promise.all(lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.domain)] as const)),
+    await Promise.all(
+      lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.zones[0].domain)] as const),
+    ),
   );
 
   // The fault mix, from this seed.
@@ -299,7 +301,9 @@ async function oneDeploy(
     .map((i) => i.id)
     .sort();
   const soa = Object.fromEntries(
-    await Promise.all(lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.domain)] as const)),
+    await Promise.all(
+      lbAddrs.map(async (lb) => [lb.label, await soaThrough(lb.address, s.cfg.zones[0].domain)] as const),
+    ),
   );
   const nsidsAfter = Object.values(soa).flatMap((x) => x.nsids);
   const newNsids = new Set(after.instances.filter(isNs).map((i) => `${i.label}${s.cfg.nextSuffix}.${i.id}`));

@@ -74,8 +74,8 @@ export async function chaosLbReplacement(say: (s: string) => void) {
       const before = (await adminState()).instances;
       const load = startDnsLoad({
         server: RESOLVER,
-        domain: cfg.domain,
-        known: { name: `www.${cfg.domain}`, address: '198.18.2.80' },
+        domain: cfg.zones[0].domain,
+        known: { name: `www.${cfg.zones[0].domain}`, address: '198.18.2.80' },
         qps: PARAMETERS.resolverQps,
         maxQueries: PARAMETERS.resolverQps * 3600,
         maxMs: 3600_000,
@@ -152,7 +152,7 @@ export async function chaosLbReplacement(say: (s: string) => void) {
       const labels = final.map((i) => i.label).sort();
       const newLbAddresses = restart.before.glue!.change.map((c) => c.to[0]).sort();
       const parents = await Promise.all(
-        cfg.parents.map(async (p) => ({ parent: p.address, glue: await glueAt(p, cfg.domain) })),
+        cfg.parents.map(async (p) => ({ parent: p.address, glue: await glueAt(p, cfg.zones[0].domain) })),
       );
       const restartBeforeDrainEnd = Date.parse(restart.upAt) < drainEnd;
       const checks = {

@@ -177,7 +177,7 @@ async function originalProcedure(s: LabSession): Promise<() => Promise<void>> {
         vars: { nameserver_listen_addresses: [i.privateIPv4], nameserver_server_id: `${i.label}.${i.id}` },
       })),
     },
-    groupVars: { nameservers: { nameserver_zones: [{ name: s.cfg.domain, file: s.cfg.zoneFile }] } },
+    groupVars: { nameservers: { nameserver_zones: s.cfg.zones.map((z) => ({ name: z.domain, file: z.file })) } },
     ...common,
   } as never);
   // The switch as the original did it: the LB's upstream file names the new servers, reload.

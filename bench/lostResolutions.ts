@@ -32,8 +32,8 @@ export async function lostResolutions(say: (s: string) => void) {
     await setGlue({}, { ttlSeconds: PARAMETERS.delegationTtlSeconds });
     const load = startDnsLoad({
       server: RESOLVER,
-      domain: s.cfg.domain,
-      known: { name: `www.${s.cfg.domain}`, address: '198.18.2.80' },
+      domain: s.cfg.zones[0].domain,
+      known: { name: `www.${s.cfg.zones[0].domain}`, address: '198.18.2.80' },
       qps: PARAMETERS.qps,
       maxQueries: PARAMETERS.qps * 1800,
       maxMs: 1800_000,

@@ -11,11 +11,10 @@ import type { NsDeployInput } from '../src/shared';
 /** The fleet fields every workflow input shares, for the fake fleet below (paths are never read). */
 export const LAB_FLEET: Pick<
   NsDeployInput,
-  'fleet' | 'domain' | 'zoneFile' | 'linode' | 'ssh' | 'nameservers' | 'loadBalancers' | 'nextSuffix'
+  'fleet' | 'zones' | 'linode' | 'ssh' | 'nameservers' | 'loadBalancers' | 'nextSuffix'
 > = {
   fleet: 'lab',
-  domain: 'example.test',
-  zoneFile: '/zones/example.test.zone',
+  zones: [{ domain: 'example.test', file: '/zones/example.test.zone' }],
   linode: {
     apiUrl: 'http://127.0.0.1:8789/v4',
     tokenEnv: 'LINODE_TOKEN',
@@ -25,9 +24,29 @@ export const LAB_FLEET: Pick<
     tags: ['nsdeploy'],
   },
   ssh: { user: 'root', privateKeyFile: '/keys/id', knownHostsFile: '/keys/known_hosts' },
-  nameservers: ['ns1', 'ns2'],
-  loadBalancers: ['lb1', 'lb2'],
+  nameservers: [
+    { label: 'ns1', region: 'us-east' },
+    { label: 'ns2', region: 'us-east' },
+  ],
+  loadBalancers: [
+    { label: 'lb1', region: 'us-east', upstreams: ['ns1', 'ns2'] },
+    { label: 'lb2', region: 'us-east', upstreams: ['ns1', 'ns2'] },
+  ],
   nextSuffix: '-next',
+};
+
+/** The zone plan the fake fleet answers: the live servers serve what the file says. */
+export const UNCHANGED_PLAN = {
+  domain: 'example.test',
+  file: '/zones/example.test.zone',
+  records: 12,
+  rrsets: 10,
+  fileSerial: 2026112302,
+  liveSerial: 2026112302,
+  live: ['ns1 2026112302', 'ns2 2026112302'],
+  changes: [],
+  serial: 2026112302,
+  serialNote: 'same content: keeps serial 2026112302',
 };
 
 export interface FakeFleetOptions {
@@ -131,6 +150,14 @@ export class FakeFleet {
       checkZone: async () => {
         await note('checkZone');
         return { origin: 'example.test.', serial: 2026112302, records: 12, rrsets: 10, caveats: [], warnings: [] };
+      },
+      checkRegions: async (_t, regions: string[]) => {
+        await note('checkRegions');
+        return [...new Set([...regions, 'us-east'])];
+      },
+      planZone: async (input) => {
+        await note(`planZone ${input.zone.domain}`);
+        return { ...UNCHANGED_PLAN, domain: input.zone.domain, file: input.zone.file };
       },
       listInstances: async () => {
         await note('listInstances');

@@ -8,6 +8,7 @@ import {
   genericRdata,
   loadZoneFile,
   loadZoneText,
+  mergeComparisons,
   presentRecord,
   query as realQuery,
   ZoneLoadError,
@@ -44,10 +45,14 @@ export interface ProbeSettings {
   udpPayloadSize?: number;
 }
 
+type ExpectedZone = { origin: string; file: string } | { origin: string; text: string };
+
 export interface CompareZoneOnServerInput extends ProbeSettings {
   server: DnsServer;
   /** The expected zone: a file on the worker, or its text. */
-  zone: { origin: string; file: string } | { origin: string; text: string };
+  zone?: ExpectedZone;
+  /** Or several zones, compared one after the other and reported as one comparison. */
+  zones?: ExpectedZone[];
   /** Default ["udp", "tcp"]. */
   transports?: TransportMode[];
   /** Queries in flight at most. Default 16. */
@@ -120,7 +125,7 @@ export function createDnsActivities(deps: DnsDeps = {}) {
   const signalOf = deps.cancellationSignal ?? activitySignal;
   const interval = deps.heartbeatIntervalMs ?? 1000;
 
-  async function loadExpected(zone: CompareZoneOnServerInput['zone']): Promise<Zone> {
+  async function loadExpected(zone: ExpectedZone): Promise<Zone> {
     try {
       return 'file' in zone ? await loadZoneFile(zone.file, zone.origin) : await loadZoneText(zone.text, zone.origin);
     } catch (err) {
@@ -133,22 +138,31 @@ export function createDnsActivities(deps: DnsDeps = {}) {
   return {
     /** Ask every RRset of the expected zone of one server; returns the differences found. */
     async compareZoneOnServer(input: CompareZoneOnServerInput): Promise<CompactZoneComparison> {
-      const zone = await loadExpected(input.zone);
+      const expected = input.zones ?? (input.zone ? [input.zone] : []);
+      if (expected.length === 0)
+        throw ApplicationFailure.nonRetryable('compareZoneOnServer: no zone given', 'InvalidInput');
+      const parts = [];
       let lastBeat = 0;
-      const result = await compareZone(input.server, zone, {
-        transports: input.transports,
-        concurrency: input.concurrency,
-        query: defined(settingsOf(input)),
-        queryFn: doQuery,
-        signal: signalOf(),
-        onProgress: (done, total) => {
-          const now = Date.now();
-          if (now - lastBeat >= interval || done === total) {
-            lastBeat = now;
-            heartbeat({ done, total });
-          }
-        },
-      });
+      for (const [i, z] of expected.entries()) {
+        const zone = await loadExpected(z);
+        parts.push(
+          await compareZone(input.server, zone, {
+            transports: input.transports,
+            concurrency: input.concurrency,
+            query: defined(settingsOf(input)),
+            queryFn: doQuery,
+            signal: signalOf(),
+            onProgress: (done, total) => {
+              const now = Date.now();
+              if (now - lastBeat >= interval || done === total) {
+                lastBeat = now;
+                heartbeat(expected.length > 1 ? { zone: i + 1, zones: expected.length, done, total } : { done, total });
+              }
+            },
+          }),
+        );
+      }
+      const result = mergeComparisons(parts);
       deps.logger?.info(
         {
           server: result.server,

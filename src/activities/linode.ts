@@ -8,6 +8,7 @@ import {
   getLinode,
   getLinodeIPs,
   getLinodes,
+  getRegions,
   updateLinode,
   type Linode,
 } from '@linode/api-v4';
@@ -262,6 +263,24 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
         return { deleted: false };
       }
       return deleteInstance(t, existing.id);
+    },
+
+    /** Refuses, naming it, a region Linode does not have: before anything is created there. */
+    async checkRegions(t: LinodeTarget, regions: string[]): Promise<string[]> {
+      connect(t);
+      const known: string[] = [];
+      for (let page = 1; ; page++) {
+        const res = await call('list regions', () => getRegions({ page, page_size: 100 }));
+        known.push(...res.data.map((r) => r.id));
+        if (page >= res.pages) break;
+      }
+      const unknown = [...new Set(regions)].filter((r) => !known.includes(r));
+      if (unknown.length > 0) {
+        const which = unknown.map((r) => `"${r}"`).join(', ');
+        const message = `${which}: not a Linode region (this account has ${known.join(', ')})`;
+        throw ApplicationFailure.nonRetryable(message, 'UnknownRegion');
+      }
+      return known;
     },
 
     /** Every instance carrying the tag (the fleet's tag), with its addresses. */

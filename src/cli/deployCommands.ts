@@ -1,7 +1,7 @@
 // CLI for the NS blue-green deploy: start it (one per fleet), follow it phase by phase, and
 // steer it (approve, reject, abort).
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import type { FleetConfig } from '../config';
+import { zoneFiles, zoneNames, type FleetConfig } from '../config';
 import {
   approveUpdate,
   deployWorkflowId,
@@ -13,6 +13,7 @@ import {
   type LbReplacementResult,
   type LbReplacementStatus,
   type NsDeployResult,
+  labelsOf,
 } from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
 import { nsDeployInput } from './deployInput';
@@ -41,8 +42,8 @@ export async function startDeploy(
       args: [input],
       fleet: cfg.fleet,
       what: 'a deploy',
-      staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${cfg.domain} on fleet ${cfg.fleet}`,
-      staticDetails: `Replace ${input.nameservers.join(', ')} behind ${input.loadBalancers.join(', ')} with fresh servers from ${cfg.zoneFile}.`,
+      staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
+      staticDetails: `Replace ${labelsOf(input.nameservers)} behind ${labelsOf(input.loadBalancers)} with fresh servers from ${zoneFiles(cfg)}.`,
     },
     out,
   );

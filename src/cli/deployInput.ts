@@ -10,8 +10,7 @@ export function nsDeployInput(
   const p = cfg.policies;
   return {
     fleet: cfg.fleet,
-    domain: cfg.domain,
-    zoneFile: cfg.zoneFile,
+    zones: cfg.zones,
     linode: {
       apiUrl: cfg.linode.apiUrl,
       tokenEnv: cfg.linode.tokenEnv,
@@ -21,8 +20,8 @@ export function nsDeployInput(
       tags: cfg.linode.tags,
     },
     ssh: { user: cfg.ssh.user, privateKeyFile: cfg.ssh.privateKeyFile, knownHostsFile: cfg.ssh.knownHostsFile },
-    nameservers: cfg.nameservers.map((h) => h.label),
-    loadBalancers: cfg.loadBalancers.map((h) => h.label),
+    nameservers: cfg.nameservers,
+    loadBalancers: cfg.loadBalancers,
     nextSuffix: cfg.nextSuffix,
     policies: {
       approval: {
@@ -30,6 +29,7 @@ export function nsDeployInput(
         timeoutMs: p.approval.timeout,
         onTimeout: p.approval.onTimeout,
       },
+      zoneChecks: { rfc2181: p.zoneChecks.rfc2181 },
       soakMs: p.soak,
       gate: { transports: p.gate.transports, concurrency: p.gate.concurrency },
       oldServersMaxMs: p.drain.oldServersMax,

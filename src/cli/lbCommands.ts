@@ -1,8 +1,14 @@
 // CLI for the LB replacement: start it (one per fleet), tell it the glue was changed, and
 // follow it (the same follower as the NS deploy: phases, events, the glue instructions).
 import type { Client } from '@temporalio/client';
-import type { FleetConfig } from '../config';
-import { glueUpdatedCheck, glueUpdatedSignal, lbReplacementWorkflowId, type LbReplacementStatus } from '../shared';
+import { zoneNames, type FleetConfig } from '../config';
+import {
+  glueUpdatedCheck,
+  glueUpdatedSignal,
+  labelsOf,
+  lbReplacementWorkflowId,
+  type LbReplacementStatus,
+} from '../shared';
 import { lbReplacement } from '../workflows/lbReplacement';
 import { followDeploy } from './deployCommands';
 import { lbReplacementInput } from './lbInput';
@@ -35,8 +41,8 @@ export async function startLbReplacement(
       fleet: cfg.fleet,
       what: 'an LB replacement',
       aloneInFleet: !opts.dryRun,
-      staticSummary: `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${input.loadBalancers.join(', ')} for ${cfg.domain} on fleet ${cfg.fleet}`,
-      staticDetails: `New ${input.loadBalancers.map((l) => l + input.nextSuffix).join(', ')}; the zone's records move to them; you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
+      staticSummary: `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${labelsOf(input.loadBalancers)} for ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
+      staticDetails: `New ${input.loadBalancers.map((l) => l.label + input.nextSuffix).join(', ')}; the zones' records move to them; you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
     },
     out,
   );

@@ -9,8 +9,7 @@ export function lbReplacementInput(cfg: FleetConfig, opts: { dryRun?: boolean } 
   const p = cfg.policies;
   return {
     fleet: ns.fleet,
-    domain: ns.domain,
-    zoneFile: ns.zoneFile,
+    zones: ns.zones,
     linode: ns.linode,
     ssh: ns.ssh,
     nameservers: ns.nameservers,

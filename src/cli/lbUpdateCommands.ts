@@ -1,7 +1,7 @@
 // CLI for the in-place LB update: start it (one LB change per fleet at a time), follow it LB
 // by LB, print each LB's plan, and fail (non-zero exit) with the LB and task that stopped it.
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import type { FleetConfig } from '../config';
+import { zoneNames, type FleetConfig } from '../config';
 import {
   lbUpdateStatusQuery,
   lbUpdateWorkflowId,
@@ -18,8 +18,7 @@ type Out = (line: string) => void;
 export function lbUpdateInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {}): LbUpdateInput {
   return {
     fleet: cfg.fleet,
-    domain: cfg.domain,
-    zoneFile: cfg.zoneFile,
+    zones: cfg.zones,
     linode: { apiUrl: cfg.linode.apiUrl, tokenEnv: cfg.linode.tokenEnv },
     ssh: { user: cfg.ssh.user, privateKeyFile: cfg.ssh.privateKeyFile, knownHostsFile: cfg.ssh.knownHostsFile },
     loadBalancers: cfg.loadBalancers.map((h) => h.label),
@@ -55,7 +54,7 @@ export async function startLbUpdate(
               .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
               .join(', ')}`
           : ''
-      }, one LB at a time: plan (--check --diff), apply, verify ${cfg.domain} through it.`,
+      }, one LB at a time: plan (--check --diff), apply, verify ${zoneNames(cfg)} through it.`,
     },
     out,
   );

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Command } from 'commander';
-import { loadFleetConfig, type FleetConfig } from '../config';
+import { loadFleetConfig, zoneFiles, zoneNames, type FleetConfig } from '../config';
 import { FLEET_HEALTH, monitorScheduleId, type MonitorInput, type MonitorResult } from '../shared';
 import { formatDuration, parseDuration } from '../shared/duration';
 import type { monitorFleet } from '../workflows/monitorFleet';
@@ -29,8 +29,7 @@ export const scheduleUrl = (target: TemporalTarget, scheduleId: string) =>
 export function monitorInput(cfg: FleetConfig, target: TemporalTarget, everyMs = cfg.monitor.every): MonitorInput {
   return {
     fleet: cfg.fleet,
-    domain: cfg.domain,
-    zoneFile: cfg.zoneFile,
+    zones: cfg.zones,
     linode: {
       apiUrl: cfg.linode.apiUrl,
       tokenEnv: cfg.linode.tokenEnv,
@@ -62,9 +61,9 @@ function scheduleParts(cfg: FleetConfig, target: TemporalTarget, everyMs: number
     workflowId: monitorScheduleId(cfg.fleet),
     args: [input],
     workflowExecutionTimeout: RUN_TIMEOUT,
-    staticSummary: `Monitor of ${cfg.domain} on fleet ${cfg.fleet} (every ${formatDuration(everyMs)})`,
+    staticSummary: `Monitor of ${zoneNames(cfg)} on fleet ${cfg.fleet} (every ${formatDuration(everyMs)})`,
     staticDetails:
-      `Every record of ${cfg.zoneFile} through ${input.loadBalancers.join(', ')} and on ${input.nameservers.join(', ')} directly, over UDP and TCP` +
+      `Every record of ${zoneFiles(cfg)} through ${input.loadBalancers.join(', ')} and on ${input.nameservers.join(', ')} directly, over UDP and TCP` +
       `${input.parents.length ? `; the delegation at ${input.parents.map((p) => p.address).join(', ')}` : ''}. ` +
       `On failure: an alert to ${alertsTo}, and FleetHealth = "failing".`,
   };
@@ -129,7 +128,7 @@ export async function createMonitor(
     verb = 'Updated';
   }
   out(
-    `${verb} schedule ${scheduleId}: monitors ${cfg.domain} on fleet ${cfg.fleet} every ${formatDuration(everyMs)}${verb === 'Created' ? ' (first run now)' : ''}`,
+    `${verb} schedule ${scheduleId}: monitors ${zoneNames(cfg)} on fleet ${cfg.fleet} every ${formatDuration(everyMs)}${verb === 'Created' ? ' (first run now)' : ''}`,
   );
   out(
     `Alerts: ${cfg.monitor.webhookUrl ?? (cfg.monitor.webhookUrlEnv ? `$${cfg.monitor.webhookUrlEnv} on the worker` : 'none configured (monitor.webhookUrl); the worker logs them')}`,

@@ -5,13 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { resolveShape, type FleetShape } from './fleetShape';
 import { fleetConfigSchema, type FleetConfigParsed } from './schema';
 
-export type FleetConfig = FleetConfigParsed & {
-  /** Absolute path of the file this came from, and its directory (relative paths resolve there). */
-  configPath: string;
-  configDir: string;
-};
+/**
+ * A checked fleet config: every host with its region, each LB with the nameservers it forwards
+ * to, every zone with its file's absolute path (`domain` + `zoneFile` become one zone).
+ */
+export type FleetConfig = Omit<FleetConfigParsed, 'domain' | 'zoneFile' | 'zones' | 'nameservers' | 'loadBalancers'> &
+  FleetShape & {
+    /** Absolute path of the file this came from, and its directory (relative paths resolve there). */
+    configPath: string;
+    configDir: string;
+  };
 
 export interface ConfigProblem {
   field: string;
@@ -64,9 +70,12 @@ export function parseFleetConfig(text: string, configPath: string, displayName =
 
   const configDir = path.dirname(configPath);
   const resolve = (p: string) => path.resolve(configDir, p.replace(/^~(?=$|\/)/, os.homedir()));
+  const { domain: _domain, zoneFile: _zoneFile, zones: _zones, ...rest } = result.data;
+  const shape = resolveShape(result.data);
   const cfg: FleetConfig = {
-    ...result.data,
-    zoneFile: resolve(result.data.zoneFile),
+    ...rest,
+    ...shape,
+    zones: shape.zones.map((z) => ({ domain: z.domain, file: resolve(z.file) })),
     ssh: {
       ...result.data.ssh,
       privateKeyFile: resolve(result.data.ssh.privateKeyFile),
@@ -75,15 +84,14 @@ export function parseFleetConfig(text: string, configPath: string, displayName =
     configPath,
     configDir,
   };
-  if (!fs.existsSync(cfg.zoneFile)) {
-    throw new ConfigError(displayName, [
-      {
-        field: 'zoneFile',
-        line: lineOf(doc.contents, ['zoneFile'], lineCounter),
-        message: `file not found: ${cfg.zoneFile}`,
-      },
-    ]);
-  }
+  const missing = cfg.zones.flatMap((z, i) => {
+    if (fs.existsSync(z.file)) return [];
+    const at = result.data.zones ? ['zones', i, 'file'] : ['zoneFile'];
+    return [
+      { field: formatPath(at), line: lineOf(doc.contents, at, lineCounter), message: `file not found: ${z.file}` },
+    ];
+  });
+  if (missing.length > 0) throw new ConfigError(displayName, missing);
   return cfg;
 }
 

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import ms from 'ms';
 import { z } from 'zod';
+import { checkShape } from './fleetShape';
 import { linodeLabelProblem, LABEL_MAX } from './linodeLabel';
 
 const duration = (example: string) =>
@@ -34,7 +35,13 @@ const dnsName = z
 const address = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
 const port = z.number().int().min(1).max(65535);
 
-const host = z.strictObject({ label });
+/** A region as Linode names it (checked against Linode's list before anything changes). */
+const region = z
+  .string()
+  .regex(/^[a-z]{2}-[a-z]+(-[0-9]+)?$/, { message: 'must be a Linode region ID such as "us-east"' });
+const host = z.strictObject({ label, region: region.optional() });
+const loadBalancer = z.strictObject({ label, region: region.optional(), upstreams: z.array(label).min(1).optional() });
+const zone = z.strictObject({ domain: dnsName, file: z.string().min(1) });
 
 /** Only the proxy role's own variables; the ones nsdeploy derives from the live fleet are refused. */
 const PROXY_VARS_FROM_FLEET = ['proxy_upstreams', 'proxy_listen_addresses'];
@@ -66,6 +73,10 @@ const approval = z.strictObject({
 
 const policies = z.strictObject({
   approval: approval.prefault({}),
+  /** What a zone check refuses. `rfc2181: warning` lowers its rule (no MX/NS target that is a CNAME) to a warning. */
+  zoneChecks: z
+    .strictObject({ rfc2181: z.enum(['error', 'warning'], { error: 'must be "error" or "warning"' }).default('error') })
+    .prefault({}),
   /** How long to keep probing through the LBs after cutover before retiring the old servers. */
   soak: duration('5m').prefault('5m'),
   /** How long a new instance may take from create to `running`. */
@@ -141,9 +152,12 @@ export const fleetConfigSchema = z
     fleet: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, {
       message: 'must be 2–41 characters: lower-case letters, digits and "-", starting with a letter',
     }),
-    domain: dnsName,
-    /** BIND zone file for the domain, relative to the config file. */
-    zoneFile: z.string().min(1),
+    /** The one zone of a single-zone fleet (shorthand for `zones: [{ domain, file }]`). */
+    domain: dnsName.optional(),
+    /** Its BIND zone file, relative to the config file. */
+    zoneFile: z.string().min(1).optional(),
+    /** Every zone the fleet serves: domain and BIND zone file (relative to the config file). */
+    zones: z.array(zone).min(1, { message: 'needs at least one zone' }).optional(),
     linode: z.strictObject({
       /** API root; omit for Linode's real API. The lab points this at its emulator. */
       apiUrl: z
@@ -154,7 +168,8 @@ export const fleetConfigSchema = z
         .string()
         .regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as "LINODE_TOKEN"' })
         .default('LINODE_TOKEN'),
-      region: z.string().min(1),
+      /** Region of every host that names none. */
+      region,
       type: z.string().min(1),
       image: z.string().min(1),
       tags: z.array(z.string().min(3).max(50)).default(['nsdeploy']),
@@ -164,7 +179,7 @@ export const fleetConfigSchema = z
       .min(1, { message: 'needs at least one nameserver' })
       .default([{ label: 'ns1' }, { label: 'ns2' }]),
     loadBalancers: z
-      .array(host)
+      .array(loadBalancer)
       .min(1, { message: 'needs at least one load balancer' })
       .default([{ label: 'lb1' }, { label: 'lb2' }]),
     /** Suffix of the replacement hosts' labels during a blue-green deploy. */
@@ -199,6 +214,7 @@ export const fleetConfigSchema = z
     monitor: monitor.prefault({}),
   })
   .superRefine((cfg, ctx) => {
+    checkShape(cfg, ctx);
     const all = [
       ...cfg.nameservers.map((h, i) => ({ path: ['nameservers', i, 'label'], label: h.label })),
       ...cfg.loadBalancers.map((h, i) => ({ path: ['loadBalancers', i, 'label'], label: h.label })),

@@ -108,3 +108,21 @@ export function describeDifference(d: Difference): string {
       return `${where}: ${d.kind}: ${d.detail}`;
   }
 }
+
+/** Several zones compared on one server, as one comparison (origins listed, counts added up). */
+export function mergeComparisons(parts: ZoneComparison[]): ZoneComparison {
+  if (parts.length === 1) return parts[0];
+  return {
+    server: parts[0]?.server ?? '',
+    origin: parts.map((p) => p.origin).join(', '),
+    transports: [...new Set(parts.flatMap((p) => p.transports))],
+    ok: parts.every((p) => p.ok),
+    recordsChecked: parts.reduce((n, p) => n + p.recordsChecked, 0),
+    rrsetsChecked: parts.reduce((n, p) => n + p.rrsetsChecked, 0),
+    queriesSent: parts.reduce((n, p) => n + p.queriesSent, 0),
+    differences: sortDifferences(parts.flatMap((p) => p.differences)),
+    skipped: parts.flatMap((p) => p.skipped),
+    nsids: [...new Set(parts.flatMap((p) => p.nsids))].sort(),
+    durationMs: parts.reduce((n, p) => n + p.durationMs, 0),
+  };
+}

@@ -27,6 +27,7 @@ export { checkAnswer } from './check';
 export { compareZone, DEFAULT_CONCURRENCY, DEFAULT_TRANSPORTS, type CompareOptions } from './compare';
 export {
   describeDifference,
+  mergeComparisons,
   sortDifferences,
   type Difference,
   type DifferenceKind,

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalPolicy, ApprovalView } from './approval';
 import type { LinodeSettings, NsDeployPolicies, SshSettings, Transports } from './nsDeploy';
+import type { HostRef, LbRef, ZoneRef } from './shape';
 import { STATUS_QUERY, type HostView, type StatusBase } from './status';
 
 export type LbPhase =
@@ -65,20 +66,37 @@ export interface LbReplacementPolicies {
 
 export interface LbReplacementInput {
   fleet: string;
-  domain: string;
-  zoneFile: string;
+  /** Every zone of the fleet: each record at an old LB's address moves, in every zone. */
+  zones: ZoneRef[];
   linode: LinodeSettings;
   ssh: SshSettings;
-  nameservers: string[];
-  loadBalancers: string[];
+  nameservers: HostRef[];
+  /** Each new LB is made in its old LB's region and forwards where that one does. */
+  loadBalancers: LbRef[];
   nextSuffix: string;
   parents: { address: string; port: number }[];
   policies: LbReplacementPolicies;
   /** Extra proxy role variables (fleet config `proxyVars`), so new LBs match the live ones. */
   proxyVars?: Record<string, unknown>;
-  /** The NS deploy that serves the changed zone (run as a child workflow). */
+  /** The NS deploy that serves the changed zones (run as a child workflow). */
   nsDeployPolicies: NsDeployPolicies;
   dryRun?: boolean;
+}
+
+/** The input as histories from before several zones and regions recorded it. */
+export interface LegacyLbReplacementInput extends Omit<LbReplacementInput, 'zones' | 'nameservers' | 'loadBalancers'> {
+  domain: string;
+  zoneFile: string;
+  nameservers: string[];
+  loadBalancers: string[];
+}
+
+/** One zone's records moved from the old LBs' addresses to the new ones'. */
+export interface ZoneMoveView {
+  domain: string;
+  serialBefore?: number;
+  serialAfter?: number;
+  moved: string[];
 }
 
 export interface GlueStatus {
@@ -108,7 +126,8 @@ export interface ProofStatus {
 export interface LbReplacementStatus extends StatusBase<LbPhase> {
   oldLbs: HostView[];
   newLbs: HostView[];
-  zone?: { serialBefore?: number; serialAfter?: number; moved: string[] };
+  /** Each zone with records at the old LBs, once moved. */
+  zones?: ZoneMoveView[];
   glue?: GlueStatus;
   drain?: DrainStatus;
   proof?: ProofStatus;

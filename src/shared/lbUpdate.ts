@@ -1,14 +1,14 @@
 // The in-place LB update: its input, per-LB states, status and result.
 import { defineQuery } from '@temporalio/workflow';
 import type { SshSettings, Transports } from './nsDeploy';
+import type { ZoneRef } from './shape';
 import { STATUS_QUERY, type HostView, type StatusBase } from './status';
 
 /** Everything the in-place LB update needs, none of it secret (paths and env var names only). */
 export interface LbUpdateInput {
   fleet: string;
-  domain: string;
-  /** Zone file path as the worker sees it: what every LB must keep serving. */
-  zoneFile: string;
+  /** Every zone of the fleet, as the worker sees the files: what every LB must keep serving. */
+  zones: ZoneRef[];
   linode: { apiUrl?: string; tokenEnv: string };
   ssh: SshSettings;
   /** Updated in this order, one at a time. */
@@ -18,6 +18,12 @@ export interface LbUpdateInput {
   verify: Transports;
   /** Plan every LB (--check --diff) and change nothing. */
   dryRun?: boolean;
+}
+
+/** The input as runs from before several zones recorded it. */
+export interface LegacyLbUpdateInput extends Omit<LbUpdateInput, 'zones'> {
+  domain: string;
+  zoneFile: string;
 }
 
 /** Per LB: plan (--check --diff), apply, verify through it. */

@@ -1,14 +1,14 @@
 // Continuous monitoring: one run's input, what it found, its status, and the alert it sends.
 import { defineQuery } from '@temporalio/workflow';
 import type { Transports } from './nsDeploy';
+import type { ZoneRef } from './shape';
 import { STATUS_QUERY, type StatusBase } from './status';
 
 /** Everything one monitoring run needs, none of it secret (names, paths, addresses, URLs). */
 export interface MonitorInput {
   fleet: string;
-  domain: string;
-  /** The operator's zone file as the worker sees it: what every server must answer. */
-  zoneFile: string;
+  /** Every zone of the fleet, as the worker sees the files: what every server must answer. */
+  zones: ZoneRef[];
   /** As listInstances takes it (the key paths are not used to list). */
   linode: { apiUrl?: string; tokenEnv: string; knownHostsFile: string; privateKeyFile: string };
   nameservers: string[];
@@ -39,6 +39,12 @@ export interface MonitorFailure {
   what: string;
 }
 
+/** The input as schedules created before several zones carry it. */
+export interface LegacyMonitorInput extends Omit<MonitorInput, 'zones'> {
+  domain: string;
+  zoneFile: string;
+}
+
 export interface MonitorServerView {
   label: string;
   kind: 'lb' | 'ns';
@@ -50,8 +56,8 @@ export interface MonitorServerView {
 }
 
 export interface MonitorStatus extends StatusBase<'probing' | 'ok' | 'failing'> {
-  domain: string;
-  zoneSerial?: number;
+  /** The zones checked, with the serial their files say. */
+  zones: { domain: string; serial?: number }[];
   servers: MonitorServerView[];
   parents: { parent: string; ok: boolean; detail: string }[];
   failures: MonitorFailure[];
@@ -78,7 +84,9 @@ export interface FleetAlert {
   source: 'nsdeploy';
   state: 'failing' | 'recovered';
   fleet: string;
+  /** The zones checked, comma-separated (see `zones`). */
   domain: string;
+  zones: string[];
   checkedAt: string;
   failingSince?: string;
   summary: string;

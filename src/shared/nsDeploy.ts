@@ -1,6 +1,7 @@
 // The NS blue-green deploy: its input, phases, status and result.
 import { defineQuery } from '@temporalio/workflow';
 import type { ApprovalPolicy, ApprovalView } from './approval';
+import type { HostRef, LbRef, ZoneRef } from './shape';
 import { STATUS_QUERY, type HostView, type StatusBase } from './status';
 
 /** Phases of a deploy, in order; also the value of the DeployPhase search attribute. */
@@ -25,6 +26,7 @@ export type DeployPhase =
 export interface LinodeSettings {
   apiUrl?: string;
   tokenEnv: string;
+  /** The region of a host that names none (and of every host in histories from before regions). */
   region: string;
   type: string;
   image: string;
@@ -50,6 +52,8 @@ export interface ZoneCheckPolicy {
 
 export interface NsDeployPolicies {
   approval: ApprovalPolicy & { beforeCutover: boolean };
+  /** Absent in histories from before the policy existed: then 'error'. */
+  zoneChecks?: ZoneCheckPolicy;
   soakMs: number;
   /** How often the soak probes through the LBs. */
   soakProbeEveryMs?: number;
@@ -65,17 +69,24 @@ export interface NsDeployPolicies {
 /** Everything the NS deploy needs, none of it secret (paths and env var names only). */
 export interface NsDeployInput {
   fleet: string;
-  domain: string;
-  /** Zone file path as the worker sees it. */
-  zoneFile: string;
+  /** Every zone the fleet serves; each new server serves them all. */
+  zones: ZoneRef[];
   linode: LinodeSettings;
   ssh: SshSettings;
-  nameservers: string[];
-  loadBalancers: string[];
+  nameservers: HostRef[];
+  loadBalancers: LbRef[];
   nextSuffix: string;
   policies: NsDeployPolicies;
   /** Run the read-only preflight and return the plan; change nothing. */
   dryRun?: boolean;
+}
+
+/** The input as histories from before several zones and regions recorded it: one zone, one region. */
+export interface LegacyNsDeployInput extends Omit<NsDeployInput, 'zones' | 'nameservers' | 'loadBalancers'> {
+  domain: string;
+  zoneFile: string;
+  nameservers: string[];
+  loadBalancers: string[];
 }
 
 /** One RRset that a change adds, removes or changes (TTL or data), as the plan shows it. */
@@ -110,6 +121,8 @@ export interface ZonePlan {
 }
 
 export interface DeployStatus extends StatusBase<DeployPhase> {
+  /** The serial each zone will serve, old → new, once the plan is made. */
+  zones?: { domain: string; serialBefore?: number; serialAfter: number; changes: number }[];
   zoneSerial?: number;
   oldServers: HostView[];
   newServers: HostView[];

@@ -20,3 +20,6 @@ export interface HostRef {
 export interface LbRef extends HostRef {
   upstreams: string[];
 }
+
+/** "ns1, ns2": the hosts' labels, as summaries name them. */
+export const labelsOf = (hosts: { label: string }[]) => hosts.map((h) => h.label).join(', ');

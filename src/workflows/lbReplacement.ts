@@ -3,8 +3,14 @@
 // registrar, a durable timer waits out the TTLs, the old LBs prove they get no traffic, and
 // only then are they retired. Until the glue changed, any failure or abort puts the fleet
 // back; after it, undoing starts by asking the human to change the glue back.
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { hostView, lbStatusQuery, type LbReplacementInput, type LbReplacementResult } from '../shared';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import {
+  hostView,
+  lbStatusQuery,
+  type LbReplacementInput,
+  type LbReplacementResult,
+  type LegacyLbReplacementInput,
+} from '../shared';
 import { formatDuration, iso } from '../shared/duration';
 import { ApprovalGate } from './lib/approvalGate';
 import { fleetContext } from './lib/fleetContext';
@@ -13,29 +19,36 @@ import { createNewInstances } from './lib/newInstances';
 import { rollBack } from './lib/rollback';
 import { retireAndRename } from './lib/retire';
 import { Saga } from './lib/saga';
-import { step } from './lib/steps';
 import { drainOldLbs, proveQuiet } from './lbReplacement/drain';
 import { glueChangeFor } from './lbReplacement/glueChange';
 import { GlueWatch } from './lbReplacement/glueWatch';
 import { configureLbs, verifyNewLbs } from './lbReplacement/newLbs';
 import { lbReplacementPlan } from './lbReplacement/plan';
-import { lbPreflight } from './lbReplacement/preflight';
+import { lbPreflight, type LbPreflight } from './lbReplacement/preflight';
 import { LbTracker } from './lbReplacement/tracker';
-import { moveZoneToNewLbs } from './lbReplacement/zoneMove';
+import { keepZoneMoves, moveZonesToNewLbs } from './lbReplacement/zoneMove';
+import { lbReplacementShape, nextLbs } from './lbReplacement/shape';
 
-export async function lbReplacement(input: LbReplacementInput): Promise<LbReplacementResult> {
+/** Histories from before several zones and regions read one old LB's upstreams for every new LB. */
+const ZONES_AND_REGIONS = 'zones-and-regions';
+
+export async function lbReplacement(
+  given: LbReplacementInput | LegacyLbReplacementInput,
+): Promise<LbReplacementResult> {
+  const input = lbReplacementShape(given);
   const t = new LbTracker(input.fleet);
   const saga = new Saga();
   const ctx = fleetContext(input);
   const { policies } = input;
-  const backupFile = `${input.zoneFile}.${ctx.deployTag}.orig`;
   setHandler(lbStatusQuery, () => t.status);
   const glue = new GlueWatch(t, input);
   const approvals = new ApprovalGate(t);
+  const shaped = patched(ZONES_AND_REGIONS);
+  let pre: LbPreflight | undefined;
   /** Ends with both LB sets serving: the zone change is kept (no undo), the reason shown. */
   const notRetired = async (reason: string, type: string) => {
     saga.commit();
-    await step('quick', 'keep the zone change', 'discardZoneBackup', { backupFile });
+    if (pre) await keepZoneMoves(ctx, pre);
     t.status.error = reason;
     t.phase('not-retired', reason);
     return ApplicationFailure.nonRetryable(reason, type, t.status);
@@ -43,7 +56,7 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
 
   try {
     // 1. Preflight: the live fleet, the zone, the delegation as every parent serves it.
-    const pre = await lbPreflight(ctx, t, glue, input);
+    pre = await lbPreflight(ctx, t, glue, input);
     const { oldLbs } = pre;
     const plan = lbReplacementPlan(input, pre);
     t.event(`plan: ${plan.length} steps`);
@@ -53,27 +66,27 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
     }
 
     // 2. New LBs in parallel, idempotent; each undo registered before its create.
-    const next = input.loadBalancers.map((l) => l + input.nextSuffix);
-    t.phase('create', next.join(', '));
+    const next = nextLbs(input);
+    t.phase('create', next.map((l) => `${l.label} (${l.region})`).join(', '));
     const bounds = { bootTimeoutMs: policies.bootTimeoutMs, sshTimeoutMs: policies.sshTimeoutMs };
-    let newLbs = await createNewInstances({ ctx, saga, linode: input.linode, labels: next, ...bounds });
+    let newLbs = await createNewInstances({ ctx, saga, linode: input.linode, hosts: next, ...bounds });
     t.status.newLbs = newLbs.map(hostView);
 
     // 3. Configure them to the nameservers the live LBs use right now; 4. the whole zone through each.
     t.phase('configure', 'Ansible proxy role');
-    await configureLbs(ctx, input, oldLbs[0], newLbs);
+    await configureLbs(ctx, input, oldLbs, newLbs, shaped);
     t.phase('verify', 'every record through each new LB');
     t.event(await verifyNewLbs(ctx, input, newLbs));
 
     // 5. The zone moves to the new LBs: the operator's zone file, served over all four LBs.
     t.phase('zone', `${pre.atLbs.map((r) => r.name).join(', ')} → new LBs`);
-    const moves = await moveZoneToNewLbs({ ctx, saga, t, input, pre, newLbs, backupFile });
+    const moves = await moveZonesToNewLbs({ ctx, saga, t, input, pre, newLbs });
 
     // 6. Human step: the glue at the registrar. The parents are the proof, not the signal.
     const change = glueChangeFor(pre, moves);
     t.status.glue = { change, parents: [], signals: [] };
     saga.add('change the glue back at the registrar', () => glue.revert(change), { stopOnFailure: true });
-    t.phase('glue', `change the glue at the registrar: ${glueInstructions(input.domain, change)}`);
+    t.phase('glue', `change the glue at the registrar: ${glueInstructions(glue.domains, change)}`);
     if (!(await glue.waitFor(change, 'new'))) {
       const within = formatDuration(policies.glueTimeoutMs);
       throw ApplicationFailure.nonRetryable(
@@ -105,11 +118,20 @@ export async function lbReplacement(input: LbReplacementInput): Promise<LbReplac
       }
     }
     saga.commit();
-    newLbs = await retireAndRename(ctx, t, oldLbs, newLbs, input.loadBalancers);
+    newLbs = await retireAndRename(
+      ctx,
+      t,
+      oldLbs,
+      newLbs,
+      input.loadBalancers.map((l) => l.label),
+    );
     t.status.oldLbs = [];
     t.status.newLbs = newLbs.map(hostView);
-    await step('quick', 'keep the zone change', 'discardZoneBackup', { backupFile });
-    t.phase('done', `${input.domain} delegated to ${newLbs.map((l) => `${l.label} ${l.publicIPv4}`).join(', ')}`);
+    await keepZoneMoves(ctx, pre);
+    t.phase(
+      'done',
+      `${glue.domains.join(', ')} delegated to ${newLbs.map((l) => `${l.label} ${l.publicIPv4}`).join(', ')}`,
+    );
     return { outcome: 'replaced', status: t.status, plan };
   } catch (err) {
     if (t.status.phase === 'not-retired') throw err;

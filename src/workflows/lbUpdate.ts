@@ -4,7 +4,15 @@
 // asking the whole zone through that LB before the next LB is touched. The first failure
 // stops the update: the LBs after it are not touched, and the report names the LB and task.
 import { ApplicationFailure, isCancellation, log, setHandler } from '@temporalio/workflow';
-import { hostView, lbUpdateStatusQuery, type LbUpdateInput, type LbUpdateResult, type LbUpdateView } from '../shared';
+import {
+  hostView,
+  lbUpdateStatusQuery,
+  type LbUpdateInput,
+  type LbUpdateResult,
+  type LbUpdateView,
+  type LegacyLbUpdateInput,
+} from '../shared';
+import { legacyZones } from './lib/shape';
 import { reasonOf } from './lib/failures';
 import { fleetContext } from './lib/fleetContext';
 import { liveFleet } from './lib/preflight';
@@ -14,7 +22,8 @@ import { upstreamKey } from '../hosts/upstream';
 import { proxyPlaybook, requireAsBefore, summarize, upstreamList } from './lbUpdate/steps';
 import { LbUpdateTracker } from './lbUpdate/tracker';
 
-export async function lbUpdate(input: LbUpdateInput): Promise<LbUpdateResult> {
+export async function lbUpdate(given: LbUpdateInput | LegacyLbUpdateInput): Promise<LbUpdateResult> {
+  const input: LbUpdateInput = 'zoneFile' in given ? { ...given, zones: legacyZones(given) } : given;
   const t = new LbUpdateTracker(input.fleet, input.loadBalancers);
   setHandler(lbUpdateStatusQuery, () => t.status);
   const ctx = fleetContext(input);

@@ -9,10 +9,12 @@ import {
   FLEET_HEALTH,
   fleetTag,
   monitorStatusQuery,
+  type LegacyMonitorInput,
   type MonitorFailure,
   type MonitorInput,
   type MonitorResult,
 } from '../shared';
+import { legacyZones } from './lib/shape';
 import { reasonOf } from './lib/failures';
 import { step } from './lib/steps';
 import { runUrl, sendAlert } from './monitor/alert';
@@ -32,13 +34,16 @@ const probe: ActivityOptions = {
 /** Failures kept in the result, the status and the alert; the rest are counted. */
 const MAX_FAILURES = 50;
 
-export async function monitorFleet(input: MonitorInput): Promise<MonitorResult> {
-  const t = new MonitorTracker(input.fleet, input.domain, input.everyMs);
+export async function monitorFleet(given: MonitorInput | LegacyMonitorInput): Promise<MonitorResult> {
+  // Schedules created before several zones start runs with one domain and zone file.
+  const input: MonitorInput = 'zoneFile' in given ? { ...given, zones: legacyZones(given) } : given;
+  const domains = input.zones.map((z) => z.domain);
+  const t = new MonitorTracker(input.fleet, domains, input.everyMs);
   const { status } = t;
   const failures: MonitorFailure[] = [];
   setHandler(monitorStatusQuery, () => status);
-  t.event(`checking ${input.domain} on fleet ${input.fleet}`);
-  const zone = { origin: input.domain, file: input.zoneFile };
+  t.event(`checking ${domains.join(', ')} on fleet ${input.fleet}`);
+  const zones = input.zones.map((z) => ({ origin: z.domain, file: z.file }));
   const { transports, concurrency } = input.probe;
   let recordsChecked = 0;
   let queriesSent = 0;
@@ -46,14 +51,18 @@ export async function monitorFleet(input: MonitorInput): Promise<MonitorResult> 
     // 1. The live fleet (by its tag, as the deploy finds it) and what the zone file says.
     const [live, expected] = await Promise.all([
       step(look, `list fleet ${input.fleet}`, 'listInstances', input.linode, fleetTag(input.fleet)),
-      step(look, `NS and glue of ${input.domain} in the zone file`, 'zoneDelegation', {
-        zoneFile: input.zoneFile,
-        domain: input.domain,
-      }),
+      Promise.all(
+        input.zones.map((z) =>
+          step(look, `NS and glue of ${z.domain} in the zone file`, 'zoneDelegation', {
+            zoneFile: z.file,
+            domain: z.domain,
+          }),
+        ),
+      ),
     ]);
-    status.zoneSerial = expected.serial;
+    status.zones = expected.map((e, i) => ({ domain: domains[i], serial: e.serial }));
     const targets = targetsOf(input, live, failures);
-    failures.push(...nsNameFailures(input, live, expected));
+    for (const e of expected) failures.push(...nsNameFailures(input, live, e));
 
     // 2. Every record through each LB and on each nameserver directly; the delegation at every
     //    parent. A probe that cannot run is a failure of that one target, not of the run.
@@ -64,7 +73,7 @@ export async function monitorFleet(input: MonitorInput): Promise<MonitorResult> 
         targets.map((x) => {
           const label = x.instance.label;
           const what = x.kind === 'lb' ? `every record through ${label}` : `every record on ${label} (direct)`;
-          const request = { server: { address: x.address }, zone, transports, concurrency };
+          const request = { server: { address: x.address }, zones, transports, concurrency };
           return step(probe, what, 'compareZoneOnServer', request).catch((err: unknown) => {
             failures.push({ where: x.where, what: `probe did not run: ${reasonOf(err)}` });
             return undefined;
@@ -72,13 +81,17 @@ export async function monitorFleet(input: MonitorInput): Promise<MonitorResult> 
         }),
       ),
       Promise.all(
-        input.parents.map((p) => {
-          const request = { parent: p, domain: input.domain, transports: ['udp', 'tcp'] as ('udp' | 'tcp')[] };
-          return step(look, `delegation at ${p.address}`, 'readDelegation', request).catch((err: unknown) => {
-            failures.push({ where: `parent ${p.address}:${p.port}`, what: `delegation not read: ${reasonOf(err)}` });
-            return undefined;
-          });
-        }),
+        input.zones.flatMap((z) =>
+          input.parents.map((p) => {
+            const request = { parent: p, domain: z.domain, transports: ['udp', 'tcp'] as ('udp' | 'tcp')[] };
+            const summary = `delegation of ${z.domain} at ${p.address}`;
+            return step(look, summary, 'readDelegation', request).catch((err: unknown) => {
+              const where = `parent ${p.address}:${p.port}`;
+              failures.push({ where, record: `${z.domain}. NS`, what: `delegation not read: ${reasonOf(err)}` });
+              return undefined;
+            });
+          }),
+        ),
       ),
     ]);
     comparisons.forEach((c, i) => {
@@ -91,12 +104,14 @@ export async function monitorFleet(input: MonitorInput): Promise<MonitorResult> 
       status.servers.push({ label: instance.label, kind, address, ...seen });
       failures.push(...comparisonFailures(where, c));
     });
-    for (const r of delegations) {
-      if (!r) continue;
-      const judged = delegationFailures(r, expected, input.domain);
-      status.parents.push({ parent: r.parent, ok: judged.failures.length === 0, detail: judged.detail });
+    delegations.forEach((r, i) => {
+      if (!r) return;
+      const z = Math.floor(i / input.parents.length);
+      const judged = delegationFailures(r, expected[z], domains[z]);
+      const parent = domains.length > 1 ? `${domains[z]} at ${r.parent}` : r.parent;
+      status.parents.push({ parent, ok: judged.failures.length === 0, detail: judged.detail });
       failures.push(...judged.failures);
-    }
+    });
   } catch (err) {
     failures.push({ where: 'monitor', what: `the check could not run: ${reasonOf(err)}` });
   }
@@ -133,7 +148,8 @@ export async function monitorFleet(input: MonitorInput): Promise<MonitorResult> 
     source: 'nsdeploy',
     state,
     fleet: input.fleet,
-    domain: input.domain,
+    domain: domains.join(', '),
+    zones: domains,
     checkedAt,
     failingSince: failingSince ?? last?.failingSince,
     summary,

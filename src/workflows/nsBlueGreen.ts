@@ -2,13 +2,21 @@
 // record by record, switched in one LB at a time, soaked, and only then the old ones retired.
 // Every step that changes the fleet registers its undo right beside it (saga); a failure or an
 // abort before the old servers are deleted puts the fleet back as it was.
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { deployStatusQuery, hostView, type NsDeployInput, type NsDeployResult } from '../shared';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import {
+  deployStatusQuery,
+  hostView,
+  type LegacyNsDeployInput,
+  type NsDeployInput,
+  type NsDeployResult,
+  type ZonePlan,
+} from '../shared';
 import { formatDuration } from '../shared/duration';
 import { ApprovalGate } from './lib/approvalGate';
 import { fleetContext } from './lib/fleetContext';
 import { createNewInstances } from './lib/newInstances';
-import { checkZone, liveFleet } from './lib/preflight';
+import { checkZones, liveFleet } from './lib/preflight';
+import { step } from './lib/steps';
 import { rollBack } from './lib/rollback';
 import { retireAndRename } from './lib/retire';
 import { Saga } from './lib/saga';
@@ -16,51 +24,79 @@ import { requireClean, verifyEach, viaPrivate, viaPublic } from './lib/verify';
 import { configureNameservers, serverIdOf } from './nsDeploy/configure';
 import { switchLb } from './nsDeploy/cutover';
 import { nsDeployPlan } from './nsDeploy/plan';
+import { newUpstreamsOf, nsDeployShape } from './nsDeploy/shape';
 import { soak, waitUntilQuiet } from './nsDeploy/soak';
 import { DeployTracker } from './nsDeploy/tracker';
+import { applySerials, keepSerials, planZones } from './nsDeploy/zones';
 
 export { serverIdOf };
 
-export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult> {
+/** Histories from before several zones and regions have none of the steps that plan the zones. */
+const ZONES_AND_REGIONS = 'zones-and-regions';
+
+export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): Promise<NsDeployResult> {
+  const input = nsDeployShape(given);
   const t = new DeployTracker(input.fleet);
   const saga = new Saga();
   const ctx = fleetContext(input);
   const { policies } = input;
   const approvals = new ApprovalGate(t);
   setHandler(deployStatusQuery, () => t.status);
-  const next = input.nameservers.map((l) => l + input.nextSuffix);
+  const shaped = patched(ZONES_AND_REGIONS);
+  const next = input.nameservers.map((n) => ({ label: n.label + input.nextSuffix, region: n.region }));
   let plan: string[] = [];
 
   try {
-    // 1. Preflight: the zone loads as BIND loads it, the live fleet is what the config says.
-    const check = await checkZone(ctx, (e) => t.event(e));
-    t.status.zoneSerial = check.serial;
-    const live = await liveFleet(ctx, [...input.nameservers, ...input.loadBalancers], next);
-    const oldServers = input.nameservers.map(live.get);
-    const lbs = input.loadBalancers.map(live.get);
+    // 1. Preflight: every zone loads as BIND loads it, the regions exist, the live fleet is what
+    //    the config says; the plan shows, zone by zone, what changes and the serial it will serve.
+    const checks = await checkZones(ctx, policies.zoneChecks, (e) => t.event(e));
+    t.status.zoneSerial = checks[0].serial;
+    if (shaped) {
+      const regions = [...input.nameservers, ...input.loadBalancers].map((h) => h.region);
+      await step('quick', `check regions ${[...new Set(regions)].join(', ')}`, 'checkRegions', ctx.linode, regions);
+    }
+    const labels = [...input.nameservers, ...input.loadBalancers].map((h) => h.label);
+    const live = await liveFleet(
+      ctx,
+      labels,
+      next.map((n) => n.label),
+    );
+    const oldServers = input.nameservers.map((n) => live.get(n.label));
+    const lbs = input.loadBalancers.map((l) => live.get(l.label));
     t.status.oldServers = oldServers.map(hostView);
     t.status.loadBalancers = lbs.map(hostView);
     const baseline = await verifyEach(ctx, lbs.map(viaPublic), { ...policies.gate, transports: ['udp'] }, 'baseline');
     baseline.forEach((b, i) => {
       const by = b.nsids.join(', ') || '?';
       t.event(
-        `baseline ${lbs[i].label}: ${b.differences.length} record(s) differ from the new zone, answered by ${by}`,
+        `baseline ${lbs[i].label}: ${b.differences.length} record(s) differ from the new zones, answered by ${by}`,
       );
     });
-    plan = nsDeployPlan(input, check, oldServers, lbs);
-    t.event(`plan: ${plan.length} steps`);
+    let zonePlans: ZonePlan[] | undefined;
+    if (shaped) {
+      zonePlans = await planZones(ctx, input.zones, oldServers);
+      t.status.zones = zonePlans.map((z) => ({
+        domain: z.domain,
+        serialBefore: z.liveSerial,
+        serialAfter: z.serial,
+        changes: z.changes.length,
+      }));
+    }
+    plan = nsDeployPlan(input, checks, zonePlans, oldServers);
+    t.event(`plan: ${plan.length} lines`);
     if (input.dryRun) {
       t.phase('planned', 'dry run: nothing changed');
       return { outcome: 'planned', status: t.status, plan };
     }
+    if (zonePlans) await applySerials(ctx, saga, zonePlans, (e) => t.event(e));
 
     // 2. Create the new servers in parallel, each one's undo registered before its create.
-    t.phase('create', next.join(', '));
+    t.phase('create', next.map((n) => `${n.label} (${n.region})`).join(', '));
     let newServers = await createNewInstances({
       ctx,
       saga,
       linode: input.linode,
-      labels: next,
+      hosts: next,
       bootTimeoutMs: policies.bootTimeoutMs,
       sshTimeoutMs: policies.sshTimeoutMs,
       onCreated: (made) => {
@@ -77,7 +113,8 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
 
     // 4. Gate: every record, on every new server, over every transport.
     const { gate } = policies;
-    t.phase('gate', `${check.rrsets} RRsets × ${newServers.length} servers × ${gate.transports.join('+')}`);
+    const rrsets = checks.reduce((n, c) => n + c.rrsets, 0);
+    t.phase('gate', `${rrsets} RRsets × ${newServers.length} servers × ${gate.transports.join('+')}`);
     const gates = await verifyEach(ctx, newServers.map(viaPrivate), gate, 'gate: every record');
     requireClean(newServers.map(viaPrivate), gates, 'gate', 'GateFailed');
     t.event(`gate passed: ${gates.map((g) => `${g.recordsChecked} records, ${g.queriesSent} queries`).join(' / ')}`);
@@ -99,11 +136,17 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
 
     // 6. Cutover, one LB at a time; each LB's undo switches it back to what it had.
     t.phase('cutover');
-    for (const lb of lbs) await switchLb(ctx, saga, t, lb, newServers, gate);
+    for (const [i, lb] of lbs.entries()) {
+      await switchLb(ctx, saga, t, lb, newUpstreamsOf(input, input.loadBalancers[i], newServers), gate);
+    }
 
     // 7. Soak: keep probing through every LB; any failure rolls back.
     t.phase('soak', formatDuration(policies.soakMs));
-    await soak(ctx, lbs, newServers.map(serverIdOf), policies);
+    const idsBehind = (lb: (typeof lbs)[number]) => {
+      const ref = input.loadBalancers[lbs.indexOf(lb)];
+      return newUpstreamsOf(input, ref, newServers).map((u) => serverIdOf(u.server));
+    };
+    await soak(ctx, lbs, idsBehind, policies);
     t.event('soak passed');
 
     // 8. Drain: the old servers get no more queries (bounded wait), then the change is final.
@@ -112,10 +155,14 @@ export async function nsBlueGreen(input: NsDeployInput): Promise<NsDeployResult>
     saga.commit();
 
     // 9. Retire the old servers and give the new ones the live names.
-    newServers = await retireAndRename(ctx, t, oldServers, newServers, input.nameservers);
+    newServers = await retireAndRename(ctx, t, oldServers, newServers, labels.slice(0, oldServers.length));
     t.status.oldServers = [];
     t.status.newServers = newServers.map(hostView);
-    t.phase('done', `serving ${input.domain} serial ${check.serial} from ${newServers.map((s) => s.label).join(', ')}`);
+    if (zonePlans) await keepSerials(ctx, zonePlans);
+    const served = (zonePlans ?? checks.map((c) => ({ domain: c.origin, serial: c.serial })))
+      .map((z) => `${z.domain} serial ${z.serial}`)
+      .join(', ');
+    t.phase('done', `serving ${served} from ${newServers.map((s) => s.label).join(', ')}`);
     return { outcome: 'deployed', status: t.status, plan };
   } catch (err) {
     return rollBack(t, saga, err, 'deploy', 'DeployFailed');

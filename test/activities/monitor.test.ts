@@ -17,6 +17,7 @@ const alert: FleetAlert = {
   state: 'failing',
   fleet: 'lab',
   domain: 'example.test',
+  zones: ['example.test'],
   checkedAt: '2026-11-23T12:00:00.000Z',
   failingSince: '2026-11-23T12:00:00.000Z',
   summary: '1 failure(s): ns1 198.19.128.4 (direct) mail.example.test. A: udp: data differs',

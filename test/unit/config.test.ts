@@ -57,7 +57,7 @@ test('the lab and production examples load, with paths resolved next to the file
 
 test('defaults fill in what a minimal file leaves out', () => {
   const cfg = parseFleetConfig(minimal, path.join(dir, 'fleet.yaml'));
-  expect(cfg.domain).toBe('example.com');
+  expect(cfg.zones.map((z) => z.domain)).toEqual(['example.com']);
   expect(cfg.loadBalancers.map((h) => h.label)).toEqual(['lb1', 'lb2']);
   expect(cfg.linode.tokenEnv).toBe('LINODE_TOKEN');
   expect(cfg.policies).toMatchObject({ soak: 300_000, gate: { transports: ['udp', 'tcp'], concurrency: 16 } });

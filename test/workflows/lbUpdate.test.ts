@@ -20,8 +20,7 @@ const LB2 = '198.18.1.13';
 function input(extra: Partial<LbUpdateInput> = {}): LbUpdateInput {
   return {
     fleet: 'lab',
-    domain: 'example.test',
-    zoneFile: '/zones/example.test.zone',
+    zones: [{ domain: 'example.test', file: '/zones/example.test.zone' }],
     linode: { apiUrl: 'http://127.0.0.1:8789/v4', tokenEnv: 'LINODE_TOKEN' },
     ssh: { user: 'root', privateKeyFile: '/keys/id', knownHostsFile: '/keys/known_hosts' },
     loadBalancers: ['lb1', 'lb2'],

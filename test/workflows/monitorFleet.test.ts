@@ -98,8 +98,7 @@ class FakeMonitoredFleet {
 
 const input: MonitorInput = {
   fleet: 'lab',
-  domain: 'example.test',
-  zoneFile: '/zones/example.test.zone',
+  zones: [{ domain: 'example.test', file: '/zones/example.test.zone' }],
   linode: {
     apiUrl: 'http://127.0.0.1:8789/v4',
     tokenEnv: 'LINODE_TOKEN',

@@ -27,14 +27,17 @@ export interface ParentPoll {
 export class GlueWatch {
   /** glueUpdated signals (and checking updates) received while waiting for a glue change. */
   signals = 0;
+  /** The zones whose delegation is polled: all at first, then those whose glue must change. */
+  domains: string[];
   private polls = 0;
   private pollsStarted = 0;
 
   /** Registers the signal and the update; call once, before the workflow's first step. */
   constructor(
     private readonly t: LbTracker,
-    private readonly input: Pick<LbReplacementInput, 'domain' | 'parents' | 'policies'>,
+    private readonly input: Pick<LbReplacementInput, 'zones' | 'parents' | 'policies'>,
   ) {
+    this.domains = input.zones.map((z) => z.domain);
     setHandler(glueUpdatedSignal, (args) => {
       if (this.waiting) this.record(args);
       else t.event(`glueUpdated ignored: not waiting for the glue (phase ${t.status.phase})`);
@@ -56,20 +59,38 @@ export class GlueWatch {
     );
   }
 
-  /** Every parent, polled: UDP and TCP, RD=0; judged against `change` (old, new, other). */
+  /** Every parent, polled for every watched zone: UDP and TCP, RD=0; judged against `change`. */
   async poll(change: GlueChange[]): Promise<ParentPoll> {
     this.pollsStarted++;
+    const { parents } = this.input;
+    const asks = this.domains.flatMap((domain) => parents.map((parent) => ({ parent, domain })));
     const results = await Promise.all(
-      this.input.parents.map((p) =>
-        step('quick', `delegation at ${p.address}`, 'readDelegation', {
-          parent: p,
-          domain: this.input.domain,
+      asks.map(({ parent, domain }) =>
+        step('quick', `delegation of ${domain} at ${parent.address}`, 'readDelegation', {
+          parent,
+          domain,
           transports: ['udp', 'tcp'],
         }),
       ),
     );
     this.polls++;
-    return { results, judged: results.map((r) => judgeParent(r, change)) };
+    const label = (i: number) => (this.domains.length > 1 ? `${asks[i].domain} at ` : '');
+    const judged = results.map((r, i) => {
+      const j = judgeParent(r, change);
+      return { ...j, parent: `${label(i)}${j.parent}` };
+    });
+    return { results, judged };
+  }
+
+  /** From now on, poll only these zones (those whose delegation carries the glue that changes). */
+  watchOnly(domains: string[]): void {
+    this.domains = domains;
+  }
+
+  /** The views a poll got for the `i`-th watched zone. */
+  viewsOf(results: ReadDelegationResult[], i: number) {
+    const n = this.input.parents.length;
+    return results.slice(i * n, (i + 1) * n).flatMap((r) => r.views);
   }
 
   /** Waits until every parent serves `want` ('new' or 'old'), showing progress; false on timeout. */
@@ -111,7 +132,7 @@ export class GlueWatch {
     glue.parents = now.judged;
     if (now.judged.every((p) => p.serves === 'old') && glue.signals.length === 0) return;
     const back = change.map((c) => ({ name: c.name, from: c.to, to: c.from }));
-    this.t.phase('glue-revert', `change the glue back at the registrar: ${glueInstructions(this.input.domain, back)}`);
+    this.t.phase('glue-revert', `change the glue back at the registrar: ${glueInstructions(this.domains, back)}`);
     if (!(await this.waitFor(change, 'old'))) {
       const after = formatDuration(this.input.policies.glueTimeoutMs);
       const why = `the parents still serve the new glue after ${after}: the new LBs are kept`;

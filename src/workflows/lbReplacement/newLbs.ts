@@ -1,32 +1,45 @@
-// The new LBs are configured like the live ones (the proxy role, to the nameservers the live
-// LBs use right now) and must answer every record before the zone moves to them.
+// The new LBs are configured like the live ones (the proxy role; each forwards to the
+// nameservers its old LB forwards to right now) and must answer every record of every zone
+// before the zones move to them.
 import type { InstanceInfo } from '../../activities/linode';
+import type { Upstream } from '../../hosts/upstream';
 import type { LbReplacementInput } from '../../shared';
 import type { FleetContext } from '../lib/fleetContext';
 import { step } from '../lib/steps';
 import { requireClean, verifyEach, viaPublic } from '../lib/verify';
 
+/**
+ * `perLb`: each new LB takes its own old LB's upstreams (histories from before regions read the
+ * first old LB's for all).
+ */
 export async function configureLbs(
   ctx: FleetContext,
   input: LbReplacementInput,
-  from: InstanceInfo,
+  oldLbs: InstanceInfo[],
   lbs: InstanceInfo[],
+  perLb: boolean,
 ) {
-  const upstreams = await step('quick', `read ${from.label} upstreams`, 'readUpstreams', ctx.sshTo(from));
-  const hosts = lbs.map((l) => ({
+  const read = (lb: InstanceInfo) => step('quick', `read ${lb.label} upstreams`, 'readUpstreams', ctx.sshTo(lb));
+  let upstreams: Upstream[][];
+  if (perLb) upstreams = await Promise.all(oldLbs.map(read));
+  else {
+    const shared = await read(oldLbs[0]);
+    upstreams = lbs.map(() => shared);
+  }
+  const hosts = lbs.map((l, i) => ({
     name: l.label,
     address: l.publicIPv4,
-    vars: { proxy_listen_addresses: [l.publicIPv4] },
+    vars: { proxy_listen_addresses: [l.publicIPv4], proxy_upstreams: upstreams[i] },
   }));
   await step('long', `Ansible proxy on ${lbs.map((l) => l.label).join(', ')}`, 'runPlaybook', {
     playbook: 'proxy.yml',
     groups: { loadbalancers: hosts },
-    groupVars: { loadbalancers: { ...input.proxyVars, proxy_upstreams: upstreams } },
+    groupVars: { loadbalancers: { ...input.proxyVars } },
     ...input.ssh,
   });
 }
 
-/** Every record through each new LB; returns a line for the events. */
+/** Every record of every zone through each new LB; returns a line for the events. */
 export async function verifyNewLbs(ctx: FleetContext, input: LbReplacementInput, lbs: InstanceInfo[]): Promise<string> {
   const through = await verifyEach(ctx, lbs.map(viaPublic), input.policies.gate);
   requireClean(lbs.map(viaPublic), through, 'verification of the new LBs', 'VerifyFailed');

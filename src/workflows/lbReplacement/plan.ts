@@ -12,8 +12,8 @@ export function lbReplacementPlan(input: LbReplacementInput, pre: LbPreflight): 
     ...input.loadBalancers.map(
       (l) => `create ${l}${input.nextSuffix} and configure it (Ansible proxy) to the live nameservers`,
     ),
-    'verify every record through each new LB',
-    `move ${moved} to the new LBs in ${input.zoneFile} (serial up) and serve it (NS blue-green deploy)`,
+    `verify every record of ${input.zones.map((z) => z.domain).join(', ')} through each new LB`,
+    `move ${moved} to the new LBs in ${pre.moving.map((m) => m.zone.file).join(', ')} (serial up) and serve it (NS blue-green deploy)`,
     'you change the glue at the registrar; the workflow checks every parent (RD=0, UDP and TCP) ' +
       'and waits until all serve it',
     `drain ${formatDuration(totalMs)} (delegation TTL ${delegationTtlSeconds}s + zone TTL ${zoneTtlSeconds}s + ` +
@@ -22,6 +22,6 @@ export function lbReplacementPlan(input: LbReplacementInput, pre: LbPreflight): 
     ...(policies.approval.beforeRetire
       ? [`wait up to ${formatDuration(policies.approval.timeoutMs)} for approval`]
       : []),
-    `delete ${pre.oldLbs.map((l) => l.label).join(', ')}, rename the new LBs to ${input.loadBalancers.join(', ')}`,
+    `delete ${pre.oldLbs.map((l) => l.label).join(', ')}, rename the new LBs to ${input.loadBalancers.map((l) => l.label).join(', ')}`,
   ];
 }

@@ -16,9 +16,8 @@ export class LbTracker extends PhaseTracker<LbReplacementStatus> {
     const id = workflowInfo().workflowId;
     const lines = [`**Phase: ${s.phase}** — fleet \`${s.fleet}\``, '', `- old LBs: ${hosts(s.oldLbs)}`];
     lines.push(`- new LBs: ${hosts(s.newLbs)}`);
-    if (s.zone) {
-      const { serialBefore, serialAfter, moved } = s.zone;
-      lines.push(`- zone: serial ${serialBefore} → ${serialAfter}; ${moved.join('; ')}`);
+    for (const z of s.zones ?? []) {
+      lines.push(`- zone ${z.domain}: serial ${z.serialBefore} → ${z.serialAfter}; ${z.moved.join('; ')}`);
     }
     if (s.glue && (s.phase === 'glue' || s.phase === 'glue-revert')) lines.push(...glueLines(s.glue, s.phase, id));
     if (s.drain?.end) {

@@ -3,12 +3,13 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { InstanceInfo, LinodeTarget } from '../../activities/linode';
 import type { SshTarget } from '../../activities/ssh';
-import type { SshSettings } from '../../shared';
+import type { SshSettings, ZoneRef } from '../../shared';
 
 export interface FleetContext {
   fleet: string;
   linode: LinodeTarget;
-  zone: { origin: string; file: string };
+  /** Every zone the fleet serves, as the DNS activities take them. */
+  zones: { origin: string; file: string }[];
   /** Tag on every instance this run creates: a retry or an undo finds exactly those. */
   deployTag: string;
   sshTo(host: Pick<InstanceInfo, 'publicIPv4' | 'label'>): SshTarget;
@@ -16,8 +17,7 @@ export interface FleetContext {
 
 export interface FleetInput {
   fleet: string;
-  domain: string;
-  zoneFile: string;
+  zones: ZoneRef[];
   linode: { apiUrl?: string; tokenEnv: string };
   ssh: SshSettings;
 }
@@ -27,7 +27,7 @@ export function fleetContext(input: FleetInput): FleetContext {
   return {
     fleet: input.fleet,
     linode: { apiUrl: input.linode.apiUrl, tokenEnv: input.linode.tokenEnv, knownHostsFile, privateKeyFile },
-    zone: { origin: input.domain, file: input.zoneFile },
+    zones: input.zones.map((z) => ({ origin: z.domain, file: z.file })),
     deployTag: `nsdeploy-${workflowInfo().runId.slice(0, 8)}`,
     sshTo: (host) => ({ address: host.publicIPv4, name: host.label, user, privateKeyFile, knownHostsFile }),
   };

@@ -42,7 +42,7 @@ export function delegationTtl(results: ReadDelegationResult[]): number {
 }
 
 /** The registrar instructions in one line: "glue of example.test: ns1… 198.18.1.2 → 198.18.1.9; …". */
-export function glueInstructions(domain: string, change: GlueChange[]): string {
+export function glueInstructions(domains: string[], change: GlueChange[]): string {
   const each = change.map((c) => `${c.name} ${c.from.join(', ')} → ${c.to.join(', ')}`);
-  return `glue (host records) of ${domain}: ${each.join('; ')}`;
+  return `glue (host records) of ${domains.join(', ')}: ${each.join('; ')}`;
 }

@@ -3,7 +3,7 @@
 // before its create (its answer may be lost although it exists), creates never cut in half by
 // an abort, then running and answering SSH with the pinned key, within the policy's bounds.
 import type { InstanceInfo, InstanceSpec } from '../../activities/linode';
-import { fleetTag, type LinodeSettings } from '../../shared';
+import { fleetTag, type HostRef, type LinodeSettings } from '../../shared';
 import { formatDuration } from '../../shared/duration';
 import type { FleetContext } from './fleetContext';
 import type { Saga } from './saga';
@@ -13,7 +13,8 @@ export interface NewInstancesRequest {
   ctx: FleetContext;
   saga: Saga;
   linode: LinodeSettings;
-  labels: string[];
+  /** The instances to create, each in its region. */
+  hosts: HostRef[];
   bootTimeoutMs?: number;
   sshTimeoutMs?: number;
   /** Called once every create has answered, before the waits (e.g. to show the new hosts). */
@@ -22,20 +23,21 @@ export interface NewInstancesRequest {
 
 export async function createNewInstances(r: NewInstancesRequest): Promise<InstanceInfo[]> {
   const { ctx, linode } = r;
-  const spec = (label: string): InstanceSpec => ({
+  const spec = ({ label, region }: HostRef): InstanceSpec => ({
     label,
-    region: linode.region,
+    region,
     type: linode.type,
     image: linode.image,
     tags: [...linode.tags, fleetTag(ctx.fleet)],
     deployTag: ctx.deployTag,
   });
   const created = await Promise.allSettled(
-    r.labels.map((label) => {
+    r.hosts.map((host) => {
+      const { label } = host;
       r.saga.add(`delete ${label}`, async () => {
         await step('quick', `delete ${label}`, 'deleteIfOwned', ctx.linode, label, ctx.deployTag);
       });
-      return whole(() => step('quick', `create ${label}`, 'ensureInstance', ctx.linode, spec(label)));
+      return whole(() => step('quick', `create ${label} in ${host.region}`, 'ensureInstance', ctx.linode, spec(host)));
     }),
   );
   const failed = created.find((c) => c.status === 'rejected');

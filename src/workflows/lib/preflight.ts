@@ -3,20 +3,33 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { InstanceInfo } from '../../activities/linode';
 import type { ZoneCheck } from '../../activities/zone';
-import { fleetTag } from '../../shared';
+import { fleetTag, type ZoneCheckPolicy } from '../../shared';
 import type { FleetContext } from './fleetContext';
 import { step } from './steps';
 
-/** Checks the zone file; shows every caveat as an event and refuses the blocking ones. */
-export async function checkZone(ctx: FleetContext, event: (text: string) => void): Promise<ZoneCheck> {
-  const { origin, file } = ctx.zone;
-  const check = await step('quick', `check zone ${origin}`, 'checkZone', { zoneFile: file, domain: origin });
-  for (const c of check.caveats) event(`zone ${c.level}: ${c.message}`);
-  const blocking = check.caveats.filter((c) => c.level === 'error');
-  if (blocking.length > 0) {
-    throw ApplicationFailure.nonRetryable(`zone refused: ${blocking.map((c) => c.message).join('; ')}`, 'ZoneRefused');
+/**
+ * Checks every zone file as BIND loads it; shows each caveat and each of named-compilezone's
+ * warnings as an event, and refuses the blocking ones, naming the zone.
+ */
+export async function checkZones(
+  ctx: FleetContext,
+  policy: ZoneCheckPolicy | undefined,
+  event: (text: string) => void,
+): Promise<ZoneCheck[]> {
+  const checks: ZoneCheck[] = [];
+  for (const { origin, file } of ctx.zones) {
+    const request = { zoneFile: file, domain: origin, ...(policy && { rfc2181: policy.rfc2181 }) };
+    const check = await step('quick', `check zone ${origin}`, 'checkZone', request);
+    for (const c of check.caveats) event(`zone ${origin} ${c.level}: ${c.message}`);
+    for (const w of check.warnings) event(`zone ${origin} warning (named-compilezone): ${w}`);
+    const blocking = check.caveats.filter((c) => c.level === 'error');
+    if (blocking.length > 0) {
+      const why = `zone ${origin} refused: ${blocking.map((c) => c.message).join('; ')}`;
+      throw ApplicationFailure.nonRetryable(why, 'ZoneRefused');
+    }
+    checks.push(check);
   }
-  return check;
+  return checks;
 }
 
 export interface LiveFleet {

@@ -12,7 +12,7 @@ export interface VerifyTarget {
   address: string;
 }
 
-/** Every record of the fleet's zone through one host; `what` starts the Web UI summary. */
+/** Every record of every zone of the fleet through one host; `what` starts the Web UI summary. */
 export function verifyThrough(
   ctx: FleetContext,
   host: VerifyTarget,
@@ -20,7 +20,7 @@ export function verifyThrough(
   what = 'verify',
 ): Promise<CompactZoneComparison> {
   const { transports, concurrency } = probe;
-  const request = { server: { address: host.address }, zone: ctx.zone, transports, concurrency };
+  const request = { server: { address: host.address }, zones: ctx.zones, transports, concurrency };
   return step('long', `${what} through ${host.label}`, 'compareZoneOnServer', request);
 }
 

@@ -12,19 +12,20 @@ export class MonitorTracker extends StatusTracker<MonitorStatus> {
 
   constructor(
     fleet: string,
-    domain: string,
+    domains: string[],
     private readonly everyMs: number,
   ) {
-    super({ phase: 'probing', fleet, domain, servers: [], parents: [], failures: [], failuresOmitted: 0, events: [] });
+    const zones = domains.map((domain) => ({ domain }));
+    super({ phase: 'probing', fleet, zones, servers: [], parents: [], failures: [], failuresOmitted: 0, events: [] });
   }
 
   protected details(): string[] {
     const s = this.status;
     const head = s.phase === 'probing' ? 'checking' : s.phase === 'ok' ? 'ok' : '**FAILING**';
-    const serial = s.zoneSerial ? ` serial ${s.zoneSerial}` : '';
+    const zones = s.zones.map((z) => `${z.domain}${z.serial ? ` serial ${z.serial}` : ''}`).join(', ');
     const more = s.failures.length - SHOWN_FAILURES + s.failuresOmitted;
     return [
-      `**Fleet \`${s.fleet}\`: ${head}** — ${s.domain}${serial} (every ${formatDuration(this.everyMs)})`,
+      `**Fleet \`${s.fleet}\`: ${head}** — ${zones} (every ${formatDuration(this.everyMs)})`,
       '',
       ...s.servers.map((v) => {
         const how = `${v.kind === 'lb' ? 'through' : 'direct on'} ${v.label} ${v.address}`;

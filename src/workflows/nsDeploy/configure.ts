@@ -16,7 +16,7 @@ export async function configureNameservers(input: NsDeployInput, servers: Instan
     address: s.publicIPv4,
     vars: { nameserver_listen_addresses: [s.privateIPv4], nameserver_server_id: serverIdOf(s) },
   }));
-  const zones = [{ name: input.domain, file: input.zoneFile }];
+  const zones = input.zones.map((z) => ({ name: z.domain, file: z.file }));
   await step('long', `Ansible nameserver on ${servers.map((s) => s.label).join(', ')}`, 'runPlaybook', {
     playbook: 'nameserver.yml',
     groups: { nameservers: hosts },

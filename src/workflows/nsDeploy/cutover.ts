@@ -11,12 +11,21 @@ import { verifyThrough, viaPublic } from '../lib/verify';
 import type { DeployTracker } from './tracker';
 import { serverIdOf } from './configure';
 
+/** A new nameserver an LB is to forward to; over its public address when it is in another region. */
+export interface NewUpstream {
+  server: InstanceInfo;
+  viaPublic: boolean;
+}
+
+const addressOf = (s: InstanceInfo, viaPublic: boolean) => (viaPublic ? s.publicIPv4 : (s.privateIPv4 ?? s.publicIPv4));
+
+/** Switches one LB to its new nameservers (its undo registered first) and proves it answers from them only. */
 export async function switchLb(
   ctx: FleetContext,
   saga: Saga,
   t: DeployTracker,
   lb: InstanceInfo,
-  newServers: InstanceInfo[],
+  to: NewUpstream[],
   probe: Transports,
 ): Promise<void> {
   const ssh = ctx.sshTo(lb);
@@ -25,8 +34,8 @@ export async function switchLb(
     await step('quick', `switch ${lb.label} back to the old servers`, 'switchUpstreams', ssh, { upstreams: previous });
     t.status.switched = t.status.switched.filter((l) => l !== lb.label);
   });
-  const upstreams = newServers.map((s) => ({ address: s.privateIPv4 ?? s.publicIPv4, port: 53 }));
-  const ids = newServers.map(serverIdOf);
+  const upstreams = to.map(({ server, viaPublic }) => ({ address: addressOf(server, viaPublic), port: 53 }));
+  const ids = to.map((u) => serverIdOf(u.server));
   await whole(() => step('quick', `switch ${lb.label} to ${ids.join(', ')}`, 'switchUpstreams', ssh, { upstreams }));
 
   const through = await verifyThrough(ctx, viaPublic(lb), probe);

@@ -1,29 +1,44 @@
 // The NS deploy's plan, shown before anything changes (and all a dry run does).
 import type { InstanceInfo } from '../../activities/linode';
 import type { ZoneCheck } from '../../activities/zone';
-import type { NsDeployInput } from '../../shared';
+import type { NsDeployInput, ZonePlan } from '../../shared';
 import { formatDuration } from '../../shared/duration';
+import { zonePlanLines } from './zones';
 
 export function nsDeployPlan(
   input: NsDeployInput,
-  check: ZoneCheck,
+  checks: ZoneCheck[],
+  zonePlans: ZonePlan[] | undefined,
   old: InstanceInfo[],
-  lbs: InstanceInfo[],
 ): string[] {
   const { gate, approval } = input.policies;
-  const { type, image, region } = input.linode;
+  const { type, image } = input.linode;
   const oldNames = old.map((s) => s.label).join(', ');
+  const zones = zonePlans
+    ? zonePlans.flatMap(zonePlanLines)
+    : checks.map((c) => `zone ${c.origin}: serial ${c.serial}, ${c.records} records, ${c.caveats.length} caveat(s)`);
   return [
-    `zone ${input.domain}: serial ${check.serial}, ${check.records} records, ${check.caveats.length} caveat(s)`,
+    ...zones,
     ...input.nameservers.map(
-      (l) => `create ${l}${input.nextSuffix} (${type}, ${image}, ${region}) and configure it (Ansible nameserver)`,
+      (n) =>
+        `create ${n.label}${input.nextSuffix} (${type}, ${image}, ${n.region}) and configure it (Ansible nameserver)`,
     ),
-    `gate: every record on each new server over ${gate.transports.join(' and ')}`,
+    `gate: every record of ${input.zones.length} zone(s) on each new server over ${gate.transports.join(' and ')}`,
     ...(approval.beforeCutover
       ? [`wait up to ${formatDuration(approval.timeoutMs)} for approval (on timeout: ${approval.onTimeout})`]
       : []),
-    ...lbs.map((lb) => `switch ${lb.label} from ${oldNames} to the new servers, verify through it`),
+    ...input.loadBalancers.map((lb) => {
+      const via = lb.upstreams.map(
+        (u) => `${u}${input.nextSuffix}${viaPublic(input, lb, u) ? ' (public address)' : ''}`,
+      );
+      return `switch ${lb.label} (${lb.region}) from ${lb.upstreams.join(', ')} to ${via.join(', ')}, verify through it`;
+    }),
     `soak ${formatDuration(input.policies.soakMs)}; on failure switch the LBs back and delete the new servers`,
-    `drain and delete ${oldNames}, then rename the new servers to ${input.nameservers.join(', ')}`,
+    `drain and delete ${oldNames}, then rename the new servers to ${input.nameservers.map((n) => n.label).join(', ')}`,
   ];
+}
+
+/** An LB reaches a nameserver of another region on its public address (private ones do not cross regions). */
+export function viaPublic(input: NsDeployInput, lb: { region: string }, nameserver: string): boolean {
+  return input.nameservers.find((n) => n.label === nameserver)?.region !== lb.region;
 }

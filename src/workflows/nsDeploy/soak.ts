@@ -8,8 +8,13 @@ import type { FleetContext } from '../lib/fleetContext';
 import { step } from '../lib/steps';
 import { verifyEach, viaPublic } from '../lib/verify';
 
-/** Probes every record through each LB every so often until the soak ends; answers only from `ids`. */
-export async function soak(ctx: FleetContext, lbs: InstanceInfo[], ids: string[], p: NsDeployPolicies): Promise<void> {
+/** Probes every record through each LB every so often until the soak ends; answers only from its `ids`. */
+export async function soak(
+  ctx: FleetContext,
+  lbs: InstanceInfo[],
+  ids: (lb: InstanceInfo) => string[],
+  p: NsDeployPolicies,
+): Promise<void> {
   const soakEnd = Date.now() + p.soakMs;
   const every = p.soakProbeEveryMs ?? Math.max(5_000, Math.floor(p.soakMs / 6));
   while (Date.now() < soakEnd) {
@@ -17,7 +22,7 @@ export async function soak(ctx: FleetContext, lbs: InstanceInfo[], ids: string[]
     const probes = await verifyEach(ctx, lbs.map(viaPublic), p.gate, 'soak probe');
     const bad = probes
       .map((probe, i) => ({ probe, lb: lbs[i] }))
-      .filter(({ probe }) => !probe.ok || probe.nsids.some((n) => !ids.includes(n)));
+      .filter(({ probe, lb }) => !probe.ok || probe.nsids.some((n) => !ids(lb).includes(n)));
     if (bad.length > 0) {
       const what = bad.map(
         (b) => `${b.lb.label} (${b.probe.differences.length} differences, NSIDs ${b.probe.nsids.join(',')})`,

@@ -1,0 +1,63 @@
+// The zones of an NS deploy: what the live fleet serves against each zone file (the plan shows
+// every RRset that changes), and the serial each zone will serve — above the live one when the
+// content changed, the live one when not. A zone file whose serial must change is rewritten
+// (serial only, the original kept) before the new servers are configured, and put back if the
+// deploy is undone.
+import type { InstanceInfo } from '../../activities/linode';
+import type { RRsetChange, ZonePlan } from '../../shared';
+import type { FleetContext } from '../lib/fleetContext';
+import type { Saga } from '../lib/saga';
+import { step } from '../lib/steps';
+
+/** Each zone as the live nameservers serve it, against its zone file (read-only). */
+export function planZones(ctx: FleetContext, zones: { domain: string; file: string }[], live: InstanceInfo[]) {
+  const servers = live.map((s) => ctx.sshTo(s));
+  return Promise.all(
+    zones.map((zone) => step('quick', `plan zone ${zone.domain}`, 'planZone', { zone, live: servers })),
+  );
+}
+
+/** Backup of a zone file whose serial this deploy set (removed once the deploy is final). */
+export const serialBackupOf = (ctx: FleetContext, file: string) => `${file}.${ctx.deployTag}.serial.orig`;
+
+/** Sets each zone file's serial where the plan chose another; each undo registered first. */
+export async function applySerials(ctx: FleetContext, saga: Saga, plans: ZonePlan[], event: (e: string) => void) {
+  for (const p of plans.filter((x) => x.serial !== x.fileSerial)) {
+    const zone = { domain: p.domain, file: p.file };
+    const backupFile = serialBackupOf(ctx, p.file);
+    saga.add(`restore ${p.file}`, async () => {
+      await step('quick', `restore ${p.file}`, 'restoreZoneFile', { zoneFile: p.file, backupFile });
+    });
+    const summary = `serial ${p.fileSerial} → ${p.serial} in ${p.file}`;
+    await step('quick', summary, 'setZoneSerial', { zone, serial: p.serial, backupFile });
+    event(`zone ${p.domain}: ${summary} (${p.serialNote})`);
+  }
+}
+
+/** The deploy is final: the zone files keep the serials it served. */
+export async function keepSerials(ctx: FleetContext, plans: ZonePlan[]) {
+  for (const p of plans.filter((x) => x.serial !== x.fileSerial)) {
+    const backupFile = serialBackupOf(ctx, p.file);
+    await step('quick', `keep the serial of ${p.file}`, 'discardZoneBackup', { backupFile });
+  }
+}
+
+/** "zone example.test: serial 2026120100 → 2026120101, 3 RRset(s) change" and a line per change. */
+export function zonePlanLines(p: ZonePlan): string[] {
+  const serial =
+    p.liveSerial === undefined ? `serial ${p.serial} (not served yet)` : `serial ${p.liveSerial} → ${p.serial}`;
+  const head = `zone ${p.domain}: ${serial}, ${p.changes.length ? `${p.changes.length} RRset(s) change` : 'no change'}`;
+  return [`${head} — ${p.serialNote}`, ...p.changes.map(changeLine)];
+}
+
+const rrset = (name: string, type: string, r: { ttl: number; data: string[] }) =>
+  `${name} ${r.ttl} ${type} ${r.data.join(' | ')}`;
+
+/** "+ www.example.test. 300 A 192.0.2.1", "- …", "~ … → …" */
+export function changeLine(c: RRsetChange): string {
+  if (c.kind === 'added' && c.after) return `  + ${rrset(c.name, c.type, c.after)}`;
+  if (c.kind === 'removed' && c.before) return `  - ${rrset(c.name, c.type, c.before)}`;
+  const before = c.before ? `${c.before.ttl} ${c.before.data.join(' | ')}` : '?';
+  const after = c.after ? `${c.after.ttl} ${c.after.data.join(' | ')}` : '?';
+  return `  ~ ${c.name} ${c.type} ${before} → ${after}`;
+}
