@@ -38,11 +38,19 @@ test('the lab and production examples load, with paths resolved next to the file
   fs.mkdirSync(path.join(labRoot, 'config'));
   fs.mkdirSync(path.join(labRoot, '.lab/zones'), { recursive: true });
   fs.copyFileSync(path.join(root, 'config/lab.yaml'), path.join(labRoot, 'config/lab.yaml'));
-  fs.copyFileSync(path.join(root, 'zones/example.test.zone'), path.join(labRoot, '.lab/zones/example.test.zone'));
+  for (const zone of ['example.test', 'shop.test']) {
+    fs.copyFileSync(path.join(root, `zones/${zone}.zone`), path.join(labRoot, `.lab/zones/${zone}.zone`));
+  }
   const lab = loadFleetConfig(path.join(labRoot, 'config/lab.yaml'));
   fs.rmSync(labRoot, { recursive: true, force: true });
   expect(lab.fleet).toBe('lab');
-  expect(lab.zoneFile).toBe(path.join(labRoot, '.lab/zones/example.test.zone'));
+  expect(lab.zones).toEqual(
+    ['example.test', 'shop.test'].map((domain) => ({ domain, file: path.join(labRoot, `.lab/zones/${domain}.zone`) })),
+  );
+  expect(lab.loadBalancers).toEqual([
+    { label: 'lb1', region: 'us-east', upstreams: ['ns1'] },
+    { label: 'lb2', region: 'eu-west', upstreams: ['ns2'] },
+  ]);
   expect(lab.ssh.knownHostsFile).toBe(path.join(labRoot, '.lab/ssh/known_hosts'));
   expect(lab.parents.map((p) => p.address)).toEqual(['198.18.0.53', '198.18.0.54', '198.18.0.55']);
   expect(lab.policies.soak).toBe(30_000);
@@ -51,6 +59,11 @@ test('the lab and production examples load, with paths resolved next to the file
 
   const prod = loadFleetConfig(path.join(root, 'config/production.example.yaml'));
   expect(prod.linode.apiUrl).toBeUndefined();
+  expect(prod.zones.map((z) => z.domain)).toEqual(['example.com', 'example.org']);
+  expect(prod.loadBalancers.map((l) => `${l.label} ${l.region} → ${l.upstreams.join(',')}`)).toEqual([
+    'lb1 us-east → ns1',
+    'lb2 eu-west → ns2',
+  ]);
   expect(prod.policies.approval).toMatchObject({ beforeCutover: true, onTimeout: 'abort', timeout: 4 * 3600_000 });
   expect(prod.ssh.privateKeyFile).toBe(path.join(os.homedir(), '.ssh/nsdeploy_ed25519'));
 });
