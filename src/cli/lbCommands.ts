@@ -35,8 +35,13 @@ export async function startLbReplacement(
       fleet: cfg.fleet,
       what: 'an LB replacement',
       aloneInFleet: !opts.dryRun,
-      staticSummary: `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${input.loadBalancers.join(', ')} for ${cfg.domain} on fleet ${cfg.fleet}`,
-      staticDetails: `New ${input.loadBalancers.map((l) => l + input.nextSuffix).join(', ')}; the zone's records move to them; you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
+      staticSummary:
+        `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${input.loadBalancers.join(', ')} ` +
+        `for ${cfg.domain} on fleet ${cfg.fleet}`,
+      staticDetails:
+        `New ${input.loadBalancers.map((l) => l + input.nextSuffix).join(', ')}; the zone's records move to them; ` +
+        'you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. ' +
+        `Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
     },
     out,
   );
@@ -56,7 +61,8 @@ export async function glueUpdated(
   if (!opts.check) {
     await handle.signal(glueUpdatedSignal, args);
     out(
-      `Sent glueUpdated to ${workflowId}; it checks every parent server now (nsdeploy status ${workflowId}, or add --check to wait for the answer)`,
+      `Sent glueUpdated to ${workflowId}; it checks every parent server now ` +
+        `(nsdeploy status ${workflowId}, or add --check to wait for the answer)`,
     );
     return;
   }
@@ -67,7 +73,8 @@ export async function glueUpdated(
   out(
     behind.length === 0
       ? `Every parent serves the new glue (checked ${glue.checkedAt}).`
-      : `${behind.length} of ${glue.parents.length} parent(s) do not serve the new glue yet (checked ${glue.checkedAt}):`,
+      : `${behind.length} of ${glue.parents.length} parent(s) do not serve the new glue yet ` +
+          `(checked ${glue.checkedAt}):`,
   );
   for (const p of glue.parents) out(`  ${p.parent}: ${p.serves} — ${p.detail}`);
 }
