@@ -10,7 +10,8 @@ import { logger } from './logger';
 async function main(): Promise<void> {
   const target = temporalTarget();
   const converter = dataConverter(); // payload encryption, if keys are configured (docs/encryption.md)
-  const connection = await NativeConnection.connect(temporalConnectionOptions(target)); // TLS / API key from TEMPORAL_TLS_*, TEMPORAL_API_KEY
+  // TLS / API key from TEMPORAL_TLS_*, TEMPORAL_API_KEY
+  const connection = await NativeConnection.connect(temporalConnectionOptions(target));
   const worker = await Worker.create({
     connection,
     namespace: target.namespace,

@@ -107,7 +107,9 @@ export function buildInventory(run: PlaybookRun): string {
         ansible_user: run.user ?? 'root',
         ansible_ssh_private_key_file: run.privateKeyFile,
         // Pinned keys only; never StrictHostKeyChecking=no.
-        ansible_ssh_common_args: `-o UserKnownHostsFile=${run.knownHostsFile} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes`,
+        ansible_ssh_common_args:
+          `-o UserKnownHostsFile=${run.knownHostsFile} -o GlobalKnownHostsFile=/dev/null ` +
+          '-o StrictHostKeyChecking=yes',
       },
       children,
     },
@@ -205,8 +207,9 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
           const reason =
             failingTask(output) ??
             (unreachable.length ? `unreachable: ${unreachable.join(', ')}` : output.split('\n').slice(-5).join(' '));
+          const flags = `${run.check ? ' --check' : ''}${run.limit ? ` --limit ${run.limit.join(',')}` : ''}`;
           throw ApplicationFailure.create({
-            message: `ansible-playbook ${run.playbook}${run.check ? ' --check' : ''}${run.limit ? ` --limit ${run.limit.join(',')}` : ''} failed: ${reason} (log: ${logFile})`,
+            message: `ansible-playbook ${run.playbook}${flags} failed: ${reason} (log: ${logFile})`,
             type: 'AnsibleFailed',
             // Unreachable hosts may just be booting; a failed task is a real problem.
             nonRetryable: unreachable.length === 0,

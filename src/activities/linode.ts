@@ -156,8 +156,8 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
       if (existing) {
         if (!existing.tags.includes(spec.deployTag)) {
           throw ApplicationFailure.nonRetryable(
-            `label ${spec.label} is already used by instance ${existing.id}, which this deploy (${spec.deployTag}) did not create; ` +
-              'delete or rename it, then retry',
+            `label ${spec.label} is already used by instance ${existing.id}, ` +
+              `which this deploy (${spec.deployTag}) did not create; delete or rename it, then retry`,
             'LabelTaken',
           );
         }
@@ -209,7 +209,8 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
           heartbeat({ status: 'unknown', transient: failure.message });
           if (Date.now() > deadline)
             throw ApplicationFailure.nonRetryable(
-              `instance ${id}: no status from Linode before the ${timeoutMs / 1000}s boot deadline (last: ${failure.message})`,
+              `instance ${id}: no status from Linode before the ${timeoutMs / 1000}s boot deadline ` +
+                `(last: ${failure.message})`,
               'BootTimeout',
             );
           await sleep(Math.max(pollMs, (toLinodeError(err).retryAfterSeconds ?? 0) * 1000));

@@ -86,7 +86,8 @@ export function createMonitorActivities(deps: MonitorDeps = {}) {
         url = new URL(raw);
       } catch {
         throw ApplicationFailure.nonRetryable(
-          `webhook URL "${input.webhookUrlEnv ? `$${input.webhookUrlEnv}` : raw}" is not a URL (expected e.g. "https://hooks.example.com/alerts")`,
+          `webhook URL "${input.webhookUrlEnv ? `$${input.webhookUrlEnv}` : raw}" is not a URL ` +
+            '(expected e.g. "https://hooks.example.com/alerts")',
           'WebhookUrlInvalid',
         );
       }

@@ -168,7 +168,9 @@ export function createSshActivities(deps: SshDeps = {}) {
         }
         case SWITCH_EXIT.invalid:
           throw ApplicationFailure.create({
-            message: `nft refused the upstream map for ${list} on ${describeTarget(t)} (nft -c -f); nothing was changed: ${bounded(r.stderr || r.stdout)}`,
+            message:
+              `nft refused the upstream map for ${list} on ${describeTarget(t)} (nft -c -f); ` +
+              `nothing was changed: ${bounded(r.stderr || r.stdout)}`,
             type: 'UpstreamMapInvalid',
             nonRetryable: true,
           });
@@ -205,7 +207,8 @@ export function createSshActivities(deps: SshDeps = {}) {
      * Queries the LB logged from sinceEpochMs until (host now − flush interval − margin), from
      * the stream access log and its rotated file, after waiting for nginx to flush its buffer.
      * One line per UDP query or per TCP connection. Per-upstream counts are per nginx slot
-     * (address:port of the slot, see readUpstreams for where each leads); `untilEpochMs` is where the next window should start.
+     * (address:port of the slot, see readUpstreams for where each leads); `untilEpochMs` is
+     * where the next window should start.
      */
     async lbQueryCount(t: SshTarget, req: LbQueryCountRequest): Promise<LbQueryCount> {
       checkTarget(t);
@@ -254,11 +257,13 @@ export function createSshActivities(deps: SshDeps = {}) {
         });
       }
       const counters = parseBindStats(r.stdout);
-      if (!counters)
+      if (!counters) {
+        const output = bounded(r.stdout, 200);
         throw ApplicationFailure.create({
-          message: `\`${what}\` on ${describeTarget(t)} did not return BIND's statistics JSON: ${bounded(r.stdout, 200)}`,
+          message: `\`${what}\` on ${describeTarget(t)} did not return BIND's statistics JSON: ${output}`,
           type: 'NsStatsUnavailable',
         });
+      }
       return counters;
     },
 
@@ -310,7 +315,9 @@ export function createSshActivities(deps: SshDeps = {}) {
           ? `the host refused the key ${t.privateKeyFile} (${bounded(last!.stderr, 300)})`
           : bounded(last!.stderr, 300);
       throw ApplicationFailure.create({
-        message: `SSH to ${describeTarget(t)} (ssh … true) did not succeed within ${+(timeoutMs / 1000).toFixed(1)} s (${attempt} attempt${attempt === 1 ? '' : 's'}); last: ${why}`,
+        message:
+          `SSH to ${describeTarget(t)} (ssh … true) did not succeed within ${+(timeoutMs / 1000).toFixed(1)} s ` +
+          `(${attempt} attempt${attempt === 1 ? '' : 's'}); last: ${why}`,
         type: last!.kind === 'auth' ? 'SshAuthFailed' : 'SshWaitTimedOut',
         nonRetryable: true,
       });

@@ -86,7 +86,8 @@ async function provenRewrite(original: string, input: ZoneAddressChange, moves: 
   });
   if (expected.map(line).sort().join('\n') !== after.records.map(line).sort().join('\n')) {
     throw refuse(
-      `${input.zoneFile}: the edited zone would differ from the intended change in more than the moved addresses and the serial; nothing was written`,
+      `${input.zoneFile}: the edited zone would differ from the intended change in more than the moved addresses ` +
+        'and the serial; nothing was written',
     );
   }
   return result;

@@ -43,7 +43,9 @@ export async function startDeploy(
       fleet: cfg.fleet,
       what: 'a deploy',
       staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
-      staticDetails: `Replace ${labelsOf(input.nameservers)} behind ${labelsOf(input.loadBalancers)} with fresh servers from ${zoneFiles(cfg)}.`,
+      staticDetails:
+        `Replace ${labelsOf(input.nameservers)} behind ${labelsOf(input.loadBalancers)} ` +
+        `with fresh servers from ${zoneFiles(cfg)}.`,
     },
     out,
   );
@@ -95,7 +97,9 @@ export async function followDeploy(
         drainShown = s.drain.end;
         drainTickAt = Date.now();
         out(
-          `  drain ends ${s.drain.end} (delegation TTL ${s.drain.delegationTtlSeconds}s + zone TTL ${s.drain.zoneTtlSeconds}s + margin); move it with: nsdeploy extend-drain ${workflowId} --by 12h`,
+          `  drain ends ${s.drain.end} ` +
+            `(delegation TTL ${s.drain.delegationTtlSeconds}s + zone TTL ${s.drain.zoneTtlSeconds}s + margin); ` +
+            `move it with: nsdeploy extend-drain ${workflowId} --by 12h`,
         );
       } else if (Date.now() - drainTickAt >= 60_000) {
         drainTickAt = Date.now();
@@ -145,7 +149,8 @@ export function glueLines(phase: string, change: GlueChange[], workflowId: strin
   return [
     back ? 'CHANGE THE GLUE BACK at your registrar:' : 'YOUR TURN: change the glue (host records) at your registrar:',
     ...change.map((c) => `  ${c.name}: ${(back ? c.to : c.from).join(', ')} -> ${(back ? c.from : c.to).join(', ')}`),
-    `then: nsdeploy glue-updated ${workflowId}   (or: temporal workflow signal --workflow-id ${workflowId} --name glueUpdated)`,
+    `then: nsdeploy glue-updated ${workflowId}   ` +
+      `(or: temporal workflow signal --workflow-id ${workflowId} --name glueUpdated)`,
     'the workflow continues when every parent server serves it',
   ];
 }

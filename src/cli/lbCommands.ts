@@ -41,8 +41,13 @@ export async function startLbReplacement(
       fleet: cfg.fleet,
       what: 'an LB replacement',
       aloneInFleet: !opts.dryRun,
-      staticSummary: `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${labelsOf(input.loadBalancers)} for ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
-      staticDetails: `New ${input.loadBalancers.map((l) => l.label + input.nextSuffix).join(', ')}; the zones' records move to them; you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
+      staticSummary:
+        `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${labelsOf(input.loadBalancers)} ` +
+        `for ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
+      staticDetails:
+        `New ${input.loadBalancers.map((l) => l.label + input.nextSuffix).join(', ')}; the zones' records move to them; ` +
+        'you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. ' +
+        `Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
     },
     out,
   );
@@ -62,7 +67,8 @@ export async function glueUpdated(
   if (!opts.check) {
     await handle.signal(glueUpdatedSignal, args);
     out(
-      `Sent glueUpdated to ${workflowId}; it checks every parent server now (nsdeploy status ${workflowId}, or add --check to wait for the answer)`,
+      `Sent glueUpdated to ${workflowId}; it checks every parent server now ` +
+        `(nsdeploy status ${workflowId}, or add --check to wait for the answer)`,
     );
     return;
   }
@@ -73,7 +79,8 @@ export async function glueUpdated(
   out(
     behind.length === 0
       ? `Every parent serves the new glue (checked ${glue.checkedAt}).`
-      : `${behind.length} of ${glue.parents.length} parent(s) do not serve the new glue yet (checked ${glue.checkedAt}):`,
+      : `${behind.length} of ${glue.parents.length} parent(s) do not serve the new glue yet ` +
+          `(checked ${glue.checkedAt}):`,
   );
   for (const p of glue.parents) out(`  ${p.parent}: ${p.serves} — ${p.detail}`);
 }

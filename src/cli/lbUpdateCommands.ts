@@ -47,7 +47,9 @@ export async function startLbUpdate(
       fleet: cfg.fleet,
       what: 'an LB update',
       aloneInFleet: !opts.dryRun,
-      staticSummary: `${opts.dryRun ? 'Plan of an' : 'In-place'} LB update of fleet ${cfg.fleet}: ${input.loadBalancers.join(', ')}`,
+      staticSummary:
+        `${opts.dryRun ? 'Plan of an' : 'In-place'} LB update ` +
+        `of fleet ${cfg.fleet}: ${input.loadBalancers.join(', ')}`,
       staticDetails: `Ansible proxy role${
         Object.keys(input.proxyVars).length
           ? ` with ${Object.entries(input.proxyVars)

@@ -63,7 +63,8 @@ function scheduleParts(cfg: FleetConfig, target: TemporalTarget, everyMs: number
     workflowExecutionTimeout: RUN_TIMEOUT,
     staticSummary: `Monitor of ${zoneNames(cfg)} on fleet ${cfg.fleet} (every ${formatDuration(everyMs)})`,
     staticDetails:
-      `Every record of ${zoneFiles(cfg)} through ${input.loadBalancers.join(', ')} and on ${input.nameservers.join(', ')} directly, over UDP and TCP` +
+      `Every record of ${zoneFiles(cfg)} through ${input.loadBalancers.join(', ')} ` +
+      `and on ${input.nameservers.join(', ')} directly, over UDP and TCP` +
       `${input.parents.length ? `; the delegation at ${input.parents.map((p) => p.address).join(', ')}` : ''}. ` +
       `On failure: an alert to ${alertsTo}, and FleetHealth = "failing".`,
   };
@@ -88,9 +89,12 @@ async function ensureFleetHealthAttribute(client: Client, namespace: string, out
       searchAttributes: { [FLEET_HEALTH.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
     });
   } catch (err) {
+    const createCommand =
+      `temporal operator search-attribute create --namespace ${namespace} ` +
+      `--name ${FLEET_HEALTH.name} --type Keyword`;
     throw new Error(
-      `the search attribute ${FLEET_HEALTH.name} (Keyword) is not registered in namespace ${namespace} and could not be added (${(err as Error).message}); ` +
-        `register it, e.g. temporal operator search-attribute create --namespace ${namespace} --name ${FLEET_HEALTH.name} --type Keyword`,
+      `the search attribute ${FLEET_HEALTH.name} (Keyword) is not registered in namespace ${namespace} ` +
+        `and could not be added (${(err as Error).message}); register it, e.g. ${createCommand}`,
     );
   }
   out(`Registered the search attribute ${FLEET_HEALTH.name} (Keyword) in namespace ${namespace}`);
@@ -128,15 +132,18 @@ export async function createMonitor(
     verb = 'Updated';
   }
   out(
-    `${verb} schedule ${scheduleId}: monitors ${zoneNames(cfg)} on fleet ${cfg.fleet} every ${formatDuration(everyMs)}${verb === 'Created' ? ' (first run now)' : ''}`,
+    `${verb} schedule ${scheduleId}: monitors ${zoneNames(cfg)} on fleet ${cfg.fleet} ` +
+      `every ${formatDuration(everyMs)}${verb === 'Created' ? ' (first run now)' : ''}`,
   );
-  out(
-    `Alerts: ${cfg.monitor.webhookUrl ?? (cfg.monitor.webhookUrlEnv ? `$${cfg.monitor.webhookUrlEnv} on the worker` : 'none configured (monitor.webhookUrl); the worker logs them')}`,
-  );
+  const alertsTo =
+    cfg.monitor.webhookUrl ??
+    (cfg.monitor.webhookUrlEnv
+      ? `$${cfg.monitor.webhookUrlEnv} on the worker`
+      : 'none configured (monitor.webhookUrl); the worker logs them');
+  out(`Alerts: ${alertsTo}`);
   out(`Web UI: ${scheduleUrl(target, scheduleId)}`);
-  out(
-    `Failing runs: ${target.uiUrl}/namespaces/${encodeURIComponent(target.namespace)}/workflows?query=${encodeURIComponent('FleetHealth = "failing"')}`,
-  );
+  const namespaceUrl = `${target.uiUrl}/namespaces/${encodeURIComponent(target.namespace)}`;
+  out(`Failing runs: ${namespaceUrl}/workflows?query=${encodeURIComponent('FleetHealth = "failing"')}`);
   return scheduleId;
 }
 
@@ -160,7 +167,10 @@ async function runLine(client: Client, workflowId: string, runId: string): Promi
   const lines = [`${desc.startTime.toISOString()} ${workflowId} ${desc.status.name} FleetHealth=${health}`];
   if (desc.status.name === 'COMPLETED') {
     const r: MonitorResult = await handle.result();
-    lines[0] += `: ${r.recordsChecked} records, ${r.queriesSent} queries${r.alert ? `; alert ${r.alert.state} ${r.alert.delivered ? 'delivered' : 'NOT sent'} (${r.alert.detail})` : ''}`;
+    const alert = r.alert
+      ? `; alert ${r.alert.state} ${r.alert.delivered ? 'delivered' : 'NOT sent'} (${r.alert.detail})`
+      : '';
+    lines[0] += `: ${r.recordsChecked} records, ${r.queriesSent} queries${alert}`;
     for (const f of r.failures.slice(0, 5)) lines.push(`    ${f.where}${f.record ? ` — ${f.record}` : ''}: ${f.what}`);
     if (r.failures.length + r.failuresOmitted > 5)
       lines.push(`    … ${r.failures.length + r.failuresOmitted - 5} more`);
@@ -172,8 +182,10 @@ export async function monitorStatus(client: Client, target: TemporalTarget, flee
   const scheduleId = monitorScheduleId(fleet);
   const d = await described(client, scheduleId);
   const every = d.spec.intervals?.[0]?.every;
+  const interval = every !== undefined ? `, every ${formatDuration(Number(every))}` : '';
   out(
-    `${scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${every !== undefined ? `, every ${formatDuration(Number(every))}` : ''}, ${d.info.numActionsTaken} run(s) so far, ${d.info.numActionsSkippedOverlap} skipped (overlap)`,
+    `${scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${interval}, ` +
+      `${d.info.numActionsTaken} run(s) so far, ${d.info.numActionsSkippedOverlap} skipped (overlap)`,
   );
   out(`Web UI: ${scheduleUrl(target, scheduleId)}`);
   if (d.info.nextActionTimes[0]) out(`Next run: ${d.info.nextActionTimes[0].toISOString()}`);
@@ -258,7 +270,8 @@ export function registerMonitorCommands(
   const monitor = program
     .command('monitor')
     .description(
-      'Continuous monitoring of the live fleet: a Temporal Schedule that checks every record and the delegation, and alerts on failure',
+      'Continuous monitoring of the live fleet: a Temporal Schedule that checks every record and the delegation, ' +
+        'and alerts on failure',
     );
   const fleetOf = (opts: { config: string }) => loadFleetConfig(opts.config);
 

@@ -75,7 +75,8 @@ export function buildProgram(): Command {
     program
       .command('start-lb-replacement')
       .description(
-        'Replace the load balancers: new LBs, zone moved to them, you change the glue, TTL drain, proof of no traffic, retire (follows it)',
+        'Replace the load balancers: new LBs, zone moved to them, you change the glue, TTL drain, ' +
+          'proof of no traffic, retire (follows it)',
       )
       .requiredOption('--config <file>', 'fleet config (YAML); needs `parents:`')
       .option(
@@ -94,7 +95,8 @@ export function buildProgram(): Command {
     program
       .command('glue-updated <workflow-id>')
       .description(
-        'Tell an LB replacement that you changed the glue at the registrar (it checks every parent; the parents decide)',
+        'Tell an LB replacement that you changed the glue at the registrar ' +
+          '(it checks every parent; the parents decide)',
       )
       .option('--by <name>', 'who changed it, recorded in the workflow', process.env.USER)
       .option('--note <text>', 'e.g. the registrar ticket, recorded in the workflow')
@@ -109,7 +111,8 @@ export function buildProgram(): Command {
     program
       .command('update-lbs')
       .description(
-        'Update the LBs in place with the proxy role (+ proxyVars), one at a time: plan, apply, verify through it; stops at the first failure (exit 1)',
+        'Update the LBs in place with the proxy role (+ proxyVars), one at a time: plan, apply, verify through it; ' +
+          'stops at the first failure (exit 1)',
       )
       .requiredOption('--config <file>', 'fleet config (YAML)')
       .option('--dry-run', "show each LB's plan (ansible --check --diff), change nothing")

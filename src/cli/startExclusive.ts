@@ -46,7 +46,8 @@ export async function startExclusive<W extends Workflow>(
     const others = await otherChangesRunning(client, s.fleet, s.workflowId);
     if (others.length > 0)
       throw new Error(
-        `fleet ${s.fleet} has a change running: ${others.join(', ')}; wait for it (nsdeploy follow ${others[0]}) before starting ${s.what}`,
+        `fleet ${s.fleet} has a change running: ${others.join(', ')}; ` +
+          `wait for it (nsdeploy follow ${others[0]}) before starting ${s.what}`,
       );
   }
   try {
@@ -61,7 +62,8 @@ export async function startExclusive<W extends Workflow>(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new Error(
-        `${s.what} of fleet ${s.fleet} is already running: ${s.workflowId} (${workflowUrl(target, s.workflowId)}); wait for it, or \`nsdeploy abort ${s.workflowId}\``,
+        `${s.what} of fleet ${s.fleet} is already running: ${s.workflowId} (${workflowUrl(target, s.workflowId)}); ` +
+          `wait for it, or \`nsdeploy abort ${s.workflowId}\``,
       );
     }
     throw err;

@@ -54,8 +54,9 @@ export class EncryptionCodec implements PayloadCodec {
       if (!id) throw new ValueError(`cannot decrypt payload: it has no "${METADATA_KEY_ID}" metadata`);
       const key = this.keyring.keys.get(id);
       if (!key) {
+        const known = [...this.keyring.keys.keys()].join(', ');
         throw new ValueError(
-          `cannot decrypt payload: encryption key ID "${id}" is not in the keyring (known: ${[...this.keyring.keys.keys()].join(', ')}); ` +
+          `cannot decrypt payload: encryption key ID "${id}" is not in the keyring (known: ${known}); ` +
             'add that key to the keys file (NSDEPLOY_CODEC_KEYS_FILE) as a non-first line',
         );
       }
@@ -69,7 +70,8 @@ export class EncryptionCodec implements PayloadCodec {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
         throw new ValueError(
-          `cannot decrypt payload with key "${id}": authentication failed (not the key it was encrypted with, or the payload was altered)`,
+          `cannot decrypt payload with key "${id}": authentication failed ` +
+            '(not the key it was encrypted with, or the payload was altered)',
         );
       }
       return temporal.api.common.v1.Payload.decode(plain);

@@ -28,7 +28,8 @@ export class KeyMaterialError extends Error {
 function parseKey(id: string, base64: string, where: string): Buffer {
   if (!KEY_ID.test(id)) {
     throw new KeyMaterialError(
-      `${where}: key ID ${JSON.stringify(id)} is not valid (letters, digits, '.', '_', ':', '-'; at most 64 characters)`,
+      `${where}: key ID ${JSON.stringify(id)} is not valid ` +
+        "(letters, digits, '.', '_', ':', '-'; at most 64 characters)",
     );
   }
   if (!BASE64.test(base64))

@@ -137,7 +137,8 @@ export function registerCodecServerCommand(program: Command): void {
   program
     .command('codec-server')
     .description(
-      'Decrypt payloads for the Web UI (encryption keys from the environment, see docs/encryption.md); runs until Ctrl-C',
+      'Decrypt payloads for the Web UI (encryption keys from the environment, see docs/encryption.md); ' +
+        'runs until Ctrl-C',
     )
     .option('--port <port>', 'port to listen on', String(DEFAULT_CODEC_PORT))
     .option('--host <address>', 'address to listen on (whoever can reach it can decrypt)', '127.0.0.1')
@@ -159,7 +160,8 @@ export function registerCodecServerCommand(program: Command): void {
         );
       process.stdout.write(
         `Codec server on ${url} (current key ${codec.currentKeyId}; Web UI origins: ${opts.uiOrigin.join(', ')})\n` +
-          `Web UI: set the codec endpoint to ${url}, or start the dev server with: temporal server start-dev --ui-codec-endpoint ${url}\n`,
+          `Web UI: set the codec endpoint to ${url}, ` +
+          `or start the dev server with: temporal server start-dev --ui-codec-endpoint ${url}\n`,
       );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -23,15 +23,21 @@ export function zoneCaveats(origin: string, records: ZoneRecord[]): Caveat[] {
       level: 'error',
       code: 'apex-cname',
       name: apex,
-      message: `${apex} has a CNAME: the zone apex must have A/AAAA records, not a CNAME (it would hide SOA, NS and MX)`,
+      message:
+        `${apex} has a CNAME: ` +
+        'the zone apex must have A/AAAA records, not a CNAME ' +
+        '(it would hide SOA, NS and MX)',
     });
   }
   for (const r of records.filter((x) => abs(x.name).startsWith('*.'))) {
+    const under = abs(r.name).slice(2);
     out.push({
       level: 'warning',
       code: 'wildcard',
       name: abs(r.name),
-      message: `${abs(r.name)} ${r.type}: a wildcard makes every typo under ${abs(r.name).slice(2)} resolve, also for machines with "search ${abs(r.name).slice(2).replace(/\.$/, '')}" in resolv.conf`,
+      message:
+        `${abs(r.name)} ${r.type}: a wildcard makes every typo under ${under} resolve, ` +
+        `also for machines with "search ${under.replace(/\.$/, '')}" in resolv.conf`,
     });
   }
   const mailDomains = [...new Set(records.filter((r) => r.type === 'MX').map((r) => abs(r.name)))];
@@ -72,7 +78,9 @@ export function zoneCaveats(origin: string, records: ZoneRecord[]): Caveat[] {
           level: 'info',
           code: 'mail-rdns',
           name: host,
-          message: `mail host ${host} (${a.rdata}): make sure its reverse DNS (PTR, set at the hosting provider) is ${host}`,
+          message:
+            `mail host ${host} (${a.rdata}): ` +
+            `make sure its reverse DNS (PTR, set at the hosting provider) is ${host}`,
         });
       }
     }

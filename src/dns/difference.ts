@@ -90,7 +90,10 @@ export function describeDifference(d: Difference): string {
     case 'missing':
       return `${where}: missing (${d.reason}${d.detail ? `: ${d.detail}` : ''})`;
     case 'data':
-      return `${where}: data differs; expected only [${d.expectedOnly.join(' | ')}], served only [${d.actualOnly.join(' | ')}]`;
+      return (
+        `${where}: data differs; expected only [${d.expectedOnly.join(' | ')}], ` +
+        `served only [${d.actualOnly.join(' | ')}]`
+      );
     case 'ttl':
       return `${where}: TTL ${d.actual}, expected ${d.expected}`;
     case 'not-authoritative':

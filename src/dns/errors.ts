@@ -77,7 +77,8 @@ export class ZoneLoadError extends Error {
 
   constructor(file: string, origin: string, diagnostics: string) {
     super(
-      `zone file ${file} (origin ${origin}) does not load: ${diagnostics.trim() || 'named-compilezone failed without a message'}`,
+      `zone file ${file} (origin ${origin}) does not load: ` +
+        (diagnostics.trim() || 'named-compilezone failed without a message'),
     );
     this.name = 'ZoneLoadError';
     this.file = file;

@@ -91,7 +91,8 @@ export const query: QueryFn = async (server, question, options = {}) => {
     udpPayloadSize: o.udpPayloadSize,
     nsid: o.nsid && o.edns,
   };
-  const questionText = `${wq.name === '.' ? '.' : wq.name}/${question.type.toUpperCase()}${wq.class === 'IN' ? '' : ` ${wq.class}`}`;
+  const classText = wq.class === 'IN' ? '' : ` ${wq.class}`;
+  const questionText = `${wq.name === '.' ? '.' : wq.name}/${question.type.toUpperCase()}${classText}`;
 
   const exchange = async (transport: Transport) => {
     const id = crypto.randomInt(0, 0x10000);

@@ -120,7 +120,10 @@ export function formatRdata(type: string, data: unknown): string | undefined {
     }
     case 'SOA': {
       const d = data as SoaData;
-      return `${presentName(d.mname)} ${presentName(d.rname, { mail: true })} ${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`;
+      return (
+        `${presentName(d.mname)} ${presentName(d.rname, { mail: true })} ` +
+        `${d.serial} ${d.refresh} ${d.retry} ${d.expire} ${d.minimum}`
+      );
     }
     case 'SRV': {
       const d = data as SrvData;
@@ -144,7 +147,10 @@ export function formatRdata(type: string, data: unknown): string | undefined {
     }
     case 'NAPTR': {
       const d = data as NaptrData;
-      return `${d.order} ${d.preference} ${quoteCharString(d.flags)} ${quoteCharString(d.services)} ${quoteCharString(d.regexp)} ${presentName(d.replacement)}`;
+      return (
+        `${d.order} ${d.preference} ${quoteCharString(d.flags)} ${quoteCharString(d.services)} ` +
+        `${quoteCharString(d.regexp)} ${presentName(d.replacement)}`
+      );
     }
     case 'HINFO': {
       const d = data as HinfoData;

@@ -49,7 +49,10 @@ export class TcpConnectionPool {
     this.maxIdle = Math.max(0, Math.floor(options.maxIdlePerServer ?? 16));
   }
 
-  /** An idle connection to the server if there is one (`fresh` forbids that), else a new one (maybe still connecting). */
+  /**
+   * An idle connection to the server if there is one (`fresh` forbids that), else a new one
+   * (maybe still connecting).
+   */
   acquire(address: string, port: number, fresh = false): AcquiredConnection {
     const list = this.idle.get(keyOf(address, port));
     while (!fresh && list && list.length > 0) {

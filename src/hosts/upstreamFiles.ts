@@ -1,9 +1,9 @@
 // Where an LB sends queries. nginx proxies to fixed local "slots" (the LB's own address, ports
 // 5301, 5302, …: /etc/nginx/stream.d/nsdeploy-upstream.conf, written by the proxy role only),
-// and an nftables table (/etc/nginx/nsdeploy-upstreams.nft, beside nginx's own files) sends each slot's new connections to a
-// nameserver. A cutover replaces that table in one atomic `nft -f`: no nginx reload, so no
-// UDP query in flight is dropped (an exiting nginx worker ends its UDP sessions), and
-// connections already open keep their nameserver through conntrack.
+// and an nftables table (/etc/nginx/nsdeploy-upstreams.nft, beside nginx's own files) sends
+// each slot's new connections to a nameserver. A cutover replaces that table in one atomic
+// `nft -f`: no nginx reload, so no UDP query in flight is dropped (an exiting nginx worker ends
+// its UDP sessions), and connections already open keep their nameserver through conntrack.
 //
 // Both files are rendered here exactly as the role's templates render them
 // (templates/nsdeploy-upstream.conf.j2 and nsdeploy-upstreams.nft.j2), so a cutover followed
@@ -53,7 +53,8 @@ export function checkUpstreams(upstreams: Upstream[]): void {
   for (const u of upstreams) {
     if (!u || typeof u.address !== 'string' || !IPV4.test(u.address)) {
       throw invalid(
-        `upstream address ${JSON.stringify(u?.address)} is not an IPv4 address (the LB's upstream map is an nftables ip table of addresses)`,
+        `upstream address ${JSON.stringify(u?.address)} is not an IPv4 address ` +
+          "(the LB's upstream map is an nftables ip table of addresses)",
       );
     }
     if (!(Number.isInteger(u.port) && u.port >= 1 && u.port <= 65535)) {
@@ -131,7 +132,8 @@ export function renderUpstreamMap(slots: Slot[], upstreams: Upstream[], managed 
     '\t\ttype nat hook output priority -100; policy accept;',
     ...slots.map(
       (s, i) =>
-        `\t\tmeta l4proto { tcp, udp } ip daddr ${s.address} th dport ${s.port} dnat to ${upstreams[i].address}:${upstreams[i].port}`,
+        `\t\tmeta l4proto { tcp, udp } ip daddr ${s.address} th dport ${s.port} ` +
+        `dnat to ${upstreams[i].address}:${upstreams[i].port}`,
     ),
     '\t}',
     '\tchain source {',

@@ -79,6 +79,29 @@ export function switchUpstreamScript(o: {
 }): string {
   const settleMs = Math.round(o.settleMs ?? CONNTRACK_UDP_TIMEOUT_SEC * 1000 + 500);
   const t = CONNTRACK_UDP_TIMEOUT_SEC;
+  // The script's longer lines, named here so the script below stays readable.
+  const requireNft =
+    `command -v nft >/dev/null || fail ${SWITCH_EXIT.noFile} ` +
+    '"nft is missing: is this host an LB configured by the proxy role?"';
+  const checkNewArrivedWhole =
+    '[ "$(sha256sum < "$tmp" | cut -c1-64)" = "$expect_new" ] || ' +
+    `fail ${SWITCH_EXIT.busy} "the new upstream map arrived incomplete"`;
+  const checkLiveUnchanged =
+    '[ "$(sha256sum < "$dest" | cut -c1-64)" = "$expect_old" ] || ' +
+    `fail ${SWITCH_EXIT.conflict} "$dest changed since it was read (another writer?)"`;
+  const installNew =
+    'install -m 0644 -o root -g root "$tmp" "$dest.nsdeploy-new" && mv -f "$dest.nsdeploy-new" "$dest" || ' +
+    `fail ${SWITCH_EXIT.internal} "cannot install $dest"`;
+  const setUdpTimeouts =
+    `sysctl -qw net.netfilter.nf_conntrack_udp_timeout=${t} net.netfilter.nf_conntrack_udp_timeout_stream=${t} || ` +
+    `fail ${SWITCH_EXIT.internal} "cannot set the conntrack UDP timeouts"`;
+  const applyOrRestore =
+    `if ! out=$(nft -f "$dest" 2>&1); then restore; printf 'nft -f %s: %s\\n' "$dest" "$out" >&2; ` +
+    `exit ${SWITCH_EXIT.applyFailed}; fi`;
+  const checkAppliedOrRestore =
+    '[ "$want" = "$live" ] || { restore; nft -f "$dest" >/dev/null 2>&1; ' +
+    `fail ${SWITCH_EXIT.notApplied} ` +
+    `"the live table ip ${NFT_TABLE} does not match $dest after nft -f: $(echo $live)"; }`;
   return `${SYSTEM_PATH}
 set -u
 dest=${shellQuote(UPSTREAM_MAP_FILE)}
@@ -86,7 +109,7 @@ pending=${shellQuote(APPLY_PENDING)}
 expect_old=${shellQuote(o.expectOldSha256)}
 expect_new=${shellQuote(o.expectNewSha256)}
 fail() { code=$1; shift; printf '%s\\n' "$*" >&2; exit "$code"; }
-command -v nft >/dev/null || fail ${SWITCH_EXIT.noFile} "nft is missing: is this host an LB configured by the proxy role?"
+${requireNft}
 [ -f "$dest" ] || fail ${SWITCH_EXIT.noFile} "$dest does not exist: is this host an LB configured by the proxy role?"
 mkdir -p ${shellQuote(STATE_DIR)} || fail ${SWITCH_EXIT.internal} "cannot create ${STATE_DIR}"
 exec 9>${shellQuote(SWITCH_LOCK)} || fail ${SWITCH_EXIT.internal} "cannot open ${SWITCH_LOCK}"
@@ -94,16 +117,16 @@ flock -w 30 9 || fail ${SWITCH_EXIT.busy} "another upstream switch on this host 
 tmp=$(mktemp /root/nsdeploy-upstreams.XXXXXX) || fail ${SWITCH_EXIT.internal} "mktemp in /root failed"
 trap 'rm -f "$tmp" "$dest.nsdeploy-new" "$dest.nsdeploy-old"' EXIT
 cat > "$tmp" || fail ${SWITCH_EXIT.internal} "cannot write $tmp"
-[ "$(sha256sum < "$tmp" | cut -c1-64)" = "$expect_new" ] || fail ${SWITCH_EXIT.busy} "the new upstream map arrived incomplete"
-[ "$(sha256sum < "$dest" | cut -c1-64)" = "$expect_old" ] || fail ${SWITCH_EXIT.conflict} "$dest changed since it was read (another writer?)"
+${checkNewArrivedWhole}
+${checkLiveUnchanged}
 if ! out=$(nft -c -f "$tmp" 2>&1); then printf '%s\\n' "$out" >&2; exit ${SWITCH_EXIT.invalid}; fi
 : > "$pending" || fail ${SWITCH_EXIT.internal} "cannot write $pending"
 if ! cmp -s "$tmp" "$dest"; then
   cp -p "$dest" "$dest.nsdeploy-old" || fail ${SWITCH_EXIT.internal} "cannot keep a copy of $dest"
-  install -m 0644 -o root -g root "$tmp" "$dest.nsdeploy-new" && mv -f "$dest.nsdeploy-new" "$dest" || fail ${SWITCH_EXIT.internal} "cannot install $dest"
+  ${installNew}
 fi
 restore() { if [ -e "$dest.nsdeploy-old" ]; then mv -f "$dest.nsdeploy-old" "$dest"; fi; }
-sysctl -qw net.netfilter.nf_conntrack_udp_timeout=${t} net.netfilter.nf_conntrack_udp_timeout_stream=${t} || fail ${SWITCH_EXIT.internal} "cannot set the conntrack UDP timeouts"
+${setUdpTimeouts}
 # The upstreams the live table sends to now and the new one will not: flows to them must end.
 targets() { grep -o 'dnat to [0-9.:]*' | sed 's/^dnat to //' | sort -u; }
 new_targets=$(targets < "$dest")
@@ -112,10 +135,10 @@ for o in $(nft list table ip ${NFT_TABLE} 2>/dev/null | targets); do
   case " $(echo $new_targets) " in *" $o "*) ;; *) gone="$gone $o" ;; esac
 done
 # A failed nft -f changes nothing (one transaction): the old table stays live.
-if ! out=$(nft -f "$dest" 2>&1); then restore; printf 'nft -f %s: %s\\n' "$dest" "$out" >&2; exit ${SWITCH_EXIT.applyFailed}; fi
+${applyOrRestore}
 want=$(grep -o 'dnat to [0-9.:]*' "$dest")
 live=$(nft list table ip ${NFT_TABLE} 2>&1 | grep -o 'dnat to [0-9.:]*')
-[ "$want" = "$live" ] || { restore; nft -f "$dest" >/dev/null 2>&1; fail ${SWITCH_EXIT.notApplied} "the live table ip ${NFT_TABLE} does not match $dest after nft -f: $(echo $live)"; }
+${checkAppliedOrRestore}
 applied=$(date +%s%3N)
 # An entry is listed while it lives (an expired one is dropped as it is read): an answer from
 # a dropped upstream (src=<it> … sport=<its port> in the reply direction) means a flow of the

@@ -67,8 +67,10 @@ const USER = /^[a-z_][a-z0-9_.-]{0,31}$/i;
 const ADDRESS = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/;
 
 const userOf = (t: SshTarget) => t.user ?? 'root';
-export const describeTarget = (t: SshTarget) =>
-  `${t.name ? `${t.name} (` : ''}${userOf(t)}@${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}${t.name ? ')' : ''}`;
+export const describeTarget = (t: SshTarget) => {
+  const userAtHost = `${userOf(t)}@${t.address}${t.port && t.port !== 22 ? `:${t.port}` : ''}`;
+  return t.name ? `${t.name} (${userAtHost})` : userAtHost;
+};
 
 /** Refuses targets that cannot work (non-retryable: a retry would not fix them). */
 export function checkTarget(t: SshTarget): void {
@@ -83,7 +85,8 @@ export function checkTarget(t: SshTarget): void {
     throw bad(`private key file ${t.privateKeyFile} does not exist on the worker`);
   if (!t.knownHostsFile || !fs.existsSync(t.knownHostsFile)) {
     throw bad(
-      `known_hosts file ${t.knownHostsFile} does not exist on the worker, so no host key is pinned (nsdeploy never accepts an unpinned key)`,
+      `known_hosts file ${t.knownHostsFile} does not exist on the worker, so no host key is pinned ` +
+        '(nsdeploy never accepts an unpinned key)',
     );
   }
 }
@@ -128,9 +131,8 @@ export function classifySshError(stderr: string): SshFailureKind {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known for/i.test(stderr))
     return 'host-key';
   if (
-    /UNPROTECTED PRIVATE KEY FILE|Load key .*: (?:invalid format|Permission denied|No such file)|no such identity/i.test(
-      stderr,
-    )
+    /UNPROTECTED PRIVATE KEY FILE|no such identity/i.test(stderr) ||
+    /Load key .*: (?:invalid format|Permission denied|No such file)/i.test(stderr)
   )
     return 'key-file';
   if (/Permission denied \(|Too many authentication failures|No more authentication methods/i.test(stderr))
@@ -138,9 +140,8 @@ export function classifySshError(stderr: string): SshFailureKind {
   if (/Connection refused/i.test(stderr)) return 'refused';
   if (/timed out|Timeout, server .* not responding/i.test(stderr)) return 'timeout';
   if (
-    /No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(
-      stderr,
-    )
+    /No route to host|Network is unreachable/i.test(stderr) ||
+    /Could not resolve hostname|Name or service not known|Temporary failure in name resolution/i.test(stderr)
   )
     return 'unreachable';
   if (/Connection closed|Connection reset|kex_exchange_identification|Broken pipe|closed by remote host/i.test(stderr))

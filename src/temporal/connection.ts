@@ -25,7 +25,8 @@ export function temporalTarget(overrides: Partial<TemporalTarget> = {}): Tempora
 }
 
 export function workflowUrl(target: TemporalTarget, workflowId: string): string {
-  return `${target.uiUrl}/namespaces/${encodeURIComponent(target.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  const namespaceUrl = `${target.uiUrl}/namespaces/${encodeURIComponent(target.namespace)}`;
+  return `${namespaceUrl}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 /**
@@ -111,7 +112,8 @@ export function temporalConnectionOptions(
   const tlsSettings = given.filter(([, v]) => v !== undefined).map(([name]) => name);
   if (tlsWanted === false && tlsSettings.length > 0) {
     problems.push(
-      `${E.tls}=false, but ${tlsSettings.join(', ')} ${tlsSettings.length > 1 ? 'are' : 'is'} set, which need${tlsSettings.length > 1 ? '' : 's'} TLS: unset one or the other`,
+      `${E.tls}=false, but ${tlsSettings.join(', ')} ${tlsSettings.length > 1 ? 'are' : 'is'} set, ` +
+        `which need${tlsSettings.length > 1 ? '' : 's'} TLS: unset one or the other`,
     );
   }
 
@@ -132,7 +134,8 @@ export function temporalConnectionOptions(
         : /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/.test(text);
     if (!ok)
       problems.push(
-        `${name}: ${file} is not a PEM ${kind} (expected a "-----BEGIN ${kind === 'certificate' ? 'CERTIFICATE' : 'PRIVATE KEY'}-----" block)`,
+        `${name}: ${file} is not a PEM ${kind} ` +
+          `(expected a "-----BEGIN ${kind === 'certificate' ? 'CERTIFICATE' : 'PRIVATE KEY'}-----" block)`,
       );
     return data;
   };
@@ -171,11 +174,14 @@ export async function connectClient(target: TemporalTarget): Promise<{ client: C
   try {
     connection = await Connection.connect({ ...options, connectTimeout: '5s' });
   } catch (err) {
+    const hint = options.tls
+      ? 'Check TEMPORAL_ADDRESS, the namespace endpoint and the TEMPORAL_TLS_* / TEMPORAL_API_KEY settings ' +
+        '(docs/production.md).'
+      : 'Start the local dev server with `bash temporal-dev/start`, or set TEMPORAL_ADDRESS ' +
+        '(and TEMPORAL_TLS_* / TEMPORAL_API_KEY for a TLS server, docs/production.md).';
     throw new Error(
-      `cannot reach Temporal at ${target.address} (${describeConnectionSecurity(options)}): ${(err as Error).message}. ` +
-        (options.tls
-          ? 'Check TEMPORAL_ADDRESS, the namespace endpoint and the TEMPORAL_TLS_* / TEMPORAL_API_KEY settings (docs/production.md).'
-          : 'Start the local dev server with `bash temporal-dev/start`, or set TEMPORAL_ADDRESS (and TEMPORAL_TLS_* / TEMPORAL_API_KEY for a TLS server, docs/production.md).'),
+      `cannot reach Temporal at ${target.address} (${describeConnectionSecurity(options)}): ` +
+        `${(err as Error).message}. ${hint}`,
     );
   }
   return {
