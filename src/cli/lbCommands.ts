@@ -45,7 +45,8 @@ export async function startLbReplacement(
         `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${labelsOf(input.loadBalancers)} ` +
         `for ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
       staticDetails:
-        `New ${input.loadBalancers.map((l) => l.label + input.nextSuffix).join(', ')}; the zones' records move to them; ` +
+        `New ${input.loadBalancers.map((l) => l.label + input.nextSuffix).join(', ')}; ` +
+        "the zones' records move to them; " +
         'you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. ' +
         `Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
     },

@@ -31,7 +31,8 @@ export function nsDeployPlan(
       const via = lb.upstreams.map(
         (u) => `${u}${input.nextSuffix}${viaPublic(input, lb, u) ? ' (public address)' : ''}`,
       );
-      return `switch ${lb.label} (${lb.region}) from ${lb.upstreams.join(', ')} to ${via.join(', ')}, verify through it`;
+      const from = lb.upstreams.join(', ');
+      return `switch ${lb.label} (${lb.region}) from ${from} to ${via.join(', ')}, verify through it`;
     }),
     `soak ${formatDuration(input.policies.soakMs)}; on failure switch the LBs back and delete the new servers`,
     `drain and delete ${oldNames}, then rename the new servers to ${input.nameservers.map((n) => n.label).join(', ')}`,
