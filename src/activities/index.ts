@@ -9,6 +9,7 @@ import { createMonitorActivities } from './monitor';
 import { createSshActivities } from './ssh';
 import { createZoneActivities } from './zone';
 import { createZoneChangeActivities } from './zoneChange';
+import { createZonePlanActivities } from './zonePlan';
 
 export interface ActivityDeps {
   logger: Logger;
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDelegationActivities({ logger: deps.logger, query: deps.dns?.query }),
     ...createZoneActivities(),
     ...createZoneChangeActivities(),
+    ...createZonePlanActivities(),
     ...createAnsibleActivities(),
     ...createSshActivities(),
     ...createMonitorActivities({ logger: deps.logger }),

@@ -42,7 +42,8 @@ async function load(file: string, domain: string) {
   }
 }
 
-function writeAtomically(file: string, text: string): void {
+/** Replaces `file` by a rename in its directory: readers see the old or the new text, never a mix. */
+export function writeAtomically(file: string, text: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.nsdeploy-${process.pid}.tmp`);
   const mode = fs.existsSync(file) ? fs.statSync(file).mode & 0o777 : 0o644;
   fs.writeFileSync(tmp, text, { mode });

@@ -1,19 +1,53 @@
 // Caveats of a zone that a deploy should show before serving it (seed 004 and peers' checks:
 // DNSControl's apex-CNAME check, mail authentication records). Thresholds are data: each
 // caveat has a level, and the deploy refuses only `error`s.
+import type { ZoneCheckPolicy } from '../shared/nsDeploy';
+import { isAtOrBelow } from './names';
 import type { ZoneRecord } from './zone';
 
 export interface Caveat {
   level: 'error' | 'warning' | 'info';
-  code: 'apex-cname' | 'wildcard' | 'spf-missing' | 'dmarc-missing' | 'dkim-missing' | 'mail-rdns';
+  code:
+    'apex-cname' | 'wildcard' | 'spf-missing' | 'dmarc-missing' | 'dkim-missing' | 'mail-rdns' | 'rfc2181-cname-target';
   name: string;
   message: string;
 }
 
+/** By default an RFC 2181 §10.3 violation is an error. */
+export const DEFAULT_ZONE_CHECK_POLICY: ZoneCheckPolicy = { rfc2181: 'error' };
+
 const abs = (n: string) => (n.endsWith('.') ? n : `${n}.`).toLowerCase();
 const txt = (r: ZoneRecord) => r.rdata.replace(/"\s+"/g, '').replace(/^"|"$/g, '');
 
-export function zoneCaveats(origin: string, records: ZoneRecord[]): Caveat[] {
+/**
+ * RFC 2181 §10.3: an MX exchange or an NS target (of the apex or of a delegation) must not be an
+ * alias. Only names in the zone are checked (others are not in the file); each such record is one
+ * caveat, at the policy's level.
+ */
+function cnameTargets(apex: string, records: ZoneRecord[], level: ZoneCheckPolicy['rfc2181']): Caveat[] {
+  const cnames = new Map(records.filter((r) => r.type === 'CNAME').map((r) => [abs(r.name), abs(r.rdata)]));
+  const out: Caveat[] = [];
+  for (const r of records) {
+    if (r.type !== 'MX' && r.type !== 'NS') continue;
+    const fields = r.rdata.trim().split(/\s+/);
+    const target = abs((r.type === 'MX' ? fields[1] : fields[0]) ?? '');
+    const alias = cnames.get(target);
+    if (!isAtOrBelow(target, apex) || alias === undefined) continue;
+    const role = r.type === 'MX' ? 'an MX exchange' : 'an NS target';
+    const accepted = level === 'error' ? '' : ' (accepted as a warning by the zone check policy rfc2181: warning)';
+    out.push({
+      level,
+      code: 'rfc2181-cname-target',
+      name: abs(r.name),
+      message:
+        `${abs(r.name)} ${r.type} ${r.rdata}: ${target} is a CNAME (to ${alias}); RFC 2181 §10.3 forbids ` +
+        `${role} that is an alias: point the ${r.type} at ${alias} or give ${target} A/AAAA records${accepted}`,
+    });
+  }
+  return out;
+}
+
+export function zoneCaveats(origin: string, records: ZoneRecord[], policy: Partial<ZoneCheckPolicy> = {}): Caveat[] {
   const apex = abs(origin);
   const out: Caveat[] = [];
   const at = (name: string, type: string) => records.filter((r) => abs(r.name) === name && r.type === type);
@@ -85,5 +119,6 @@ export function zoneCaveats(origin: string, records: ZoneRecord[]): Caveat[] {
       }
     }
   }
+  out.push(...cnameTargets(apex, records, policy.rfc2181 ?? DEFAULT_ZONE_CHECK_POLICY.rfc2181));
   return out;
 }
