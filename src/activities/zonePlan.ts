@@ -11,7 +11,7 @@ import { chooseSerial, isSerial, serialGreater, soaSerial } from '../dns/serial'
 import { diffZones } from '../dns/zoneDiff';
 import { rewriteZoneAddresses } from '../dns/zoneRewrite';
 import { readServedZone, type ServedZoneReader } from '../hosts/servedZone';
-import type { RRsetChange, ZonePlan } from '../shared/nsDeploy';
+import type { RRsetChange, ZonePlan } from '../shared/zonePlan';
 import type { ZoneRef } from '../shared/shape';
 import type { SshTarget } from '../ssh/exec';
 import { activityHeartbeat, activitySignal } from './context';
@@ -73,6 +73,9 @@ const withSerial = (rdata: string, serial: number) =>
     .split(/\s+/)
     .map((f, i) => (i === 2 ? String(serial) : f))
     .join(' ');
+
+/** RRset changes listed in a plan (the rest counted): a plan travels through workflow history. */
+const MAX_CHANGES = 200;
 
 export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
   const read = deps.readServedZone ?? readServedZone;
@@ -159,7 +162,8 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
         fileSerial,
         ...(highest && { liveSerial: highest.zone.serial }),
         live,
-        changes,
+        changes: changes.slice(0, MAX_CHANGES),
+        changesOmitted: Math.max(0, changes.length - MAX_CHANGES),
         serial: choice.serial,
         serialNote: `${onlyOthers}${choice.note}`,
       };

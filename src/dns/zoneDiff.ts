@@ -2,7 +2,7 @@
 // zone file's, both as named-compilezone prints them (zone.ts), so equal data is equal text.
 // The SOA is compared without its serial (the serial is chosen separately, serial.ts); a change
 // of any other SOA field is a change.
-import type { RRsetChange } from '../shared/nsDeploy';
+import type { RRsetChange } from '../shared/zonePlan';
 import { parseName } from './names';
 import type { ZoneRecord } from './zone';
 
@@ -92,17 +92,4 @@ export function diffZones(live: ZoneRecord[], file: ZoneRecord[]): RRsetChange[]
     if (!before.has(key)) changes.push({ kind: 'added', name: a.name, type: a.type, after: side(a) });
   }
   return changes.sort((x, y) => compareNames(x.name, y.name) || x.type.localeCompare(y.type));
-}
-
-/** One line per change, for plans and logs ("~ www.example.test. A 300 [192.0.2.10] → 300 [192.0.2.11]"). */
-export function describeChange(c: RRsetChange): string {
-  const show = (s?: { ttl: number; data: string[] }) => (s ? `${s.ttl} [${s.data.join(' | ')}]` : '');
-  switch (c.kind) {
-    case 'added':
-      return `+ ${c.name} ${c.type} ${show(c.after)}`;
-    case 'removed':
-      return `- ${c.name} ${c.type} ${show(c.before)}`;
-    case 'changed':
-      return `~ ${c.name} ${c.type} ${show(c.before)} → ${show(c.after)}`;
-  }
 }

@@ -7,6 +7,7 @@ export * from './wait';
 export * from './status';
 export * from './approval';
 export * from './nsDeploy';
+export * from './zonePlan';
 export * from './lbReplacement';
 export * from './lbUpdate';
 export * from './monitor';

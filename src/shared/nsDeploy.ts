@@ -89,37 +89,6 @@ export interface LegacyNsDeployInput extends Omit<NsDeployInput, 'zones' | 'name
   loadBalancers: string[];
 }
 
-/** One RRset that a change adds, removes or changes (TTL or data), as the plan shows it. */
-export interface RRsetChange {
-  kind: 'added' | 'removed' | 'changed';
-  /** Owner name, absolute with the trailing dot ("www.example.test."). */
-  name: string;
-  type: string;
-  /** What the live fleet serves (absent when added) and what the zone file says (absent when removed). */
-  before?: { ttl: number; data: string[] };
-  after?: { ttl: number; data: string[] };
-}
-
-/** A zone as the deploy plans it: what the live fleet serves, what changes, and the serial it will serve. */
-export interface ZonePlan {
-  domain: string;
-  file: string;
-  records: number;
-  rrsets: number;
-  /** The serial in the zone file as it stands. */
-  fileSerial: number;
-  /** The serial the live nameservers serve (the highest, if they disagree); absent if none serves the zone. */
-  liveSerial?: number;
-  /** Live nameservers read, and what each serves ("ns1 2026120100"). */
-  live: string[];
-  /** RRsets added, removed or changed from the live content to the zone file (the SOA serial left out). */
-  changes: RRsetChange[];
-  /** The serial every server will serve: above the live one when the content changed, the live one when not. */
-  serial: number;
-  /** Why that serial, in one line. */
-  serialNote: string;
-}
-
 export interface DeployStatus extends StatusBase<DeployPhase> {
   /** The serial each zone will serve, old → new, once the plan is made. */
   zones?: { domain: string; serialBefore?: number; serialAfter: number; changes: number }[];

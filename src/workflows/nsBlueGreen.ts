@@ -74,12 +74,13 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
     });
     let zonePlans: ZonePlan[] | undefined;
     if (shaped) {
-      zonePlans = await planZones(ctx, input.zones, oldServers);
-      t.status.zones = zonePlans.map((z) => ({
+      const plans = await planZones(ctx, input.zones, oldServers);
+      zonePlans = plans;
+      t.status.zones = plans.map((z) => ({
         domain: z.domain,
         serialBefore: z.liveSerial,
         serialAfter: z.serial,
-        changes: z.changes.length,
+        changes: z.changes.length + (z.changesOmitted ?? 0),
       }));
     }
     plan = nsDeployPlan(input, checks, zonePlans, oldServers);

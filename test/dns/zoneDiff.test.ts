@@ -1,6 +1,7 @@
 // The RRset-level diff of a zone change, on records as named-compilezone prints them.
 import { loadZoneText, type ZoneRecord } from '../../src/dns';
-import { compareNames, describeChange, diffZones } from '../../src/dns/zoneDiff';
+import { compareNames, diffZones } from '../../src/dns/zoneDiff';
+import { describeChange } from '../../src/shared';
 import { goodZone, replaceLine } from './zones';
 
 const rec = (name: string, type: string, rdata: string, ttl = 300): ZoneRecord => ({

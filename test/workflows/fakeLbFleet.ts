@@ -64,10 +64,11 @@ export class FakeLbFleet extends FakeFleet {
       runPlaybook: async (run) => {
         note(`runPlaybook ${run.playbook}`);
         if (run.playbook === 'proxy.yml') {
-          for (const h of run.groups.loadbalancers ?? [])
-            this.upstreams.set(h.address, [
-              ...(run.groupVars?.loadbalancers?.proxy_upstreams as { address: string; port: number }[]),
-            ]);
+          // Each LB's upstreams are a host variable (its old LB's), or the group's.
+          for (const h of run.groups.loadbalancers ?? []) {
+            const own = h.vars?.proxy_upstreams ?? run.groupVars?.loadbalancers?.proxy_upstreams;
+            this.upstreams.set(h.address, [...(own as { address: string; port: number }[])]);
+          }
         }
         return { recap: {}, changed: 3, logFile: '/dev/null' };
       },

@@ -4,7 +4,7 @@
 // (serial only, the original kept) before the new servers are configured, and put back if the
 // deploy is undone.
 import type { InstanceInfo } from '../../activities/linode';
-import type { RRsetChange, ZonePlan } from '../../shared';
+import { describeChange, type ZonePlan } from '../../shared';
 import type { FleetContext } from '../lib/fleetContext';
 import type { Saga } from '../lib/saga';
 import { step } from '../lib/steps';
@@ -46,18 +46,8 @@ export async function keepSerials(ctx: FleetContext, plans: ZonePlan[]) {
 export function zonePlanLines(p: ZonePlan): string[] {
   const serial =
     p.liveSerial === undefined ? `serial ${p.serial} (not served yet)` : `serial ${p.liveSerial} → ${p.serial}`;
-  const head = `zone ${p.domain}: ${serial}, ${p.changes.length ? `${p.changes.length} RRset(s) change` : 'no change'}`;
-  return [`${head} — ${p.serialNote}`, ...p.changes.map(changeLine)];
-}
-
-const rrset = (name: string, type: string, r: { ttl: number; data: string[] }) =>
-  `${name} ${r.ttl} ${type} ${r.data.join(' | ')}`;
-
-/** "+ www.example.test. 300 A 192.0.2.1", "- …", "~ … → …" */
-export function changeLine(c: RRsetChange): string {
-  if (c.kind === 'added' && c.after) return `  + ${rrset(c.name, c.type, c.after)}`;
-  if (c.kind === 'removed' && c.before) return `  - ${rrset(c.name, c.type, c.before)}`;
-  const before = c.before ? `${c.before.ttl} ${c.before.data.join(' | ')}` : '?';
-  const after = c.after ? `${c.after.ttl} ${c.after.data.join(' | ')}` : '?';
-  return `  ~ ${c.name} ${c.type} ${before} → ${after}`;
+  const count = p.changes.length + (p.changesOmitted ?? 0);
+  const head = `zone ${p.domain}: ${serial}, ${count ? `${count} RRset(s) change` : 'no change'}`;
+  const more = p.changesOmitted ? [`  … and ${p.changesOmitted} more`] : [];
+  return [`${head} — ${p.serialNote}`, ...p.changes.map((c) => `  ${describeChange(c)}`), ...more];
 }
