@@ -1,10 +1,11 @@
 // IPv4 address pools for emulated instances. Defaults sit inside 198.18.0.0/15, a range set
 // aside for benchmarking networks that is never routed, so a lab address can never reach or
 // shadow a real host. Public addresses come from one pool; private ones from a pool per region,
-// as Linode's private network is per data centre (the lab network keeps regions apart). An address stays allocated until its instance is deleted *and* the
-// lab has torn its host down (the caller passes every address still in use), so it is never
-// handed to two live hosts. A moving cursor delays reuse of freed addresses, which keeps
-// stale SSH known_hosts entries from matching a new host.
+// as Linode's private network is per data centre (the lab network keeps regions apart). An
+// address stays allocated until its instance is deleted *and* the lab has torn its host down
+// (the caller passes every address still in use), so it is never handed to two live hosts. A
+// moving cursor delays reuse of freed addresses, which keeps stale SSH known_hosts entries
+// from matching a new host.
 
 export const DEFAULT_PUBLIC_CIDR = '198.18.1.0/24';
 /** Private IPv4 ranges per region: every region of the catalogue has its own. */
