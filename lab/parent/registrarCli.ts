@@ -11,7 +11,8 @@ const say = (line: string) => process.stdout.write(line + '\n');
 function program(): Command {
   const cli = new Command('lab:registrar')
     .description(
-      "The lab's fake registrar: change the glue of the lab's zones at the fake parent (TLD) servers, or show what they serve.",
+      "The lab's fake registrar: change the glue of the lab's zones at the fake parent (TLD) servers, " +
+        'or show what they serve.',
     )
     .option('--state <dir>', "the parents' state directory", labPaths.parentState)
     .showHelpAfterError();

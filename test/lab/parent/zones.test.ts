@@ -62,7 +62,7 @@ describeAsRoot('lab parents with several zones', () => {
     };
   };
 
-  test('every parent refers shop.test to ns1/ns2.example.test, and example.test with its glue, UDP and TCP', async () => {
+  test('every parent refers shop.test to ns1/ns2.example.test and example.test with glue, UDP and TCP', async () => {
     for (const address of PARENTS) {
       for (const transport of ['udp', 'tcp'] as const) {
         const example = await referral(address, 'example.test', transport);
