@@ -1,12 +1,14 @@
 // Emulator lifecycle hooks that make every emulated instance a real lab host: when it boots,
-// a host appears with the instance's addresses and the SSH host key and authorized keys from
-// its cloud-init user data; when it stops or is deleted, the host goes. Loaded by the emulator
-// with `--hooks lab/labHostHooks.ts`.
+// a host appears with the instance's addresses, in the instance's region (the lab network keeps
+// it off the other regions' private ranges), with the SSH host key and authorized keys from its
+// cloud-init user data; when it stops or is deleted, the host goes. Loaded by the emulator with
+// `--hooks lab/labHostHooks.ts`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { createLabNetwork, destroyHost, startHost, stopHost } from './hosts';
 import type { InstanceLifecycleHooks, LabInstance } from './linode-emulator/hooks';
+import { DEFAULT_PRIVATE_CIDRS } from './linode-emulator/ipam';
 import { labPaths } from './labPaths';
 
 interface CloudConfig {
@@ -32,6 +34,7 @@ export function hostSpecFromUserData(instance: LabInstance, userData: string | n
   ];
   return {
     label: hostLabelOf(instance),
+    region: instance.region,
     addresses: [instance.ipv4.public, ...(instance.ipv4.private ? [instance.ipv4.private] : [])],
     hostKey: { privateKeyOpenSSH: priv, publicKey: pub },
     authorizedKeys,
@@ -59,14 +62,21 @@ function readHostFaults(stateDir: string): HostFaults {
   }
 }
 
-export function labHostHooks(stateDir = labPaths.hostsState): InstanceLifecycleHooks {
+/**
+ * @param privateRanges every region's private range, as the emulator hands them out (its
+ *   defaults unless started with --private-cidr): a host reaches its own region's only.
+ */
+export function labHostHooks(
+  stateDir = labPaths.hostsState,
+  privateRanges: Record<string, string> = { ...DEFAULT_PRIVATE_CIDRS },
+): InstanceLifecycleHooks {
   let network: Promise<unknown> | undefined;
   return {
     async onRunning(instance, userData) {
       if (readHostFaults(stateDir).noHost?.includes(instance.label)) return;
       network ??= createLabNetwork({ stateDir });
       await network;
-      await startHost({ ...hostSpecFromUserData(instance, userData), stateDir });
+      await startHost({ ...hostSpecFromUserData(instance, userData), privateRanges, stateDir });
     },
     async onStopped(instance) {
       await stopHost(hostLabelOf(instance), { stateDir });

@@ -12,7 +12,9 @@ export const labPaths = {
   ansibleLogs: path.join(LAB_DIR, 'logs'),
   /** The fake parent (TLD) servers and the registrar's record (lab/parent). */
   parentState: path.join(LAB_DIR, 'parent'),
-  /** The lab's working copy of the zone (config/lab.yaml's zoneFile). */
+  /** The lab's working copies of its zones (config/lab.yaml's zones[].file), made from zones/*.zone. */
+  zonesDir: path.join(LAB_DIR, 'zones'),
+  /** The working copy of the first zone, example.test. */
   zoneFile: path.join(LAB_DIR, 'zones', 'example.test.zone'),
   /** The lab's recursive resolver (unbound). */
   resolverState: path.join(LAB_DIR, 'resolver'),

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       instances: {
         id: number;
         label: string;
+        region: string;
         status: string;
         ipv4Public?: string;
         ipv4Private?: string;
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
     console.log(`Instances (${state.instances.length}):`);
     for (const i of state.instances)
       console.log(
-        `  ${String(i.id).padStart(4)} ${i.label.padEnd(12)} ${i.status.padEnd(12)} ${i.ipv4Public ?? ''} ${i.ipv4Private ?? ''} [${i.tags.join(',')}]`,
+        `  ${String(i.id).padStart(4)} ${i.label.padEnd(12)} ${i.region.padEnd(8)} ${i.status.padEnd(12)} ` +
+          `${i.ipv4Public ?? ''} ${i.ipv4Private ?? ''} [${i.tags.join(',')}]`,
       );
   }
   const alertPid = alertReceiverPid();
@@ -34,7 +36,9 @@ async function main(): Promise<void> {
   console.log(`Lab hosts (${hosts.length}):`);
   for (const h of hosts)
     console.log(
-      `  ${h.label.padEnd(12)} ${h.running ? `running, sshd pid ${h.pid}` : 'stopped'.padEnd(20)} ${h.addresses.join(' ')} netns ${h.netns}`,
+      `  ${h.label.padEnd(16)} ${(h.region ?? '-').padEnd(8)} ` +
+        `${h.running ? `running, sshd pid ${h.pid}` : 'stopped'.padEnd(20)} ${h.addresses.join(' ')} netns ${h.netns}` +
+        (h.unreachable.length ? ` (other regions' private ranges dropped: ${h.unreachable.join(', ')})` : ''),
     );
   const parents = listParents({ stateDir: labPaths.parentState });
   console.log(`Parent servers (${parents.length}):`);

@@ -1,17 +1,23 @@
-// npm run lab:up — brings up the lab's starting fleet (lb1, lb2, ns1, ns2 for example.test)
-// through the Linode emulator, configured by the production Ansible roles, and shows how to
-// query it. Safe to run again: what exists is reused.
+// npm run lab:up — brings up the lab's starting fleet through the Linode emulator, shaped like a
+// real one: lb1 + ns1 in us-east, lb2 + ns2 in eu-west (private addresses do not cross regions),
+// serving example.test and shop.test, configured by the production Ansible roles; then the
+// parents that delegate both zones and a resolver. Safe to run again: what exists is reused.
 import execa from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { createAnsibleActivities } from '../src/activities/ansible';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
-import { loadFleetConfig, type FleetConfig } from '../src/config';
+import { loadZoneFile } from '../src/dns';
 import { fleetTag } from '../src/shared';
+import type { HostRef, LbRef, ZoneRef } from '../src/shared/shape';
 import { alertReceiverUrl, startAlertReceiver } from './alertReceiver';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
+import { listHosts } from './hosts';
+// TEMPORARY: src/config's loadFleetConfig once it reads this shape (see lab/labFleetConfig.ts).
+import { loadLabFleetConfig, type LabFleetConfig } from './labFleetConfig';
 import { labPaths } from './labPaths';
-import { startParents, startResolver } from './parent';
+import { startParents, startResolver, zoneBelow } from './parent';
 
 const ROOT = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(line + '\n');
@@ -19,26 +25,42 @@ const say = (line: string) => process.stdout.write(line + '\n');
 export const LAB_CONFIG = path.join(ROOT, 'config/lab.yaml');
 export const BOOTSTRAP_TAG = 'lab-bootstrap';
 
-async function ensureClientKey(cfg: FleetConfig): Promise<void> {
+async function ensureClientKey(cfg: Pick<LabFleetConfig, 'ssh'>): Promise<void> {
   if (fs.existsSync(cfg.ssh.privateKeyFile)) return;
   fs.mkdirSync(path.dirname(cfg.ssh.privateKeyFile), { recursive: true, mode: 0o700 });
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nsdeploy-lab', '-f', cfg.ssh.privateKeyFile]);
 }
 
 /**
- * The lab serves a working copy of zones/example.test.zone: an LB replacement moves its ns1/ns2
- * records to the new LBs, as it edits the operator's zone file in production, and the copy in
- * the repository stays as it is. A fresh lab starts from the template again.
+ * The lab serves working copies of zones/*.zone: an LB replacement moves example.test's ns1/ns2
+ * records to the new LBs, as it edits the operator's zone file in production, and the copies in
+ * the repository stay as they are. Every zone file of the config that is missing is made from
+ * the template of the same name in zones/ (a fresh lab starts from the templates again). Reads
+ * only `zones[].file` (or `zoneFile`), so it can run before the config is loaded and checked.
  */
-export function ensureLabZone(): string {
-  if (!fs.existsSync(labPaths.zoneFile)) {
-    fs.mkdirSync(path.dirname(labPaths.zoneFile), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'zones/example.test.zone'), labPaths.zoneFile);
+export function ensureLabZones(configPath = LAB_CONFIG): string[] {
+  const raw = (parse(fs.readFileSync(configPath, 'utf8')) ?? {}) as { zones?: { file?: string }[]; zoneFile?: string };
+  const files = (raw.zones ? raw.zones.map((z) => z.file) : [raw.zoneFile])
+    .filter((f): f is string => typeof f === 'string')
+    .map((f) => path.resolve(path.dirname(configPath), f));
+  for (const file of files) {
+    if (fs.existsSync(file)) continue;
+    const template = path.join(ROOT, 'zones', path.basename(file));
+    if (!fs.existsSync(template))
+      throw new Error(`zone file ${file} is missing and zones/ has no ${path.basename(file)}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.copyFileSync(template, file);
   }
+  return files;
+}
+
+/** The working copy of example.test, the lab's first zone (made with every other one). */
+export function ensureLabZone(): string {
+  ensureLabZones();
   return labPaths.zoneFile;
 }
 
-export function linodeTarget(cfg: FleetConfig): LinodeTarget {
+export function linodeTarget(cfg: Pick<LabFleetConfig, 'linode' | 'ssh'>): LinodeTarget {
   return {
     apiUrl: cfg.linode.apiUrl,
     tokenEnv: cfg.linode.tokenEnv,
@@ -47,24 +69,57 @@ export function linodeTarget(cfg: FleetConfig): LinodeTarget {
   };
 }
 
-/** Inventory groups for the live fleet: nameservers on their private addresses behind the LBs. */
-export function fleetPlaybook(cfg: FleetConfig, ns: InstanceInfo[], lbs: InstanceInfo[]) {
+type FleetShape = Pick<LabFleetConfig, 'zones' | 'nameservers' | 'loadBalancers'>;
+
+const instanceOf = (instances: InstanceInfo[], label: string): InstanceInfo => {
+  const found = instances.find((i) => i.label === label);
+  if (!found) throw new Error(`no live instance ${label}`);
+  return found;
+};
+
+/**
+ * Where an LB sends queries: each of its upstreams on its private address when in the LB's
+ * region, on its public address otherwise (Linode private addresses do not cross regions).
+ */
+export function lbUpstreams(cfg: FleetShape, lb: LbRef, ns: InstanceInfo[]): { address: string; port: number }[] {
+  return lb.upstreams.map((label) => {
+    const host = cfg.nameservers.find((n) => n.label === label);
+    const instance = instanceOf(ns, label);
+    const address = host?.region === lb.region ? instance.privateIPv4 : instance.publicIPv4;
+    if (!address) throw new Error(`nameserver ${label} has no private address for ${lb.label}`);
+    return { address, port: 53 };
+  });
+}
+
+/** Does an LB in another region forward to this nameserver (then over its public address)? */
+const reachedPublicly = (cfg: FleetShape, ns: HostRef) =>
+  cfg.loadBalancers.some((lb) => lb.region !== ns.region && lb.upstreams.includes(ns.label));
+
+/**
+ * Inventory for the live fleet: every zone on every nameserver, which listens on its private
+ * address (and its public one when an LB of another region names it); each LB's own upstreams
+ * as a host variable (not a group variable: LBs of different regions forward to different
+ * nameservers).
+ */
+export function fleetPlaybook(cfg: FleetShape & Pick<LabFleetConfig, 'ssh'>, ns: InstanceInfo[], lbs: InstanceInfo[]) {
   return {
     groups: {
-      nameservers: ns.map((i) => ({
-        name: i.label,
-        address: i.publicIPv4,
-        vars: { nameserver_listen_addresses: [i.privateIPv4] },
-      })),
-      loadbalancers: lbs.map((i) => ({
-        name: i.label,
-        address: i.publicIPv4,
-        vars: { proxy_listen_addresses: [i.publicIPv4] },
-      })),
+      nameservers: cfg.nameservers.map((h) => {
+        const i = instanceOf(ns, h.label);
+        const listen = [i.privateIPv4, ...(reachedPublicly(cfg, h) ? [i.publicIPv4] : [])].filter(Boolean);
+        return { name: i.label, address: i.publicIPv4, vars: { nameserver_listen_addresses: listen } };
+      }),
+      loadbalancers: cfg.loadBalancers.map((lb) => {
+        const i = instanceOf(lbs, lb.label);
+        return {
+          name: i.label,
+          address: i.publicIPv4,
+          vars: { proxy_listen_addresses: [i.publicIPv4], proxy_upstreams: lbUpstreams(cfg, lb, ns) },
+        };
+      }),
     },
     groupVars: {
-      nameservers: { nameserver_zones: [{ name: cfg.domain, file: cfg.zoneFile }] },
-      loadbalancers: { proxy_upstreams: ns.map((i) => ({ address: i.privateIPv4, port: 53 })) },
+      nameservers: { nameserver_zones: cfg.zones.map((z) => ({ name: z.domain, file: z.file })) },
     },
     privateKeyFile: cfg.ssh.privateKeyFile,
     knownHostsFile: cfg.ssh.knownHostsFile,
@@ -72,9 +127,48 @@ export function fleetPlaybook(cfg: FleetConfig, ns: InstanceInfo[], lbs: Instanc
   };
 }
 
+/**
+ * What the parents delegate, read from the zones themselves: each zone's apex NS names, and glue
+ * for the NS names inside a delegated zone (their A/AAAA records there). example.test: ns1/ns2
+ * with glue; shop.test: NS ns1/ns2.example.test, no glue of its own.
+ */
+export async function labDelegations(zones: ZoneRef[]) {
+  const loaded = await Promise.all(zones.map((z) => loadZoneFile(z.file, z.domain)));
+  const plain = (n: string) => n.replace(/\.$/, '').toLowerCase();
+  const delegations = zones.map((z, i) => ({
+    domain: z.domain,
+    nameservers: loaded[i].records
+      .filter((r) => r.type === 'NS' && plain(r.name) === z.domain)
+      .map((r) => plain(r.rdata))
+      .sort(),
+  }));
+  const glue: Record<string, string[]> = {};
+  for (const name of new Set(delegations.flatMap((d) => d.nameservers))) {
+    const zone = zoneBelow(
+      name,
+      zones.map((z) => z.domain),
+    );
+    if (!zone) continue;
+    const records = loaded[zones.findIndex((z) => z.domain === zone)].records;
+    glue[name] = records
+      .filter((r) => plain(r.name) === name && (r.type === 'A' || r.type === 'AAAA'))
+      .map((r) => r.rdata);
+  }
+  return { delegations, glue };
+}
+
+/** dig through `server` (optionally from inside a lab host's netns): the answer section, or null. */
+async function digSoa(server: string, zone: string, options: string[], netns?: string): Promise<string | null> {
+  const args = [`@${server}`, zone, 'SOA', '+time=2', '+tries=2', ...options];
+  const result = netns
+    ? await execa('ip', ['netns', 'exec', netns, 'dig', ...args], { reject: false })
+    : await execa('dig', args, { reject: false });
+  return result.exitCode === 0 && result.stdout.trim() ? result.stdout : null;
+}
+
 async function main(): Promise<void> {
-  ensureLabZone();
-  const cfg = loadFleetConfig(LAB_CONFIG);
+  ensureLabZones();
+  const cfg = loadLabFleetConfig(LAB_CONFIG);
   process.env[cfg.linode.tokenEnv] = labToken();
   await ensureClientKey(cfg);
 
@@ -84,42 +178,47 @@ async function main(): Promise<void> {
   say(`Linode emulator ${emu.started ? 'started' : 'already running'} (pid ${emu.pid}) at ${emulatorUrl()}/v4`);
   const alerts = await startAlertReceiver();
   say(
-    `Alert receiver ${alerts.started ? 'started' : 'already running'} (pid ${alerts.pid}) at ${alertReceiverUrl()} (monitor.webhookUrl; alerts in .lab/alerts.jsonl)`,
+    `Alert receiver ${alerts.started ? 'started' : 'already running'} (pid ${alerts.pid}) at ${alertReceiverUrl()} ` +
+      '(monitor.webhookUrl; alerts in .lab/alerts.jsonl)',
   );
 
   const linode = createLinodeActivities({ pollMs: 250 });
   const target = linodeTarget(cfg);
-  const spec = (label: string) => ({
-    label,
-    region: cfg.linode.region,
+  const spec = (host: HostRef) => ({
+    label: host.label,
+    region: host.region,
     type: cfg.linode.type,
     image: cfg.linode.image,
     tags: [...cfg.linode.tags, fleetTag(cfg.fleet)],
     deployTag: BOOTSTRAP_TAG,
   });
-  const wanted = [...cfg.loadBalancers, ...cfg.nameservers].map((h) => h.label);
+  // LBs first, in config order, so a fresh lab hands out the same addresses every time (the lab
+  // zone's ns1/ns2 records point at the LBs' public addresses).
+  const wanted: HostRef[] = [...cfg.loadBalancers, ...cfg.nameservers];
   const live = await linode.listInstances(target, fleetTag(cfg.fleet));
   let lbs: InstanceInfo[];
   let ns: InstanceInfo[];
-  if (wanted.every((label) => live.some((i) => i.label === label && i.status === 'running'))) {
+  if (wanted.every((h) => live.some((i) => i.label === h.label && i.status === 'running'))) {
     // The fleet exists (perhaps already redeployed by nsdeploy): leave it as it is.
-    const pick = (label: string) => live.find((i) => i.label === label)!;
-    lbs = cfg.loadBalancers.map((h) => pick(h.label));
-    ns = cfg.nameservers.map((h) => pick(h.label));
+    lbs = cfg.loadBalancers.map((h) => instanceOf(live, h.label));
+    ns = cfg.nameservers.map((h) => instanceOf(live, h.label));
     say(`Fleet already up: ${[...lbs, ...ns].map((i) => `${i.label} ${i.publicIPv4}`).join(', ')}`);
   } else {
-    // Created one by one, LBs first, so a fresh lab hands out the same addresses every time
-    // (the lab zone's ns1/ns2 records point at the LBs).
     const created: InstanceInfo[] = [];
-    for (const label of wanted) created.push(await linode.ensureInstance(target, spec(label)));
+    for (const host of wanted) created.push(await linode.ensureInstance(target, spec(host)));
     say(
-      `Instances: ${created.map((i) => `${i.label} ${i.publicIPv4}/${i.privateIPv4}`).join(', ')}; waiting until running…`,
+      `Instances: ${created
+        .map((i, n) => `${i.label} (${wanted[n].region}) ${i.publicIPv4}/${i.privateIPv4}`)
+        .join(', ')}; waiting until running…`,
     );
     const running = await Promise.all(created.map((i) => linode.waitForRunning(target, i.id)));
     lbs = running.slice(0, cfg.loadBalancers.length);
     ns = running.slice(cfg.loadBalancers.length);
 
-    say('Configuring with Ansible (site.yml: nameserver, then proxy)…');
+    say(
+      `Configuring with Ansible (site.yml: nameserver with ${cfg.zones.map((z) => z.domain).join(', ')}, ` +
+        'then proxy)…',
+    );
     fs.mkdirSync(labPaths.ansibleLogs, { recursive: true });
     const ansible = createAnsibleActivities();
     const result = await ansible.runPlaybook({
@@ -134,49 +233,95 @@ async function main(): Promise<void> {
     );
   }
 
-  for (const lb of lbs) {
-    for (const transport of ['+notcp', '+tcp']) {
-      const dig = await execa(
-        'dig',
-        [`@${lb.publicIPv4}`, cfg.domain, 'SOA', '+short', '+time=2', '+tries=2', transport],
-        { reject: false },
-      );
-      if (dig.exitCode !== 0 || !dig.stdout.trim())
-        throw new Error(
-          `no SOA answer through ${lb.label} (${lb.publicIPv4}) ${transport}: ${dig.stdout}${dig.stderr}`,
-        );
+  // Every zone through every LB, UDP and TCP, answered by one of the LB's own upstreams (NSID).
+  for (const lbRef of cfg.loadBalancers) {
+    const lb = instanceOf(lbs, lbRef.label);
+    for (const zone of cfg.zones) {
+      for (const transport of ['+notcp', '+tcp']) {
+        const out = await digSoa(lb.publicIPv4, zone.domain, [transport, '+nsid', '+norec']);
+        const nsid = out && /NSID: .*\("([^"]*)"\)/.exec(out)?.[1];
+        if (!out || !/\sIN\s+SOA\s/.test(out))
+          throw new Error(
+            `no SOA of ${zone.domain} through ${lb.label} (${lb.publicIPv4}) ${transport}: ${out ?? 'no answer'}`,
+          );
+        if (nsid && !lbRef.upstreams.includes(nsid))
+          throw new Error(
+            `${lb.label} answered for ${zone.domain} from ${nsid}, not from ${lbRef.upstreams.join('/')}`,
+          );
+      }
     }
   }
-  // The TLD's parent servers, with glue = the LBs (as the zone's ns1/ns2 records), and a resolver
-  // that follows them. Left as they are when running: the registrar may have changed the glue.
+  // The regions are apart: from each LB, a nameserver of another region on its private address
+  // gets no answer (an LB mapped there would fail visibly), as on Linode.
+  const hosts = listHosts({ stateDir: labPaths.hostsState });
+  const isolation: string[] = [];
+  for (const lbRef of cfg.loadBalancers) {
+    const lb = instanceOf(lbs, lbRef.label);
+    const netns = hosts.find((h) => h.addresses.includes(lb.publicIPv4))?.netns;
+    for (const other of cfg.nameservers.filter((n) => n.region !== lbRef.region)) {
+      const address = instanceOf(ns, other.label).privateIPv4;
+      if (!netns || !address) continue;
+      const out = await digSoa(address, cfg.zones[0].domain, ['+time=1', '+tries=1'], netns);
+      if (out)
+        throw new Error(
+          `${lb.label} (${lbRef.region}) reaches ${other.label} (${other.region}) at its private ${address}`,
+        );
+      isolation.push(`${lb.label} (${lbRef.region}) -/-> ${other.label} ${address} (${other.region})`);
+    }
+  }
+
+  // The TLD's parent servers delegate every zone, with glue for the in-bailiwick NS names (as the
+  // zone's ns1/ns2 records: the LBs), and a resolver follows them. Left as they are when running
+  // with the same zones: the registrar may have changed the glue.
+  const { delegations, glue } = await labDelegations(cfg.zones);
+  const lbAddresses = lbs.map((i) => i.publicIPv4);
+  for (const [name, addresses] of Object.entries(glue))
+    for (const a of addresses)
+      if (!lbAddresses.includes(a)) say(`Note: ${name} ${a} in the zone is not a live LB (${lbAddresses.join(', ')})`);
   const parents = await startParents({
     stateDir: labPaths.parentState,
     addresses: cfg.parents.map((p) => p.address),
-    domain: cfg.domain,
-    glue: Object.fromEntries(lbs.map((lb, i) => [`ns${i + 1}.${cfg.domain}`, lb.publicIPv4])),
+    zones: delegations,
+    glue,
   });
   const resolver = await startResolver({ stateDir: labPaths.resolverState, parents: parents.map((p) => p.address) });
 
   say('');
-  say(`Lab fleet is up: ${[...lbs, ...ns].map((i) => `${i.label}=${i.publicIPv4}`).join(' ')}`);
-  say('Query it through either load balancer:');
-  for (const lb of lbs)
-    say(`  dig @${lb.publicIPv4} ${cfg.domain} SOA        (add +tcp for TCP, +nsid to see which nameserver answered)`);
+  say(
+    `Lab fleet is up: ${wanted
+      .map((h) => {
+        const i = instanceOf([...lbs, ...ns], h.label);
+        return `${h.label}=${i.publicIPv4} (${h.region}, private ${i.privateIPv4})`;
+      })
+      .join(' ')}`,
+  );
+  say(`Regions apart: ${isolation.join('; ') || 'one region only'}`);
+  say('Query it through each load balancer (it forwards to the nameservers of its region):');
+  for (const lbRef of cfg.loadBalancers) {
+    const lb = instanceOf(lbs, lbRef.label);
+    for (const zone of cfg.zones)
+      say(
+        `  dig @${lb.publicIPv4} ${zone.domain} SOA +nsid     ` +
+          `(${lbRef.label} → ${lbRef.upstreams.join(', ')}; add +tcp)`,
+      );
+  }
   const served = parents[0].served;
   say(
-    `Parent servers of .${cfg.domain.split('.').slice(1).join('.')}: ${parents.map((p) => `${p.name}=${p.address}`).join(' ')}; glue ${Object.entries(
-      served.glue,
-    )
-      .map(([n, a]) => `${n}=${a.join(',')}`)
-      .join(' ')} (TTL ${served.ttl} s)`,
+    `Parent servers of .${parents.length ? cfg.zones[0].domain.split('.').slice(1).join('.') : '?'}: ` +
+      `${parents.map((p) => `${p.name}=${p.address}`).join(' ')}; ` +
+      `${Object.entries(served.zones)
+        .map(([z, names]) => `${z} NS ${names.join(',')}`)
+        .join('; ')}; glue ${Object.entries(served.glue)
+        .map(([n, a]) => `${n}=${a.join(',')}`)
+        .join(' ')} (TTL ${served.ttl} s)`,
   );
-  say(
-    `  dig @${parents[0].address} ${cfg.domain} NS +norec      (the referral with glue; npm run lab:registrar -- show | set-glue …)`,
-  );
+  for (const zone of cfg.zones)
+    say(`  dig @${parents[0].address} ${zone.domain} NS +norec      (npm run lab:registrar -- show | set-glue …)`);
   say(`Recursive resolver (unbound) at ${resolver.address}:`);
-  say(`  dig @${resolver.address} www.${cfg.domain}`);
+  for (const zone of cfg.zones) say(`  dig @${resolver.address} www.${zone.domain}`);
   say(
-    `SSH (pinned host keys): ssh -i ${path.relative(ROOT, cfg.ssh.privateKeyFile)} -o UserKnownHostsFile=${path.relative(ROOT, cfg.ssh.knownHostsFile)} root@${ns[0].publicIPv4}`,
+    `SSH (pinned host keys): ssh -i ${path.relative(ROOT, cfg.ssh.privateKeyFile)} ` +
+      `-o UserKnownHostsFile=${path.relative(ROOT, cfg.ssh.knownHostsFile)} root@${ns[0].publicIPv4}`,
   );
   say('Status: npm run lab:status    Tear down: npm run lab:down');
 }

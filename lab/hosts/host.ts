@@ -10,6 +10,7 @@ import type { LabConfig } from './paths';
 import { assertLabel, hostDir, netnsName, vethName } from './paths';
 import { isAlive, pidsInPidNamespaceOf, processMemory, terminate, waitUntil } from './processes';
 import type { HostRecord } from './registry';
+import { regionIsolation } from './regions';
 import { readRegistry, recordedLabConfig, updateRegistry, withLabLock } from './registry';
 import type { HostKey } from './sshd';
 import { checkHostKey } from './sshd';
@@ -25,12 +26,20 @@ export interface StartHostOptions {
   /** The lab's state directory (where createLabNetwork() recorded the network). */
   stateDir?: string;
   readyTimeoutMs?: number;
+  /**
+   * The instance's region. With `privateRanges`, the lab network drops this host's packets to and
+   * from the other regions' private ranges, as Linode's private network stops at the data centre.
+   */
+  region?: string;
+  /** Every region's private range (region → CIDR), e.g. the emulator's DEFAULT_PRIVATE_CIDRS. */
+  privateRanges?: Record<string, string>;
 }
 
 export interface LabHost {
   label: string;
   addresses: string[];
   netns: string;
+  region: string | null;
   /** The host's sshd (its PID 1), as seen from this machine's PID namespace. */
   pid: number;
   stop(): Promise<void>;
@@ -40,6 +49,9 @@ export interface LabHostStatus {
   label: string;
   addresses: string[];
   netns: string;
+  region: string | null;
+  /** The other regions' private ranges this host does not reach. */
+  unreachable: string[];
   pid: number | null;
   running: boolean;
   hostDir: string;
@@ -62,6 +74,7 @@ function handle(config: LabConfig, record: HostRecord): LabHost {
     label: record.label,
     addresses: [...record.addresses],
     netns: record.netns,
+    region: record.isolation?.region ?? null,
     pid: record.sshd.pid,
     stop: () => stopHost(record.label, { stateDir: config.stateDir }),
   };
@@ -84,11 +97,17 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
     const network = registry.network;
     if (!network) throw new Error(`no lab network in ${config.stateDir}: call createLabNetwork() first`);
     hostCidrs(options.addresses, parseLabCidr(network.bridgeCidr));
+    const isolation = options.region
+      ? options.privateRanges
+        ? regionIsolation(options.region, options.privateRanges)
+        : { region: options.region, unreachable: [] }
+      : null;
     const existing = registry.hosts[options.label];
     if (existing?.sshd && isAlive(existing.sshd)) {
       const same =
         existing.addresses.join() === options.addresses.join() &&
-        sameKey(existing.hostKeyPublic, options.hostKey.publicKey);
+        sameKey(existing.hostKeyPublic, options.hostKey.publicKey) &&
+        JSON.stringify(existing.isolation ?? null) === JSON.stringify(isolation);
       if (same) return handle(config, existing);
     }
     if (existing) await stopUnlocked(config, existing);
@@ -105,6 +124,7 @@ export async function startHost(options: StartHostOptions): Promise<LabHost> {
       veth: vethName(config, options.label),
       hostDir: hostDir(config, options.label),
       hostKeyPublic: options.hostKey.publicKey.trim(),
+      isolation,
       launcher: null,
       sshd: null,
       status: 'starting',
@@ -202,6 +222,8 @@ export function listHosts(options: LabOptions = {}): LabHostStatus[] {
       label: r.label,
       addresses: [...r.addresses],
       netns: r.netns,
+      region: r.isolation?.region ?? null,
+      unreachable: r.isolation?.unreachable ?? [],
       pid: running && r.sshd ? r.sshd.pid : null,
       running,
       hostDir: r.hostDir,

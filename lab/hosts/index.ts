@@ -14,5 +14,7 @@ export type { HostMemory, LabHost, LabHostStatus, LabOptions, StartHostOptions }
 export { leftovers, teardownAll } from './teardown';
 export type { TeardownOptions } from './teardown';
 export { DEFAULT_LAB_CONFIG } from './paths';
+export { regionIsolation } from './regions';
+export type { RegionIsolation } from './regions';
 export type { LabConfig } from './paths';
 export type { HostKey } from './sshd';

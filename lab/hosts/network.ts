@@ -7,6 +7,7 @@ import type { LabConfig } from './paths';
 import { labConfig, macAddress, vethAlias } from './paths';
 import type { HostRecord, NetworkRecord } from './registry';
 import { readRegistry, recordedLabConfig, updateRegistry, withLabLock } from './registry';
+import { isolateHost, unisolateHost } from './regions';
 import { run } from './run';
 
 export type LabNetworkOptions = Partial<LabConfig>;
@@ -128,6 +129,8 @@ export async function plugHost(
     host.netns,
   ]);
   await run('ip', ['link', 'set', host.veth, 'alias', vethAlias(config, host.label)]);
+  // Region isolation is in place before the host's end comes up: no packet ever slips through.
+  await isolateHost(config, host);
   await run('ip', ['link', 'set', host.veth, 'master', network.bridge, 'up']);
   for (const cidr of cidrs) await run('ip', ['-n', host.netns, 'addr', 'add', cidr, 'dev', 'eth0']);
   await run('ip', ['-n', host.netns, 'link', 'set', 'eth0', 'up']);
@@ -138,8 +141,9 @@ export async function plugHost(
   }
 }
 
-/** Unlocked: removes the host's netns and veth (deleting either end deletes the pair). */
+/** Unlocked: removes the host's netns and veth (deleting either end deletes the pair) and its isolation. */
 export async function unplugHost(host: Pick<HostRecord, 'netns' | 'veth'>): Promise<void> {
+  await unisolateHost(host);
   if (await netnsExists(host.netns)) await run('ip', ['netns', 'del', host.netns]);
   // Deleting the netns destroys the pair asynchronously: the veth may vanish under our feet.
   if (await linkExists(host.veth)) {

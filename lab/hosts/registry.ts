@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LabConfig } from './paths';
 import { labConfig, registryFile } from './paths';
 import type { ProcessId } from './processes';
+import type { RegionIsolation } from './regions';
 
 export interface NetworkRecord {
   bridge: string;
@@ -23,6 +24,8 @@ export interface HostRecord {
   veth: string;
   hostDir: string;
   hostKeyPublic: string;
+  /** Its region and the other regions' private ranges the network drops (absent: reaches everything). */
+  isolation?: RegionIsolation | null;
   /** `ip netns exec … unshare …`: the process this lab spawned; its child is the host's sshd. */
   launcher: ProcessId | null;
   /** The host's sshd, PID 1 of the host's PID namespace (PID as seen from the root namespace). */

@@ -7,6 +7,7 @@ import { listNetns, removeNetwork } from './network';
 import type { LabConfig } from './paths';
 import { hostsRoot, vethAlias } from './paths';
 import { isAlive, pidsWithCommandLineContaining, pidsWithMountsFrom } from './processes';
+import { isolationLeftovers } from './regions';
 import { readRegistry, recordedLabConfig, withLabLock } from './registry';
 import { run } from './run';
 
@@ -54,6 +55,8 @@ export async function leftovers(options: TeardownOptions = {}): Promise<string[]
     else if (line.includes(`master ${config.bridge} `) || line.includes(`alias ${aliasPrefix}`))
       found.push(`interface ${name}`);
   }
+
+  found.push(...(await isolationLeftovers(config)));
 
   const { address } = parseLabCidr(config.bridgeCidr);
   const holders = (await run('ip', ['-4', '-o', 'addr', 'show', 'to', `${address}/32`])).stdout.trim();

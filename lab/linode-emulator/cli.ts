@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import type { InstanceLifecycleHooks } from './hooks';
+import { parseRegionCidr } from './ipam';
 import { createLinodeEmulator } from './server';
 
 function integer(value: string): number {
@@ -21,12 +22,20 @@ interface CliOptions {
   rebootingMs?: number;
   shuttingDownMs?: number;
   publicCidr?: string;
-  privateCidr?: string;
+  privateCidr: [string, string][];
   rateLimit?: number;
   rateWindowMs: number;
   faultSeed?: number;
   hooks?: string;
   logLevel: string;
+}
+
+function regionCidr(value: string): [string, string] {
+  try {
+    return parseRegionCidr(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 /** A module exporting lifecycle hooks, as `hooks` or as its default export. */
@@ -50,7 +59,13 @@ async function main(): Promise<void> {
     .option('--rebooting-ms <ms>', 'time spent rebooting', integer)
     .option('--shutting-down-ms <ms>', 'time spent shutting down', integer)
     .option('--public-cidr <cidr>', 'public IPv4 range (default 198.18.1.0/24)')
-    .option('--private-cidr <cidr>', 'private IPv4 range (default 198.19.128.0/24)')
+    .option(
+      '--private-cidr <region=cidr>',
+      'private IPv4 range of a region, repeatable (defaults us-east=198.19.128.0/24, eu-west=198.19.129.0/24, ' +
+        'us-west=198.19.130.0/24)',
+      (value: string, previous: [string, string][]) => [...previous, regionCidr(value)],
+      [] as [string, string][],
+    )
     .option('--rate-limit <n>', 'requests per window per token', integer)
     .option('--rate-window-ms <ms>', 'rate-limit window', integer, 60_000)
     .option('--fault-seed <n>', 'seed for fault-injection randomness', integer)
@@ -76,7 +91,7 @@ async function main(): Promise<void> {
       shuttingDownMs: opts.shuttingDownMs,
     },
     publicCidr: opts.publicCidr,
-    privateCidr: opts.privateCidr,
+    privateCidrs: Object.fromEntries(opts.privateCidr),
     rateLimit: opts.rateLimit === undefined ? undefined : { limit: opts.rateLimit, windowMs: opts.rateWindowMs },
     faultSeed: opts.faultSeed,
     hooks: opts.hooks ? loadHooks(opts.hooks) : undefined,

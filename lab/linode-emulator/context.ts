@@ -2,7 +2,7 @@
 import type { FaultInjector } from './faults';
 import type { InstanceService } from './instances';
 import type { RateLimiter } from './ratelimit';
-import type { IpPools } from './render';
+import type { IpPools } from './ipam';
 import type { StateStore } from './state';
 import type { LifecycleEngine } from './transitions';
 

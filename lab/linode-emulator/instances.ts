@@ -3,8 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { findType } from './catalog';
 import { linodeBusy, notFound } from './errors';
-import { slaacFor } from './ipam';
-import type { IpPools } from './render';
+import { type IpPools, slaacFor } from './ipam';
 import { isTransitional, type StateStore, type StoredInstance } from './state';
 import { linodeTimestamp } from './timestamps';
 import type { LifecycleEngine } from './transitions';
@@ -53,9 +52,12 @@ export class InstanceService {
     const state = this.store.state;
     const inUse = this.store.addressesInUse();
     const pub = this.pools.public.allocate(inUse, state.ipCursor.public);
-    const priv = request.private_ip ? this.pools.private.allocate(inUse, state.ipCursor.private) : undefined;
+    // Private addresses come from the region's own range: Linode's private network is per data centre.
+    const priv = request.private_ip
+      ? this.pools.privateFor(request.region).allocate(inUse, state.ipCursor.private[request.region] ?? 0)
+      : undefined;
     state.ipCursor.public = pub.cursor;
-    if (priv) state.ipCursor.private = priv.cursor;
+    if (priv) state.ipCursor.private[request.region] = priv.cursor;
 
     const id = state.nextId++;
     const created = linodeTimestamp(this.now());

@@ -1,13 +1,8 @@
 // Turns stored instances into the response bodies the spec (4.189.0) describes for
 // GET /linode/instances/{id} and GET /linode/instances/{id}/ips.
 import { findType } from './catalog';
-import { type AddressPool, linkLocalFor } from './ipam';
+import { type AddressPool, type IpPools, linkLocalFor } from './ipam';
 import type { StoredInstance } from './state';
-
-export interface IpPools {
-  public: AddressPool;
-  private: AddressPool;
-}
 
 export function renderInstance(i: StoredInstance) {
   const type = findType(i.type);
@@ -77,7 +72,7 @@ export function renderIps(i: StoredInstance, pools: IpPools) {
   return {
     ipv4: {
       public: [ipv4Entry(i, i.ipv4Public, pools.public, true)],
-      private: i.ipv4Private ? [ipv4Entry(i, i.ipv4Private, pools.private, false)] : [],
+      private: i.ipv4Private ? [ipv4Entry(i, i.ipv4Private, pools.privateFor(i.region), false)] : [],
       shared: [],
       reserved: [],
       vpc: [],

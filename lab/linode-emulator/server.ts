@@ -6,7 +6,8 @@ import { ApiError, internalError, notFound } from './errors';
 import { FaultInjector } from './faults';
 import type { InstanceLifecycleHooks } from './hooks';
 import { InstanceService } from './instances';
-import { AddressPool, DEFAULT_PRIVATE_CIDR, DEFAULT_PUBLIC_CIDR } from './ipam';
+import { DEFAULT_PRIVATE_CIDRS, DEFAULT_PUBLIC_CIDR, IpPools } from './ipam';
+import { REGIONS } from './catalog';
 import { INVALID_JSON } from './messages';
 import { apiPipeline } from './pipeline';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './ratelimit';
@@ -25,7 +26,8 @@ export interface LinodeEmulatorOptions {
   latencies?: Partial<TransitionLatencies>;
   /** Lab IPv4 ranges (defaults inside 198.18.0.0/15, which is never routed). */
   publicCidr?: string;
-  privateCidr?: string;
+  /** Private range per region (region → CIDR); regions not named keep DEFAULT_PRIVATE_CIDRS. */
+  privateCidrs?: Record<string, string>;
   rateLimit?: RateLimitSettings;
   /** Called as instances come up and go away: the lab starts and stops real hosts here. */
   hooks?: InstanceLifecycleHooks;
@@ -64,10 +66,11 @@ export function createLinodeEmulator(options: LinodeEmulatorOptions): LinodeEmul
   if (!options.token) throw new Error('the emulator needs a token to accept');
   const app = Fastify({ loggerInstance: options.logger });
   const store = new StateStore(options.statePath);
-  const pools = {
-    public: new AddressPool(options.publicCidr ?? DEFAULT_PUBLIC_CIDR, true),
-    private: new AddressPool(options.privateCidr ?? DEFAULT_PRIVATE_CIDR, false),
-  };
+  const pools = new IpPools(
+    options.publicCidr ?? DEFAULT_PUBLIC_CIDR,
+    { ...DEFAULT_PRIVATE_CIDRS, ...options.privateCidrs },
+    REGIONS.map((r) => r.id),
+  );
   const engine = new LifecycleEngine(
     store,
     options.hooks ?? {},

@@ -52,7 +52,13 @@ export type StoredInstance = z.infer<typeof StoredInstanceSchema>;
 const EmulatorStateSchema = z.object({
   version: z.literal(1),
   nextId: z.number().int(),
-  ipCursor: z.object({ public: z.number().int(), private: z.number().int() }),
+  ipCursor: z.object({
+    public: z.number().int(),
+    /** Per region. A state file from before private ranges per region has one number: start over. */
+    private: z
+      .union([z.number().int(), z.record(z.string(), z.number().int())])
+      .transform((v): Record<string, number> => (typeof v === 'number' ? {} : v)),
+  }),
   instances: z.array(StoredInstanceSchema),
   /** Deleted instances whose onDeleted hook has not finished: their addresses stay taken. */
   pendingDeletions: z.array(StoredInstanceSchema),
@@ -61,7 +67,7 @@ export type EmulatorState = z.infer<typeof EmulatorStateSchema>;
 
 export function emptyState(): EmulatorState {
   // IDs start high, like real Linode IDs, so tests can't confuse an ID with an index.
-  return { version: 1, nextId: 10_000_001, ipCursor: { public: 0, private: 0 }, instances: [], pendingDeletions: [] };
+  return { version: 1, nextId: 10_000_001, ipCursor: { public: 0, private: {} }, instances: [], pendingDeletions: [] };
 }
 
 /** Holds the live state; `save()` after every change. Without a path nothing is written. */

@@ -1,5 +1,5 @@
 // Registrar input: "ns1.example.test=198.18.2.9[,addr…]" pairs and durations, checked against
-// the delegation the registrar holds. Errors say what is wrong and what would be right.
+// the delegations the registrar holds. Errors say what is wrong and what would be right.
 import ms from 'ms';
 import net from 'node:net';
 
@@ -18,21 +18,39 @@ export function parseGlueArgs(args: string[]): GlueInput {
 
 const plain = (name: string) => name.trim().replace(/\.$/, '').toLowerCase();
 
+/** The delegated zone a name lies below (the longest match), or undefined. */
+export function zoneBelow(name: string, zones: string[]): string | undefined {
+  return zones.filter((z) => plain(name).endsWith(`.${z}`)).sort((a, b) => b.length - a.length)[0];
+}
+
 /**
- * Normalises and checks new glue: every name below `domain` and already one of its NS names
- * (the registrar changes addresses, not the NS set), every address a literal IPv4/IPv6.
+ * Normalises and checks new glue: every name below a delegated zone (`domain`, when given) and
+ * already an NS name of a delegation (the registrar changes addresses, not NS sets), every
+ * address a literal IPv4/IPv6.
  */
-export function validateGlue(input: GlueInput, domain: string, nameservers: string[]): Record<string, string[]> {
+export function validateGlue(
+  input: GlueInput,
+  zones: Record<string, string[]>,
+  domain?: string,
+): Record<string, string[]> {
   const glue: Record<string, string[]> = {};
+  const delegated = domain ? [plain(domain)] : Object.keys(zones).sort();
   for (const [rawName, rawAddresses] of Object.entries(input)) {
     const name = plain(rawName);
-    if (!name.endsWith(`.${domain}`)) {
+    const zone = zoneBelow(name, delegated);
+    if (!zone) {
       throw new Error(
-        `glue name ${rawName} is outside ${domain}: a parent only holds glue for names below the delegated zone`,
+        `glue name ${rawName} is outside ${delegated.join(', ')}: a parent only holds glue for names below ` +
+          `the delegated zone`,
       );
     }
-    if (!nameservers.includes(name))
-      throw new Error(`unknown name ${rawName}: the delegation of ${domain} has NS ${nameservers.join(', ')}`);
+    if (!Object.values(zones).some((ns) => ns.includes(name))) {
+      const own = zones[zone] ?? [];
+      throw new Error(
+        `unknown name ${rawName}: ` +
+          (own.length ? `the delegation of ${zone} has NS ${own.join(', ')}` : `${zone} is not delegated`),
+      );
+    }
     const addresses = (Array.isArray(rawAddresses) ? rawAddresses : [rawAddresses]).map((a) => a.trim());
     if (addresses.length === 0) throw new Error(`no address given for ${name}`);
     for (const a of addresses)
@@ -40,6 +58,30 @@ export function validateGlue(input: GlueInput, domain: string, nameservers: stri
     glue[name] = [...new Set(addresses.map((a) => (net.isIPv6(a) ? a.toLowerCase() : a)))].sort();
   }
   return glue;
+}
+
+/**
+ * Checks a whole set of delegations under one TLD: each zone has NS names; a name below a
+ * delegated zone has glue (the parent gives its address); a name inside the TLD but below no
+ * delegated zone is refused (the parent would have to serve its address itself).
+ */
+export function checkDelegations(tld: string, zones: Record<string, string[]>, glue: Record<string, string[]>): void {
+  const delegated = Object.keys(zones);
+  for (const [zone, nameservers] of Object.entries(zones)) {
+    if (zone.split('.').slice(1).join('.') !== tld) throw new Error(`${zone} is not a zone directly below ${tld}.`);
+    if (nameservers.length === 0) throw new Error(`the delegation of ${zone} has no NS names`);
+    for (const ns of nameservers) {
+      const below = zoneBelow(ns, delegated);
+      if (below && !glue[ns]) throw new Error(`NS ${ns} of ${zone} is inside ${below} and needs glue`);
+      if (!below && (ns === tld || ns.endsWith(`.${tld}`)))
+        throw new Error(
+          `NS ${ns} of ${zone} is in ${tld}. but below no delegated zone: the parents cannot give its address`,
+        );
+    }
+  }
+  for (const name of Object.keys(glue))
+    if (!Object.values(zones).some((ns) => ns.includes(name)))
+      throw new Error(`glue for ${name}, which no delegation names as NS`);
 }
 
 /** "10s", "500ms", "2m"; a bare number is seconds. */

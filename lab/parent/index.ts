@@ -1,4 +1,4 @@
-// The lab's DNS surroundings: fake parent (TLD) servers serving the lab domain's delegation,
+// The lab's DNS surroundings: fake parent (TLD) servers serving the lab zones' delegations,
 // a fake registrar that changes the glue parent by parent, and a real recursive resolver.
 //
 //   await startParents({ glue: { 'ns1.example.test': '198.18.1.2', 'ns2.example.test': '198.18.1.3' } });
@@ -21,10 +21,10 @@ export {
 } from './parents';
 export type { ParentStatus, StartParentsOptions } from './parents';
 export { describeParentView, setGlue, showParents } from './registrar';
-export type { ParentView, SetGlueOptions, SetGlueResult } from './registrar';
+export type { ParentView, SetGlueOptions, SetGlueResult, ZoneView } from './registrar';
 export { DEFAULT_RESOLVER_ADDRESS, resolverStatus, startResolver, stopResolver } from './resolver';
 export type { ResolverOptions, ResolverStatus, StartResolverOptions } from './resolver';
-export { parseDurationMs, parseGlueArgs, validateGlue } from './glue';
+export { checkDelegations, parseDurationMs, parseGlueArgs, validateGlue, zoneBelow } from './glue';
 export type { Delegation } from './zone';
 
 export interface DnsLabLeftoverOptions {

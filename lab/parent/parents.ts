@@ -1,5 +1,5 @@
 // The lab's fake parent servers for the TLD ("test."): one real named per parent, each in its
-// own network namespace on the lab bridge, serving the delegation of the lab domain with glue.
+// own network namespace on the lab bridge, serving the delegations of the lab's zones with glue.
 // They run detached (they outlive lab:up) and are known by PID + start time.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { query } from '../../src/dns';
 import { tail } from '../hosts/launcher';
 import type { LabConfig } from '../hosts/paths';
 import { hangUp, running, spawnInNetns, stopDaemon, waitFor } from './daemon';
-import { validateGlue, checkTtl, type GlueInput } from './glue';
+import { checkDelegations, checkTtl, validateGlue, type GlueInput } from './glue';
 import { plugService, serviceNetwork, serviceSlot, unplugService } from './network';
 import {
   readParentsState,
@@ -32,9 +32,18 @@ export interface StartParentsOptions extends ParentStateOptions {
   network?: Partial<LabConfig>;
   /** One parent per address (default 198.18.0.53-55). */
   addresses?: string[];
-  /** The delegated domain (default example.test); its parent zone is the TLD. */
+  /**
+   * One delegated domain (default example.test) whose NS names are the glue's names. Its parent
+   * zone is the TLD. Give `zones` instead for several.
+   */
   domain?: string;
-  /** NS name → address(es): the NS set of the delegation and its glue. */
+  /**
+   * The delegated zones and their NS names, all directly below one TLD; the first is the default
+   * of commands that need one zone. NS names below a delegated zone need glue; names outside the
+   * TLD need none (shop.test NS ns1.example.test: the glue is example.test's).
+   */
+  zones?: { domain: string; nameservers: string[] }[];
+  /** NS name → address(es): the glue (with `domain` alone, also the NS set). */
   glue: GlueInput;
   /** TTL of NS and glue (default 60 s). */
   ttlSeconds?: number;
@@ -50,6 +59,7 @@ export interface ParentStatus {
   served: Delegation;
 }
 
+const canonical = (zones: Record<string, string[]>) => JSON.stringify(Object.entries(zones).sort());
 const zoneFile = (p: ParentRecord, tld: string) => path.join(p.dir, `${tld}.zone`);
 const logFile = (p: ParentRecord) => path.join(p.dir, 'named.log');
 
@@ -78,7 +88,7 @@ async function launch(state: ParentsState, p: ParentRecord): Promise<void> {
     path.join(p.dir, 'named.conf'),
     renderParentNamedConf(p.dir, p.label.replace(/^_/, ''), p.address, state.tld),
   );
-  writeFileAtomic(zoneFile(p, state.tld), renderParentZone(state.tld, state.domain, servers(state), p.served));
+  writeFileAtomic(zoneFile(p, state.tld), renderParentZone(state.tld, servers(state), p.served));
   await plugService(state.network, p);
   // -f: stay in the foreground of the detached session; -n 1: one worker thread is plenty.
   p.named = await spawnInNetns(
@@ -114,18 +124,34 @@ async function halt(p: Pick<ParentRecord, 'named' | 'netns' | 'veth'>): Promise<
 export async function startParents(options: StartParentsOptions): Promise<ParentStatus[]> {
   const network = serviceNetwork(options.network);
   const addresses = options.addresses ?? DEFAULT_PARENT_ADDRESSES;
-  const domain = (options.domain ?? DEFAULT_DOMAIN).replace(/\.$/, '').toLowerCase();
+  const plain = (n: string) => n.trim().replace(/\.$/, '').toLowerCase();
+  const given = options.zones ?? [{ domain: options.domain ?? DEFAULT_DOMAIN, nameservers: Object.keys(options.glue) }];
+  if (options.zones && options.domain) throw new Error('give domain or zones, not both');
+  if (given.length === 0) throw new Error('the parents need at least one zone to delegate');
+  const zones: Record<string, string[]> = {};
+  for (const z of given) {
+    if (zones[plain(z.domain)]) throw new Error(`zone ${z.domain} is given twice`);
+    zones[plain(z.domain)] = [...new Set(z.nameservers.map(plain))].sort();
+  }
+  const domain = plain(given[0].domain);
   const tld = domain.split('.').slice(1).join('.');
   if (!tld) throw new Error(`domain ${domain} has no parent zone`);
   if (addresses.length === 0) throw new Error('the lab needs at least one parent server');
-  const nameservers = Object.keys(options.glue).map((n) => n.replace(/\.$/, '').toLowerCase());
-  const glue = validateGlue(options.glue, domain, nameservers);
-  const initial: Delegation = { serial: 1, ttl: checkTtl(options.ttlSeconds ?? DEFAULT_DELEGATION_TTL), glue };
+  const glue = validateGlue(options.glue, zones);
+  checkDelegations(tld, zones, glue);
+  const initial: Delegation = {
+    serial: 1,
+    ttl: checkTtl(options.ttlSeconds ?? DEFAULT_DELEGATION_TTL),
+    zones,
+    glue,
+  };
 
   const existing = readParentsState(options);
+  // Running parents are kept only for the same zones and NS names (the registrar changes glue only).
   const same =
     existing &&
     existing.domain === domain &&
+    canonical(existing.registered.zones) === canonical(zones) &&
     existing.network.bridge === network.bridge &&
     JSON.stringify(existing.parents.map((p) => p.address)) === JSON.stringify(addresses);
   if (existing && !same) await stopParents(options);
@@ -192,7 +218,7 @@ export async function applyToParent(options: ParentStateOptions, label: string, 
   const p = state.parents.find((r) => r.label === label || r.label === `_${label}`);
   if (!p) throw new Error(`no parent ${label}`);
   if (!p.named || !running(p.named)) throw new Error(`parent ${p.label} (${p.address}) is not running`);
-  writeFileAtomic(zoneFile(p, state.tld), renderParentZone(state.tld, state.domain, servers(state), d));
+  writeFileAtomic(zoneFile(p, state.tld), renderParentZone(state.tld, servers(state), d));
   const named = p.named;
   let lastHup = 0;
   // named reloads a zone whose file changed; hang up again if the first signal found it unchanged.

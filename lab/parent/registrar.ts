@@ -1,14 +1,17 @@
-// The lab's fake registrar. A glue change reaches the parents one by one, `delayMs` apart, the
+// The lab's fake registrar (every zone the parents delegate; glue belongs to a name, whichever
+// zones use it). A glue change reaches the parents one by one, `delayMs` apart, the
 // way a real registry's servers pick up a change at different moments: for a while some
 // parents serve the new glue and others the old. setGlue() resolves once the last has it.
 import { query } from '../../src/dns';
 import { readDelegation, type DelegationView } from '../../src/dns/delegation';
 import { checkTtl, validateGlue, type GlueInput } from './glue';
 import { applyToParent, listParents, type ParentStatus } from './parents';
-import { requireParentsState, writeParentsState, type ParentStateOptions } from './state';
+import { domainsOf, requireParentsState, writeParentsState, type ParentStateOptions } from './state';
 import type { Delegation } from './zone';
 
 export interface SetGlueOptions extends ParentStateOptions {
+  /** Only names below this delegated zone may be given (default: below any of them). */
+  domain?: string;
   /** Time between one parent taking the change and the next (default 0). */
   delayMs?: number;
   /** New TTL for NS and glue; default: keep the current one. */
@@ -28,10 +31,11 @@ export async function setGlue(glue: GlueInput, options: SetGlueOptions = {}): Pr
   const delayMs = options.delayMs ?? 0;
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`delay ${delayMs} ms must be zero or more`);
   const current = state.registered;
-  const changes = validateGlue(glue, state.domain, Object.keys(current.glue));
+  const changes = validateGlue(glue, current.zones, options.domain);
   if (Object.keys(changes).length === 0 && options.ttlSeconds === undefined)
     throw new Error('nothing to change: give NAME=ADDRESS pairs and/or a TTL');
   const next: Delegation = {
+    ...current,
     serial: Math.max(current.serial, ...state.parents.map((p) => p.served.serial)) + 1,
     ttl: options.ttlSeconds === undefined ? current.ttl : checkTtl(options.ttlSeconds),
     glue: { ...current.glue, ...changes },
@@ -59,18 +63,42 @@ export interface ParentView {
   serial?: number;
   /** What the registrar expects it to serve once propagation is done. */
   registeredSerial: number;
+  /** The delegation of each zone asked for, the default zone first. */
+  zones: ZoneView[];
+  /** The first zone's views (the default zone unless `domain` was given). */
   views: DelegationView[];
   agree: boolean;
 }
 
-/** What each parent serves right now, asked over DNS (RD=0, UDP and TCP). */
-export async function showParents(options: ParentStateOptions & { timeoutMs?: number } = {}): Promise<ParentView[]> {
+export interface ZoneView {
+  domain: string;
+  views: DelegationView[];
+  agree: boolean;
+}
+
+/**
+ * What each parent serves right now, asked over DNS (RD=0, UDP and TCP): the delegation of every
+ * zone, or of `domain` only.
+ */
+export async function showParents(
+  options: ParentStateOptions & { timeoutMs?: number; domain?: string } = {},
+): Promise<ParentView[]> {
   const state = requireParentsState(options);
   const timeoutMs = options.timeoutMs ?? 1000;
+  const all = domainsOf(state);
+  const wanted = options.domain ? options.domain.replace(/\.$/, '').toLowerCase() : undefined;
+  if (wanted && !all.includes(wanted))
+    throw new Error(`${options.domain} is not delegated by the lab's parents (they delegate ${all.join(', ')})`);
+  const domains = wanted ? [wanted] : all;
   return Promise.all(
     listParents(options).map(async (p): Promise<ParentView> => {
-      const [delegation, serial] = await Promise.all([
-        readDelegation({ address: p.address }, state.domain, { timeoutMs }),
+      const [zones, serial] = await Promise.all([
+        Promise.all(
+          domains.map(async (domain): Promise<ZoneView> => {
+            const d = await readDelegation({ address: p.address }, domain, { timeoutMs });
+            return { domain, views: d.views, agree: d.agree };
+          }),
+        ),
         query(
           { address: p.address },
           { name: `${state.tld}.`, type: 'SOA' },
@@ -86,8 +114,9 @@ export async function showParents(options: ParentStateOptions & { timeoutMs?: nu
         running: p.running,
         serial,
         registeredSerial: state.registered.serial,
-        views: delegation.views,
-        agree: delegation.agree,
+        zones,
+        views: zones[0].views,
+        agree: zones[0].agree,
       };
     }),
   );
@@ -101,15 +130,19 @@ export function describeParentView(v: ParentView): string[] {
       ? ` (registrar is at ${v.registeredSerial}: change not here yet)`
       : '');
   const lines = [head];
-  const shown = v.agree ? v.views.slice(0, 1) : v.views;
-  for (const view of shown) {
-    const via = v.agree ? v.views.map((x) => x.transport.toUpperCase()).join('+') : view.transport.toUpperCase();
-    if (view.error) {
-      lines.push(`    ${via}: ${view.error}`);
-      continue;
+  for (const zone of v.zones) {
+    const shown = zone.agree ? zone.views.slice(0, 1) : zone.views;
+    for (const view of shown) {
+      const via = zone.agree
+        ? zone.views.map((x) => x.transport.toUpperCase()).join('+')
+        : view.transport.toUpperCase();
+      if (view.error) {
+        lines.push(`    ${zone.domain} ${via}: ${view.error}`);
+        continue;
+      }
+      lines.push(`    ${zone.domain} ${via}: NS ${view.nameservers.join(' ')} (TTL ${view.nsTtl ?? '?'} s)`);
+      for (const g of view.glue) lines.push(`      glue ${g.name} ${g.type} ${g.address} (TTL ${g.ttl} s)`);
     }
-    lines.push(`    ${via}: NS ${view.nameservers.join(' ')} (TTL ${view.nsTtl ?? '?'} s)`);
-    for (const g of view.glue) lines.push(`      glue ${g.name} ${g.type} ${g.address} (TTL ${g.ttl} s)`);
   }
   return lines;
 }

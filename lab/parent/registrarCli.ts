@@ -1,5 +1,5 @@
 // npm run lab:registrar -- set-glue ns1.example.test=198.18.2.9 ns2.example.test=198.18.2.10 [--delay 10s] [--ttl 30s]
-// npm run lab:registrar -- show
+// npm run lab:registrar -- show [--domain shop.test]
 // The lab's fake registrar: changes the glue at the lab's parent servers, one parent at a time.
 import { Command } from 'commander';
 import { labPaths } from '../labPaths';
@@ -11,7 +11,8 @@ const say = (line: string) => process.stdout.write(line + '\n');
 function program(): Command {
   const cli = new Command('lab:registrar')
     .description(
-      "The lab's fake registrar: change the glue of the lab domain at the fake parent (TLD) servers, or show what they serve.",
+      "The lab's fake registrar: change the glue of the lab's zones at the fake parent (TLD) servers, " +
+        'or show what they serve.',
     )
     .option('--state <dir>', "the parents' state directory", labPaths.parentState)
     .showHelpAfterError();
@@ -31,13 +32,15 @@ function program(): Command {
       '5s',
     )
     .option('--ttl <duration>', 'new TTL of NS and glue (30s, 5m; a bare number is seconds); default: unchanged')
-    .action(async (pairs: string[], opts: { delay: string; ttl?: string }) => {
+    .option('--domain <zone>', 'only accept names below this delegated zone (default: below any of them)')
+    .action(async (pairs: string[], opts: { delay: string; ttl?: string; domain?: string }) => {
       const delayMs = parseDurationMs(opts.delay, '--delay');
       const ttlMs = opts.ttl === undefined ? undefined : parseDurationMs(opts.ttl, '--ttl');
       if (ttlMs !== undefined && ttlMs % 1000 !== 0) throw new Error(`--ttl ${opts.ttl} must be whole seconds`);
       const started = Date.now();
       const result = await setGlue(parseGlueArgs(pairs), {
         stateDir: cli.opts<{ state: string }>().state,
+        domain: opts.domain,
         delayMs,
         ttlSeconds: ttlMs === undefined ? undefined : ttlMs / 1000,
         onProgress: ({ parent, index, of, delegation }) => {
@@ -56,9 +59,10 @@ function program(): Command {
 
   cli
     .command('show')
-    .description('Ask every parent (RD=0, UDP and TCP) what it serves: NS, glue, TTLs, serial.')
-    .action(async () => {
-      const views = await showParents({ stateDir: cli.opts<{ state: string }>().state });
+    .description('Ask every parent (RD=0, UDP and TCP) what it serves for every zone: NS, glue, TTLs, serial.')
+    .option('--domain <zone>', 'only this delegated zone')
+    .action(async (opts: { domain?: string }) => {
+      const views = await showParents({ stateDir: cli.opts<{ state: string }>().state, domain: opts.domain });
       for (const v of views) for (const line of describeParentView(v)) say(line);
     });
   return cli;

@@ -20,7 +20,7 @@ export interface ParentRecord extends ServiceSlot {
 
 export interface ParentsState {
   network: ServiceNetwork;
-  /** "example.test" */
+  /** The first delegated zone, "example.test": the default of commands that need one zone. */
   domain: string;
   /** "test" */
   tld: string;
@@ -37,9 +37,28 @@ export interface ParentStateOptions {
 export const stateDirOf = (o: ParentStateOptions = {}) => path.resolve(o.stateDir ?? labPaths.parentState);
 const stateFile = (dir: string) => path.join(dir, 'parents.json');
 
+/** Every delegated zone of the state, the default one first. */
+export const domainsOf = (state: ParentsState): string[] => [
+  state.domain,
+  ...Object.keys(state.registered.zones)
+    .filter((z) => z !== state.domain)
+    .sort(),
+];
+
+/** A record from before several zones (one domain, NS = the glue's names) in today's shape. */
+function upgrade(state: ParentsState): ParentsState {
+  const fix = (d: Delegation): Delegation =>
+    d.zones ? d : { ...d, zones: { [state.domain]: Object.keys(d.glue).sort() } };
+  return {
+    ...state,
+    registered: fix(state.registered),
+    parents: state.parents.map((p) => ({ ...p, served: fix(p.served) })),
+  };
+}
+
 export function readParentsState(o: ParentStateOptions = {}): ParentsState | null {
   try {
-    return JSON.parse(fs.readFileSync(stateFile(stateDirOf(o)), 'utf8')) as ParentsState;
+    return upgrade(JSON.parse(fs.readFileSync(stateFile(stateDirOf(o)), 'utf8')) as ParentsState);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;

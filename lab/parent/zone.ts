@@ -1,12 +1,20 @@
-// What one fake parent serves: the TLD zone ("test.") with the delegation of the lab domain
+// What one fake parent serves: the TLD zone ("test.") with the delegations of the lab's zones
 // (NS + glue, both with the delegation TTL), and the named.conf that serves it on one address.
 
-/** A delegation as the registrar holds it: NS names (the glue's keys) and their addresses. */
+/**
+ * The delegations as the registrar holds them. Glue belongs to a name, not to a zone (a
+ * registry's "host object"): ns1.example.test has one set of addresses, whichever zones name it.
+ */
 export interface Delegation {
   serial: number;
-  /** TTL of the NS RRset and the glue, in seconds. */
+  /** TTL of the NS RRsets and the glue, in seconds. */
   ttl: number;
-  /** NS name (lower case, no trailing dot) → its addresses (IPv4 or IPv6). */
+  /** Delegated zone (lower case, no trailing dot) → its NS names, sorted. */
+  zones: Record<string, string[]>;
+  /**
+   * NS name → its addresses (IPv4 or IPv6): only names below a delegated zone have glue
+   * (ns1.example.test does; shop.test's NS ns1.example.test has no glue of its own).
+   */
   glue: Record<string, string[]>;
 }
 
@@ -22,16 +30,16 @@ export function parentServerName(index: number, tld: string): string {
   return `${String.fromCharCode(97 + index)}.nic.${tld}`;
 }
 
-export function renderParentZone(tld: string, domain: string, servers: ParentServer[], d: Delegation): string {
+export function renderParentZone(tld: string, servers: ParentServer[], d: Delegation): string {
   const lines = [
     `; ${tld}. as served by the lab's fake parents; written by lab/parent, do not edit.`,
     `$TTL 86400`,
     `${tld}. 86400 IN SOA ${servers[0].name}. hostmaster.nic.${tld}. ${d.serial} 1800 900 604800 60`,
     ...servers.map((s) => `${tld}. 86400 IN NS ${s.name}.`),
     ...servers.map((s) => `${s.name}. 86400 IN A ${s.address}`),
-    ...Object.keys(d.glue)
+    ...Object.keys(d.zones)
       .sort()
-      .map((ns) => `${domain}. ${d.ttl} IN NS ${ns}.`),
+      .flatMap((zone) => [...d.zones[zone]].sort().map((ns) => `${zone}. ${d.ttl} IN NS ${ns}.`)),
     ...Object.entries(d.glue)
       .sort(([a], [b]) => a.localeCompare(b))
       .flatMap(([ns, addresses]) => addresses.map((a) => `${ns}. ${d.ttl} IN ${a.includes(':') ? 'AAAA' : 'A'} ${a}`)),

@@ -40,7 +40,7 @@ type Yaml = Record<string, any>;
 function configWith(name: string, change: (c: Yaml) => void): string {
   const cfg = parse(fs.readFileSync(LAB_CONFIG, 'utf8')) as Yaml;
   const abs = (p: string) => path.resolve(path.dirname(LAB_CONFIG), p);
-  cfg.zoneFile = abs(cfg.zoneFile);
+  for (const zone of cfg.zones) zone.file = abs(zone.file);
   cfg.ssh.privateKeyFile = abs(cfg.ssh.privateKeyFile);
   cfg.ssh.knownHostsFile = abs(cfg.ssh.knownHostsFile);
   cfg.policies.soak = '5s';
@@ -144,7 +144,7 @@ test('a zone that named-checkzone refuses: the deploy fails in preflight, naming
     'start-deploy',
     '--config',
     configWith('broken-zone', (c) => {
-      c.zoneFile = zone;
+      c.zones[0].file = zone; // example.test
     }),
   );
   expect(run.exitCode).not.toBe(0);

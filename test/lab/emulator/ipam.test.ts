@@ -39,7 +39,7 @@ describe('AddressPool', () => {
 describe('20 instances created and deleted in a row', () => {
   let lab: Lab;
   beforeAll(async () => {
-    lab = await startLab({ publicCidr: '198.18.7.0/24', privateCidr: '198.19.200.0/24' });
+    lab = await startLab({ publicCidr: '198.18.7.0/24', privateCidrs: { 'us-east': '198.19.200.0/24' } });
   });
   afterAll(async () => {
     await lab.stop();

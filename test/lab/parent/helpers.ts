@@ -43,17 +43,22 @@ export async function makeDnsTestLab(name: string, octet: number): Promise<DnsTe
   };
 }
 
-/** A plain authoritative named for one zone on one test address (the delegated child). */
+/**
+ * A plain authoritative named for one zone on one test address (the delegated child); `more`
+ * zones are served by the same named (a second zone whose NS names are the first zone's).
+ */
 export async function startChild(
   lab: DnsTestLab,
   name: string,
   address: string,
   origin: string,
   zoneText: string,
+  more: { origin: string; zoneText: string }[] = [],
 ): Promise<void> {
   const dir = path.join(lab.childState, name);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'zone'), zoneText);
+  const zones = [{ origin, zoneText }, ...more];
+  zones.forEach((z, i) => fs.writeFileSync(path.join(dir, `zone${i || ''}`), z.zoneText));
   fs.writeFileSync(
     path.join(dir, 'named.conf'),
     `options {
@@ -64,7 +69,7 @@ export async function startChild(
     minimal-responses yes;
 };
 controls { };
-zone "${origin}" { type primary; file "${dir}/zone"; };
+${zones.map((z, i) => `zone "${z.origin}" { type primary; file "${dir}/zone${i || ''}"; };`).join('\n')}
 `,
   );
   const slot = serviceSlot(lab.network, name, address);
