@@ -9,13 +9,12 @@ import { parse } from 'yaml';
 import { createAnsibleActivities } from '../src/activities/ansible';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
 import { loadZoneFile } from '../src/dns';
+import { loadFleetConfig, type FleetConfig } from '../src/config';
 import { fleetTag } from '../src/shared';
 import type { HostRef, LbRef, ZoneRef } from '../src/shared/shape';
 import { alertReceiverUrl, startAlertReceiver } from './alertReceiver';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
 import { listHosts } from './hosts';
-// TEMPORARY: src/config's loadFleetConfig once it reads this shape (see lab/labFleetConfig.ts).
-import { loadLabFleetConfig, type LabFleetConfig } from './labFleetConfig';
 import { labPaths } from './labPaths';
 import { startParents, startResolver, zoneBelow } from './parent';
 
@@ -25,7 +24,7 @@ const say = (line: string) => process.stdout.write(line + '\n');
 export const LAB_CONFIG = path.join(ROOT, 'config/lab.yaml');
 export const BOOTSTRAP_TAG = 'lab-bootstrap';
 
-async function ensureClientKey(cfg: Pick<LabFleetConfig, 'ssh'>): Promise<void> {
+async function ensureClientKey(cfg: Pick<FleetConfig, 'ssh'>): Promise<void> {
   if (fs.existsSync(cfg.ssh.privateKeyFile)) return;
   fs.mkdirSync(path.dirname(cfg.ssh.privateKeyFile), { recursive: true, mode: 0o700 });
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'nsdeploy-lab', '-f', cfg.ssh.privateKeyFile]);
@@ -60,7 +59,7 @@ export function ensureLabZone(): string {
   return labPaths.zoneFile;
 }
 
-export function linodeTarget(cfg: Pick<LabFleetConfig, 'linode' | 'ssh'>): LinodeTarget {
+export function linodeTarget(cfg: Pick<FleetConfig, 'linode' | 'ssh'>): LinodeTarget {
   return {
     apiUrl: cfg.linode.apiUrl,
     tokenEnv: cfg.linode.tokenEnv,
@@ -69,7 +68,7 @@ export function linodeTarget(cfg: Pick<LabFleetConfig, 'linode' | 'ssh'>): Linod
   };
 }
 
-type FleetShape = Pick<LabFleetConfig, 'zones' | 'nameservers' | 'loadBalancers'>;
+type FleetShape = Pick<FleetConfig, 'zones' | 'nameservers' | 'loadBalancers'>;
 
 const instanceOf = (instances: InstanceInfo[], label: string): InstanceInfo => {
   const found = instances.find((i) => i.label === label);
@@ -101,7 +100,7 @@ const reachedPublicly = (cfg: FleetShape, ns: HostRef) =>
  * as a host variable (not a group variable: LBs of different regions forward to different
  * nameservers).
  */
-export function fleetPlaybook(cfg: FleetShape & Pick<LabFleetConfig, 'ssh'>, ns: InstanceInfo[], lbs: InstanceInfo[]) {
+export function fleetPlaybook(cfg: FleetShape & Pick<FleetConfig, 'ssh'>, ns: InstanceInfo[], lbs: InstanceInfo[]) {
   return {
     groups: {
       nameservers: cfg.nameservers.map((h) => {
@@ -168,7 +167,7 @@ async function digSoa(server: string, zone: string, options: string[], netns?: s
 
 async function main(): Promise<void> {
   ensureLabZones();
-  const cfg = loadLabFleetConfig(LAB_CONFIG);
+  const cfg = loadFleetConfig(LAB_CONFIG);
   process.env[cfg.linode.tokenEnv] = labToken();
   await ensureClientKey(cfg);
 

@@ -21,15 +21,23 @@ export interface FleetShape {
   loadBalancers: LbRef[];
 }
 
+/**
+ * Which zones: `zones`, or `domain` + `zoneFile`. Checked even when other fields are wrong (so
+ * every problem is reported at once), hence on input that may be partial.
+ */
+export function checkZoneChoice(cfg: Partial<ShapeInput>, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (cfg.zones && (cfg.domain !== undefined || cfg.zoneFile !== undefined)) {
+    issue('zones', 'give either zones (a list of { domain, file }) or domain + zoneFile, not both');
+  } else if (!cfg.zones && (cfg.domain === undefined || cfg.zoneFile === undefined)) {
+    const both = cfg.domain === undefined && cfg.zoneFile === undefined;
+    issue(both ? 'zones' : cfg.domain === undefined ? 'domain' : 'zoneFile', 'is required');
+  }
+}
+
 /** Adds an issue for everything wrong with the shape; call from the schema's superRefine. */
 export function checkShape(cfg: ShapeInput, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-  if (cfg.zones && (cfg.domain !== undefined || cfg.zoneFile !== undefined)) {
-    issue(['zones'], 'give either zones (a list of { domain, file }) or domain + zoneFile, not both');
-  } else if (!cfg.zones && (cfg.domain === undefined || cfg.zoneFile === undefined)) {
-    const missing = cfg.domain === undefined ? 'domain' : 'zoneFile';
-    issue([cfg.domain === undefined && cfg.zoneFile === undefined ? 'zones' : missing], 'is required');
-  }
   const seen = new Map<string, number>();
   (cfg.zones ?? []).forEach((z, i) => {
     const first = seen.get(z.domain);

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import ms from 'ms';
 import { z } from 'zod';
-import { checkShape } from './fleetShape';
+import { checkShape, checkZoneChoice } from './fleetShape';
 import { linodeLabelProblem, LABEL_MAX } from './linodeLabel';
 
 const duration = (example: string) =>
@@ -213,6 +213,8 @@ export const fleetConfigSchema = z
     /** Continuous monitoring (`nsdeploy monitor create`, docs/monitoring.md): how often, and where alerts go. */
     monitor: monitor.prefault({}),
   })
+  // Runs even when other fields are wrong, so that a missing zone is reported with them.
+  .superRefine((cfg, ctx) => checkZoneChoice(cfg, ctx), { when: () => true })
   .superRefine((cfg, ctx) => {
     checkShape(cfg, ctx);
     const all = [

@@ -10,12 +10,21 @@ import { step } from '../lib/steps';
  */
 export const serverIdOf = (i: Pick<InstanceInfo, 'label' | 'id'>) => `${i.label}.${i.id}`;
 
+/**
+ * Each new server listens on its private address (for the LBs of its region), and on its public
+ * one too when an LB of another region names it as an upstream.
+ */
 export async function configureNameservers(input: NsDeployInput, servers: InstanceInfo[]): Promise<void> {
-  const hosts = servers.map((s) => ({
-    name: s.label,
-    address: s.publicIPv4,
-    vars: { nameserver_listen_addresses: [s.privateIPv4], nameserver_server_id: serverIdOf(s) },
-  }));
+  const hosts = servers.map((s, i) => {
+    const { label, region } = input.nameservers[i];
+    const farLb = input.loadBalancers.some((lb) => lb.region !== region && lb.upstreams.includes(label));
+    const listen = [s.privateIPv4, ...(farLb ? [s.publicIPv4] : [])];
+    return {
+      name: s.label,
+      address: s.publicIPv4,
+      vars: { nameserver_listen_addresses: listen, nameserver_server_id: serverIdOf(s) },
+    };
+  });
   const zones = input.zones.map((z) => ({ name: z.domain, file: z.file }));
   await step('long', `Ansible nameserver on ${servers.map((s) => s.label).join(', ')}`, 'runPlaybook', {
     playbook: 'nameserver.yml',
