@@ -51,16 +51,16 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
     //    the config says; the plan shows, zone by zone, what changes and the serial it will serve.
     const checks = await checkZones(ctx, policies.zoneChecks, (e) => t.event(e));
     t.status.zoneSerial = checks[0].serial;
-    if (shaped) {
-      const regions = [...input.nameservers, ...input.loadBalancers].map((h) => h.region);
-      await step('quick', `check regions ${[...new Set(regions)].join(', ')}`, 'checkRegions', ctx.linode, regions);
-    }
     const labels = [...input.nameservers, ...input.loadBalancers].map((h) => h.label);
     const live = await liveFleet(
       ctx,
       labels,
       next.map((n) => n.label),
     );
+    if (shaped) {
+      const regions = [...input.nameservers, ...input.loadBalancers].map((h) => h.region);
+      await step('quick', `check regions ${[...new Set(regions)].join(', ')}`, 'checkRegions', ctx.linode, regions);
+    }
     const oldServers = input.nameservers.map((n) => live.get(n.label));
     const lbs = input.loadBalancers.map((l) => live.get(l.label));
     t.status.oldServers = oldServers.map(hostView);

@@ -154,6 +154,78 @@ test('a zone that named-checkzone refuses: the deploy fails in preflight, naming
   await expectFleetUntouched();
 });
 
+test('fleet shape and zones in the config: each mistake named, no deploy started', async () => {
+  const refused = async (name: string, change: (c: Yaml) => void, message: RegExp) => {
+    const run = await cli('start-deploy', '--config', configWith(name, change));
+    expect(run.exitCode).not.toBe(0);
+    expect(run.all).toMatch(message);
+  };
+  await refused(
+    'lb-alone',
+    (c) => {
+      c.loadBalancers[1].region = 'us-west';
+    },
+    /loadBalancers\[1\]: lb2 \(region us-west\) has no nameserver in its region \(ns1 in us-east, ns2 in eu-west\)/,
+  );
+  await refused(
+    'domain-twice',
+    (c) => {
+      c.zones.push({ domain: 'EXAMPLE.test.', file: c.zones[0].file });
+    },
+    /zones\[2\]\.domain: example\.test is listed twice \(zones\[0\] too\)/,
+  );
+  await refused(
+    'zone-missing',
+    (c) => {
+      c.zones[1].file = path.join(dir, 'no-such.zone');
+    },
+    /zones\[1\]\.file: file not found: .*no-such\.zone/,
+  );
+  await expect(lab.env().client.workflow.getHandle('lab/deploy').describe()).rejects.toThrow(/not found/i);
+  await expectFleetUntouched();
+});
+
+test('a region Linode does not have, a second zone refused, an MX at a CNAME: refused in preflight', async () => {
+  const failed = async (name: string, change: (c: Yaml) => void, message: RegExp) => {
+    const run = await cli('start-deploy', '--config', configWith(name, change));
+    expect(run.exitCode).not.toBe(0);
+    expect(run.all).toMatch(message);
+    expect(run.all).not.toMatch(/create ns/);
+    await expectFleetUntouched();
+  };
+  await failed(
+    'no-region',
+    (c) => {
+      c.nameservers[1].region = 'xx-nowhere';
+      c.loadBalancers[1].region = 'xx-nowhere';
+    },
+    /checkRegions: "xx-nowhere": not a Linode region/,
+  );
+  const template = (zone: string) =>
+    fs.readFileSync(path.resolve(path.dirname(LAB_CONFIG), `../zones/${zone}.zone`), 'utf8');
+  const broken = path.join(dir, 'shop-broken.zone');
+  fs.writeFileSync(broken, template('shop.test').replace('api                 IN A', 'www IN A 198.18.2.92\napi IN A'));
+  await failed(
+    'second-zone-refused',
+    (c) => {
+      c.zones[1].file = broken;
+    },
+    /shop\.test.*CNAME and other data/,
+  );
+  const mxAtCname = path.join(dir, 'mx-cname.zone');
+  fs.writeFileSync(
+    mxAtCname,
+    template('example.test').replace('@                   IN MX   10 mail', '@ IN MX 10 www'),
+  );
+  await failed(
+    'mx-at-cname',
+    (c) => {
+      c.zones[0].file = mxAtCname;
+    },
+    /zone example\.test refused: .*www\.example\.test.*RFC 2181/,
+  );
+});
+
 test('a wrong Linode token: one 401 from the API, no retries, a clear message', async () => {
   const run = await cli(
     'start-deploy',

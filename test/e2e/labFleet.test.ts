@@ -6,7 +6,10 @@ import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createDnsActivities } from '../../src/activities/dns';
 import { createLinodeActivities } from '../../src/activities/linode';
+import { createSshActivities } from '../../src/activities/ssh';
+import { fleetTag } from '../../src/shared';
 import { loadFleetConfig } from '../../src/config';
 import { hostMemory, leftovers, listHosts } from '../../lab/hosts';
 import { emulatorPid, emulatorUrl, labToken } from '../../lab/emulatorProcess';
@@ -35,6 +38,7 @@ async function hostsSettle(expected: string[], timeoutMs = 15_000): Promise<stri
     await new Promise((r) => setTimeout(r, 100));
   return hostLabels();
 }
+const [LB1, LB2] = ['198.18.1.2', '198.18.1.3'];
 const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=2'], { reject: false });
 
 beforeAll(refuseIfLabUp);
@@ -43,21 +47,29 @@ afterAll(async () => {
   await npmRun('lab:down');
 });
 
-test('lab:up brings up the fleet; DNS answers through both LBs over UDP and TCP', async () => {
+test('lab:up brings up the fleet in two regions; both zones answer through both LBs over UDP and TCP', async () => {
   const up = await npmRun('lab:up');
   expect(up.all).toMatch(/Lab fleet is up: lb1=198\.18\.1\.2 lb2=198\.18\.1\.3 ns1=\S+ ns2=\S+/);
   expect(up.exitCode).toBe(0);
 
-  for (const lb of ['198.18.1.2', '198.18.1.3']) {
+  // lb1 (us-east) forwards to ns1, lb2 (eu-west) to ns2: each answers both zones from its region.
+  for (const [lb, ns] of [
+    [LB1, 'ns1'],
+    [LB2, 'ns2'],
+  ]) {
     for (const transport of ['+notcp', '+tcp']) {
       const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
       expect(soa.stdout).toMatch(/flags: qr aa;/);
       expect(soa.stdout).toMatch(
         /example\.test\.\s+3600\s+IN\s+SOA\s+ns1\.example\.test\. hostmaster\.example\.test\. 2026112301 /,
       );
-      expect(soa.stdout).toMatch(/NSID: .*\("ns[12]"\)/);
+      expect(soa.stdout).toContain(`("${ns}")`);
       const mx = await dig(`@${lb}`, 'example.test', 'MX', '+short', transport);
       expect(mx.stdout.trim()).toBe('10 mail.example.test.');
+      const shop = await dig(`@${lb}`, 'shop.test', 'A', '+norec', '+nsid', transport);
+      expect(shop.stdout).toMatch(/flags: qr aa;/);
+      expect(shop.stdout).toMatch(/^shop\.test\.\s+3600\s+IN\s+A\s+198\.18\.2\.90$/m);
+      expect(shop.stdout).toContain(`("${ns}")`);
     }
   }
   // The glue targets in the zone are the LBs themselves.
@@ -139,9 +151,41 @@ test("each host's sshd presents its own pinned key and refuses passwords", async
   }
 });
 
-test('NS blue-green deploys run end to end twice in a row: new servers behind both LBs, old ones gone', async () => {
+/** Every record of both zones through `lb`, UDP and TCP: aa, no difference, and the NSIDs that answered. */
+async function throughLb(lb: string) {
+  const { compareZoneOnServer } = createDnsActivities({ heartbeat: () => undefined });
+  const zones = cfg.zones.map((z) => ({ origin: z.domain, file: z.file }));
+  return compareZoneOnServer({ server: { address: lb }, zones, transports: ['udp', 'tcp'] });
+}
+
+const servedSerial = async (lb: string, zone: string) =>
+  Number((await dig(`@${lb}`, zone, 'SOA', '+short')).stdout.trim().split(/\s+/)[2]);
+
+/**
+ * The operator's edit: one record added, one removed, one changed in example.test, the SOA serial
+ * left as it was (as a new user would do it).
+ */
+function editExampleZone(): void {
+  const file = cfg.zones[0].file;
+  const text = fs.readFileSync(file, 'utf8');
+  const edited = text
+    .replace(/^_dmarc .*\n/m, '')
+    .replace(/^mail(\s+IN A\s+)198\.18\.2\.25$/m, 'mail$1198.18.2.26')
+    .concat('added               IN A    198.18.2.77\n');
+  expect(edited).not.toBe(text);
+  fs.writeFileSync(file, edited);
+}
+
+test('NS deploys on two regions and two zones: the plan lists each change, the serial rises only with content', async () => {
   process.env[cfg.linode.tokenEnv] = labToken();
   const env = await createLocalEnv();
+  const ssh = createSshActivities();
+  const sshTo = (address: string) => ({
+    address,
+    user: cfg.ssh.user,
+    privateKeyFile: cfg.ssh.privateKeyFile,
+    knownHostsFile: cfg.ssh.knownHostsFile,
+  });
   try {
     const worker = await Worker.create({
       connection: env.nativeConnection,
@@ -149,33 +193,71 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
       workflowBundle: await bundleWorkflows(),
       activities: createActivities({ logger: pino({ level: 'warn' }) }),
     });
-    // One worker run for both deploys (a worker can only run once).
+    const run = (workflowId: string, dryRun = false) => {
+      const input = nsDeployInput(cfg, { dryRun });
+      input.policies.soakMs = 6_000;
+      input.policies.soakProbeEveryMs = 3_000;
+      return env.client.workflow.execute(nsBlueGreen, { taskQueue: 'lab-deploy', workflowId, args: [input] });
+    };
+    // One worker run for every deploy (a worker can only run once).
     await worker.runUntil(async () => {
+      const before = await servedSerial(LB1, 'example.test');
+      const shopBefore = await servedSerial(LB1, 'shop.test');
+      editExampleZone();
+
+      // The dry run: exactly the three changes of example.test, none in shop.test, serial old → new.
+      const planned = await run('lab/deploy-plan', true);
+      expect(planned.outcome).toBe('planned');
+      const changes = planned.plan.filter((l) => /^ {2}[-+~] /.test(l));
+      expect(changes.sort()).toEqual(
+        [
+          '  + added.example.test. A 3600 [198.18.2.77]',
+          '  ~ mail.example.test. A 3600 [198.18.2.25] → 3600 [198.18.2.26]',
+          '  - _dmarc.example.test. TXT 3600 ["v=DMARC1; p=reject; rua=mailto:dmarc@example.test"]',
+        ].sort(),
+      );
+      expect(planned.plan).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^zone example\\.test: serial ${before} → ${before + 1}, 3 RRset\\(s\\) change`),
+        ),
+      );
+      expect(planned.plan).toContainEqual(
+        expect.stringMatching(new RegExp(`^zone shop\\.test: serial ${shopBefore} → ${shopBefore}, no change`)),
+      );
+      expect(planned.status.zones).toEqual([
+        { domain: 'example.test', serialBefore: before, serialAfter: before + 1, changes: 3 },
+        { domain: 'shop.test', serialBefore: shopBefore, serialAfter: shopBefore, changes: 0 },
+      ]);
+
       for (const round of [1, 2]) {
         const oldIds = (await linodeIds()).ns;
-        const input = nsDeployInput(cfg);
-        input.policies.soakMs = 6_000;
-        input.policies.soakProbeEveryMs = 3_000;
-        const result = await env.client.workflow.execute(nsBlueGreen, {
-          taskQueue: 'lab-deploy',
-          workflowId: `lab/deploy-${round}`,
-          args: [input],
-        });
+        const result = await run(`lab/deploy-${round}`);
         expect(result.outcome).toBe('deployed');
         expect(result.status.phase).toBe('done');
 
         const ids = await linodeIds();
         expect(ids.labels).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
         expect(ids.ns.some((id) => oldIds.includes(id))).toBe(false);
-        // Answers through both LBs, over UDP and TCP, come from the new servers (NSID label.id).
-        for (const lb of ['198.18.1.2', '198.18.1.3']) {
-          for (const transport of ['+notcp', '+tcp']) {
-            const soa = await dig(`@${lb}`, 'example.test', 'SOA', '+norec', '+nsid', transport);
-            expect(soa.stdout).toMatch(/flags: qr aa;/);
-            const nsid = soa.stdout.match(/NSID: .*\("([^"]+)"\)/)?.[1];
-            expect(ids.ns.map((id, i) => `${['ns1', 'ns2'][i]}-next.${id}`)).toContain(nsid);
-          }
+        const [ns1, ns2] = (await labInstances()).filter((i) => /^ns/.test(i.label));
+        // Each LB answers every record of both zones (aa, UDP and TCP) from its own region's new server only.
+        for (const [lb, server] of [
+          [LB1, ns1],
+          [LB2, ns2],
+        ] as const) {
+          const seen = await throughLb(lb);
+          expect(seen.differences).toEqual([]);
+          expect(seen.ok).toBe(true);
+          expect(seen.nsids).toEqual([`${server.label}-next.${server.id}`]);
+          // …and on the LB itself: its upstreams are that server's private address only.
+          expect(await ssh.readUpstreams(sshTo(lb))).toEqual([{ address: server.privateIPv4, port: 53 }]);
         }
+        // The serial: above the one served before the edit after round 1, unchanged by round 2.
+        for (const lb of [LB1, LB2]) {
+          expect(await servedSerial(lb, 'example.test')).toBe(before + 1);
+          expect(await servedSerial(lb, 'shop.test')).toBe(shopBefore);
+        }
+        expect(fs.readFileSync(cfg.zones[0].file, 'utf8')).toMatch(new RegExp(`${before + 1} ; serial`));
+        expect(fs.readdirSync(path.dirname(cfg.zones[0].file)).filter((f) => f.endsWith('.orig'))).toEqual([]);
         // The replaced instances' hosts are gone; nothing else is left.
         const hosts = await hostsSettle(ids.all.map((id) => `linode-${id}`).sort());
         expect(hosts).toEqual(ids.all.map((id) => `linode-${id}`).sort());
@@ -193,6 +275,12 @@ test('NS blue-green deploys run end to end twice in a row: new servers behind bo
     await env.teardown();
   }
 });
+
+async function labInstances() {
+  const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() } });
+  const all = await linode.listInstances(linodeTarget(cfg), fleetTag(cfg.fleet));
+  return all.sort((a, b) => a.label.localeCompare(b.label));
+}
 
 async function linodeIds(): Promise<{ labels: string[]; ns: number[]; all: number[] }> {
   const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as {

@@ -6,11 +6,20 @@
 import execa from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createDnsActivities } from '../../src/activities/dns';
+import { createLinodeActivities } from '../../src/activities/linode';
+import { createSshActivities } from '../../src/activities/ssh';
 import { lbReplacementInput } from '../../src/cli/lbInput';
 import { loadFleetConfig } from '../../src/config';
-import { lbStatusQuery, TASK_QUEUE, type LbReplacementResult, type LbReplacementStatus } from '../../src/shared';
+import {
+  fleetTag,
+  lbStatusQuery,
+  TASK_QUEUE,
+  type LbReplacementResult,
+  type LbReplacementStatus,
+} from '../../src/shared';
 import { lbReplacement } from '../../src/workflows';
-import { emulatorUrl } from '../../lab/emulatorProcess';
+import { emulatorUrl, labToken } from '../../lab/emulatorProcess';
 import { listHosts } from '../../lab/hosts';
 import { labPaths } from '../../lab/labPaths';
 import { ensureLabZone, LAB_CONFIG } from '../../lab/up';
@@ -26,6 +35,17 @@ const dig = (...args: string[]) =>
   execa('dig', [...args, '+time=2', '+tries=2'], { reject: false }).then((r) => r.stdout);
 
 const lab = labWithWorker({ taskQueue: TASK_QUEUE });
+
+const servedSerial = async (server: string, zone: string) =>
+  Number((await dig(`@${server}`, zone, 'SOA', '+short')).trim().split(/\s+/)[2]);
+
+/** The fleet's instances by label, as Linode lists them. */
+async function labInstances(cfg: ReturnType<typeof loadFleetConfig>) {
+  const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() } });
+  const target = { ...cfg.linode, knownHostsFile: cfg.ssh.knownHostsFile, privateKeyFile: cfg.ssh.privateKeyFile };
+  const all = await linode.listInstances(target, fleetTag(cfg.fleet));
+  return new Map(all.map((i) => [i.label, i]));
+}
 
 beforeAll(async () => {
   // A 30 s delegation TTL (the lab starts with 60 s), as a registrar could set it.
@@ -67,6 +87,7 @@ test(
     };
     const oldLbIds = before.instances.filter((i) => /^lb/.test(i.label)).map((i) => i.id);
     expect(oldLbIds).toHaveLength(2);
+    const serialBefore = await servedSerial('198.18.1.2', 'example.test');
     expect(await dig(`@${RESOLVER}`, 'www.example.test', 'A', '+short')).toBe('example.test.\n198.18.2.80'); // www is a CNAME
 
     const load = startDnsLoad({
@@ -162,6 +183,29 @@ test(
       expect(await dig(`@${RESOLVER}`, 'ns1.example.test', 'A', '+short')).toBe(newAddresses[0]);
       for (const a of newAddresses)
         expect(await dig(`@${a}`, 'example.test', 'A', '+short', '+norec')).toBe('198.18.2.80');
+      // Every record of both zones through both new LBs (UDP and TCP, aa), each from its own
+      // region's nameserver, which is also all its upstreams on the LB itself.
+      const live = await labInstances(cfg);
+      for (const [lb, ns] of [
+        ['lb1', 'ns1'],
+        ['lb2', 'ns2'],
+      ]) {
+        const address = live.get(lb)!.publicIPv4;
+        const seen = await createDnsActivities({ heartbeat: () => undefined }).compareZoneOnServer({
+          server: { address },
+          zones: cfg.zones.map((z) => ({ origin: z.domain, file: z.file })),
+          transports: ['udp', 'tcp'],
+        });
+        expect(seen.differences).toEqual([]);
+        expect(seen.nsids).toHaveLength(1);
+        expect(seen.nsids[0]).toMatch(new RegExp(`^${ns}-next\\.${live.get(ns)!.id}$`));
+        const upstreams = await createSshActivities().readUpstreams({ address, ...cfg.ssh });
+        expect(upstreams).toEqual([{ address: live.get(ns)!.privateIPv4, port: 53 }]);
+      }
+      // The zone edit raised example.test's serial again; shop.test had nothing at the LBs' addresses.
+      expect(result.status.zones?.map((z) => z.domain)).toEqual(['example.test']);
+      expect(await servedSerial(newAddresses[0], 'example.test')).toBeGreaterThan(serialBefore);
+
       // The lab's zone file now says so, and no backup is left beside it.
       const zone = fs.readFileSync(ensureLabZone(), 'utf8');
       expect(zone).toMatch(new RegExp(`ns1\\s+30 IN A\\s+${newAddresses[0].replace(/\./g, '\\.')}`));
