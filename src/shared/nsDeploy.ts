@@ -92,7 +92,6 @@ export interface LegacyNsDeployInput extends Omit<NsDeployInput, 'zones' | 'name
 export interface DeployStatus extends StatusBase<DeployPhase> {
   /** The serial each zone will serve, old → new, once the plan is made. */
   zones?: { domain: string; serialBefore?: number; serialAfter: number; changes: number }[];
-  zoneSerial?: number;
   oldServers: HostView[];
   newServers: HostView[];
   loadBalancers: HostView[];

@@ -50,7 +50,6 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
     // 1. Preflight: every zone loads as BIND loads it, the regions exist, the live fleet is what
     //    the config says; the plan shows, zone by zone, what changes and the serial it will serve.
     const checks = await checkZones(ctx, policies.zoneChecks, (e) => t.event(e));
-    t.status.zoneSerial = checks[0].serial;
     const labels = [...input.nameservers, ...input.loadBalancers].map((h) => h.label);
     const live = await liveFleet(
       ctx,

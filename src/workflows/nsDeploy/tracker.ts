@@ -17,11 +17,15 @@ export class DeployTracker extends PhaseTracker<DeployStatus> {
     const lbs = s.loadBalancers.map((l) => `${l.label}${s.switched.includes(l.label) ? ' → new' : ''}`);
     const how = `\`nsdeploy approve ${workflowInfo().workflowId}\` or \`nsdeploy reject …\``;
     return [
-      `**Phase: ${s.phase}** — fleet \`${s.fleet}\`${s.zoneSerial ? `, zone serial ${s.zoneSerial}` : ''}`,
+      `**Phase: ${s.phase}** — fleet \`${s.fleet}\``,
       '',
       `- old servers: ${hosts(s.oldServers)}`,
       `- new servers: ${hosts(s.newServers)}`,
       `- load balancers: ${lbs.join(', ') || '—'}`,
+      ...(s.zones ?? []).map((z) => {
+        const serial = z.serialBefore === undefined ? `${z.serialAfter} (new)` : `${z.serialBefore} → ${z.serialAfter}`;
+        return `- zone ${z.domain}: serial ${serial}, ${z.changes} RRset(s) change`;
+      }),
       ...(s.approval?.pending ? ['', `**Waiting for approval** until ${s.approval.deadline}: ${how}`] : []),
     ];
   }
