@@ -3,20 +3,35 @@
 // replayed from such a history sees them in today's shape, and so takes the same steps.
 import type { HostRef, LbRef, ZoneRef } from '../../shared';
 
-interface LegacyShape {
+interface LegacyZone {
   domain: string;
   zoneFile: string;
 }
 
-export function legacyZones(input: LegacyShape): ZoneRef[] {
+interface LegacyFleet extends LegacyZone {
+  linode: { region: string };
+  nameservers: string[];
+  loadBalancers: string[];
+}
+
+type Shaped<L extends LegacyFleet> = Omit<L, keyof LegacyZone | 'nameservers' | 'loadBalancers'> & {
+  zones: ZoneRef[];
+  nameservers: HostRef[];
+  loadBalancers: LbRef[];
+};
+
+export function legacyZones(input: LegacyZone): ZoneRef[] {
   return [{ domain: input.domain, file: input.zoneFile }];
 }
 
-export function legacyHosts(labels: string[], region: string): HostRef[] {
-  return labels.map((label) => ({ label, region }));
-}
-
-/** Before regions every LB forwarded to every nameserver. */
-export function legacyLbs(labels: string[], nameservers: string[], region: string): LbRef[] {
-  return labels.map((label) => ({ label, region, upstreams: [...nameservers] }));
+/** A legacy fleet input in today's shape: one zone, one region, every LB to every nameserver. */
+export function fromLegacyFleet<L extends LegacyFleet>(input: L): Shaped<L> {
+  const { domain: _d, zoneFile: _z, nameservers, loadBalancers, ...rest } = input;
+  const { region } = input.linode;
+  return {
+    ...rest,
+    zones: legacyZones(input),
+    nameservers: nameservers.map((label) => ({ label, region })),
+    loadBalancers: loadBalancers.map((label) => ({ label, region, upstreams: [...nameservers] })),
+  };
 }

@@ -2,20 +2,12 @@
 // from, and which new server each LB forwards to.
 import type { InstanceInfo } from '../../activities/linode';
 import type { LbRef, LegacyNsDeployInput, NsDeployInput } from '../../shared';
-import { legacyHosts, legacyLbs, legacyZones } from '../lib/shape';
+import { fromLegacyFleet } from '../lib/shape';
 import type { NewUpstream } from './cutover';
 import { viaPublic } from './plan';
 
 export function nsDeployShape(input: NsDeployInput | LegacyNsDeployInput): NsDeployInput {
-  if (!('zoneFile' in input)) return input;
-  const { domain: _d, zoneFile: _z, nameservers, loadBalancers, ...rest } = input;
-  const { region } = input.linode;
-  return {
-    ...rest,
-    zones: legacyZones(input),
-    nameservers: legacyHosts(nameservers, region),
-    loadBalancers: legacyLbs(loadBalancers, nameservers, region),
-  };
+  return 'zoneFile' in input ? fromLegacyFleet(input) : input;
 }
 
 /** The new servers `lb` is to forward to: the -next of each of its nameservers. */
