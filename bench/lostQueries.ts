@@ -149,11 +149,17 @@ async function originalProcedure(s: LabSession): Promise<() => Promise<void>> {
     knownHostsFile: s.cfg.ssh.knownHostsFile,
   });
   const deployTag = `bench-original-${Date.now()}`;
+  const regionOf = (label: string) => s.cfg.nameservers.find((n) => n.label === label)?.region ?? s.cfg.linode.region;
+  // Each LB forwards to the new servers of its own nameservers (those of its region, or its upstreams:).
+  const newBehind = (lbLabel: string, servers: { label: string; privateIPv4: string | null }[], suffix = '') => {
+    const names = s.cfg.loadBalancers.find((l) => l.label === lbLabel)?.upstreams ?? [];
+    return servers.filter((i) => names.some((n) => i.label === n + suffix));
+  };
   const fresh = await Promise.all(
     old.map((o) =>
       run(acts.ensureInstance, t, {
         label: `${o.label}-next`,
-        region: s.cfg.linode.region,
+        region: regionOf(o.label),
         type: s.cfg.linode.type,
         image: s.cfg.linode.image,
         tags: [...s.cfg.linode.tags, fleetTag(s.cfg.fleet)],
@@ -181,8 +187,9 @@ async function originalProcedure(s: LabSession): Promise<() => Promise<void>> {
     ...common,
   } as never);
   // The switch as the original did it: the LB's upstream file names the new servers, reload.
-  const conf = `upstream nsdeploy_nameservers {\n${running.map((i) => `    server ${i.privateIPv4}:53;`).join('\n')}\n}\n`;
   for (const lb of lbs) {
+    const behind = newBehind(lb.label, running, '-next');
+    const conf = `upstream nsdeploy_nameservers {\n${behind.map((i) => `    server ${i.privateIPv4}:53;`).join('\n')}\n}\n`;
     const r = await runSsh(
       sshTo(lb.publicIPv4),
       `cat > /etc/nginx/stream.d/nsdeploy-upstream.conf && nginx -t -q && service nginx reload >/dev/null`,
@@ -201,10 +208,12 @@ async function originalProcedure(s: LabSession): Promise<() => Promise<void>> {
         loadbalancers: lbs.map((l) => ({
           name: l.label,
           address: l.publicIPv4,
-          vars: { proxy_listen_addresses: [l.publicIPv4] },
+          vars: {
+            proxy_listen_addresses: [l.publicIPv4],
+            proxy_upstreams: newBehind(l.label, renamed).map((i) => ({ address: i.privateIPv4, port: 53 })),
+          },
         })),
       },
-      groupVars: { loadbalancers: { proxy_upstreams: renamed.map((i) => ({ address: i.privateIPv4, port: 53 })) } },
       ...common,
     } as never);
   };
