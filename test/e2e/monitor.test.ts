@@ -82,7 +82,7 @@ test(
       const created = await cli('create', '--every', '15s');
       expect(created.exitCode).toBe(0);
       expect(created.all).toContain(
-        'Created schedule lab/monitor: monitors example.test on fleet lab every 15s (first run now)',
+        'Created schedule lab/monitor: monitors example.test, shop.test on fleet lab every 15s (first run now)',
       );
       expect(created.all).toContain('Web UI: http://127.0.0.1:8233/namespaces/default/schedules/lab%2Fmonitor');
       expect(created.all).toContain('Alerts: http://127.0.0.1:8790/alerts');
@@ -98,7 +98,7 @@ test(
         'ns ns1',
         'ns ns2',
       ]);
-      expect(healthy.result.status.parents).toHaveLength(3);
+      expect(healthy.result.status.parents).toHaveLength(6); // 3 parents × 2 zones
       expect(alerts()).toEqual([]);
 
       // 3. By hand, on ns1 only: mail.example.test A 198.18.2.25 → 198.18.2.99.
@@ -128,7 +128,12 @@ test(
       )!;
       expect(onNs1Direct.what).toBe('udp+tcp: data differs; expected only [198.18.2.25], served only [198.18.2.99]');
       expect(alert.failures.every((f) => !f.where.startsWith('ns2 '))).toBe(true);
-      expect(alert).toMatchObject({ source: 'nsdeploy', fleet: 'lab', domain: 'example.test' });
+      expect(alert).toMatchObject({
+        source: 'nsdeploy',
+        fleet: 'lab',
+        domain: 'example.test, shop.test',
+        zones: ['example.test', 'shop.test'],
+      });
       expect(alert.workflowId).toMatch(/^lab\/monitor-/);
       expect(alert.url).toContain('/namespaces/default/workflows/lab%2Fmonitor-');
 

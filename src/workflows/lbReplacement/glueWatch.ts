@@ -147,8 +147,13 @@ export class GlueWatch {
 
   private record(args?: GlueUpdatedArgs): void {
     this.signals++;
-    const parents = this.t.status.glue?.parents ?? [];
-    const parentsServingNew = parents.filter((p) => p.serves === 'new').length;
+    // A parent serves the new glue when it does for every watched zone ("<zone> at <parent>").
+    const judged = this.t.status.glue?.parents ?? [];
+    const server = (p: ParentGlue) => p.parent.replace(/^.* at /, '');
+    const parents = [...new Set(judged.map(server))];
+    const parentsServingNew = parents.filter((s) =>
+      judged.filter((p) => server(p) === s).every((p) => p.serves === 'new'),
+    ).length;
     const at = iso(Date.now());
     this.t.status.glue?.signals.push({
       at,
