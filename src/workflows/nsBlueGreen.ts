@@ -27,7 +27,7 @@ import { nsDeployPlan } from './nsDeploy/plan';
 import { newUpstreamsOf, nsDeployShape } from './nsDeploy/shape';
 import { soak, waitUntilQuiet } from './nsDeploy/soak';
 import { DeployTracker } from './nsDeploy/tracker';
-import { applySerials, keepSerials, planZones } from './nsDeploy/zones';
+import { applySerials, keepSerials, planZones, showZonePlan } from './nsDeploy/zones';
 
 export { serverIdOf };
 
@@ -83,6 +83,7 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
       }));
     }
     plan = nsDeployPlan(input, checks, zonePlans, oldServers);
+    for (const z of zonePlans ?? []) showZonePlan(z, (e) => t.event(e));
     t.event(`plan: ${plan.length} lines`);
     if (input.dryRun) {
       t.phase('planned', 'dry run: nothing changed');

@@ -51,3 +51,14 @@ export function zonePlanLines(p: ZonePlan): string[] {
   const more = p.changesOmitted ? [`  … and ${p.changesOmitted} more`] : [];
   return [`${head} — ${p.serialNote}`, ...p.changes.map((c) => `  ${describeChange(c)}`), ...more];
 }
+
+/** Changes shown as events per zone; the plan itself lists them all. */
+const SHOWN_CHANGES = 10;
+
+/** The zone's plan as the deploy's first events: the serial line and its first changes. */
+export function showZonePlan(p: ZonePlan, event: (e: string) => void): void {
+  const [head, ...changes] = zonePlanLines(p);
+  event(head);
+  for (const line of changes.slice(0, SHOWN_CHANGES)) event(line.trim());
+  if (changes.length > SHOWN_CHANGES) event(`… ${changes.length - SHOWN_CHANGES} more in the plan (status query)`);
+}
