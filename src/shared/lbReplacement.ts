@@ -1,8 +1,7 @@
 // The LB replacement: its input, phases, status, result, and the glue step's signal and update.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalPolicy, ApprovalView } from './approval';
-import type { LinodeSettings, NsDeployPolicies, SshSettings, Transports } from './nsDeploy';
-import type { HostRef, LbRef, ZoneRef } from './shape';
+import type { FleetSpec, NsDeployPolicies, Transports } from './nsDeploy';
 import { STATUS_QUERY, type HostView, type StatusBase } from './status';
 
 export type LbPhase =
@@ -64,16 +63,8 @@ export interface LbReplacementPolicies {
   sshTimeoutMs?: number;
 }
 
-export interface LbReplacementInput {
-  fleet: string;
-  /** Every zone of the fleet: each record at an old LB's address moves, in every zone. */
-  zones: ZoneRef[];
-  linode: LinodeSettings;
-  ssh: SshSettings;
-  nameservers: HostRef[];
-  /** Each new LB is made in its old LB's region and forwards where that one does. */
-  loadBalancers: LbRef[];
-  nextSuffix: string;
+/** Every record at an old LB's address moves, in every zone of the fleet. */
+export interface LbReplacementInput extends FleetSpec {
   parents: { address: string; port: number }[];
   policies: LbReplacementPolicies;
   /** Extra proxy role variables (fleet config `proxyVars`), so new LBs match the live ones. */

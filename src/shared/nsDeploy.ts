@@ -66,16 +66,22 @@ export interface NsDeployPolicies {
   sshTimeoutMs?: number;
 }
 
-/** Everything the NS deploy needs, none of it secret (paths and env var names only). */
-export interface NsDeployInput {
+/** The fleet as every blue-green change receives it: its zones, hosts, and how to reach them. */
+export interface FleetSpec {
   fleet: string;
-  /** Every zone the fleet serves; each new server serves them all. */
+  /** Every zone the fleet serves: every nameserver serves them all, every check asks them all. */
   zones: ZoneRef[];
   linode: LinodeSettings;
   ssh: SshSettings;
   nameservers: HostRef[];
+  /** Each forwards to its `upstreams`; a replacement is made in its region and forwards alike. */
   loadBalancers: LbRef[];
+  /** Suffix of the replacements' labels during a change ("-next"). */
   nextSuffix: string;
+}
+
+/** Everything the NS deploy needs, none of it secret (paths and env var names only). */
+export interface NsDeployInput extends FleetSpec {
   policies: NsDeployPolicies;
   /** Run the read-only preflight and return the plan; change nothing. */
   dryRun?: boolean;
