@@ -10,7 +10,7 @@ import { createAnsibleActivities } from '../src/activities/ansible';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
 import { loadZoneFile } from '../src/dns';
 import { loadFleetConfig, type FleetConfig } from '../src/config';
-import { fleetTag } from '../src/shared';
+import { fleetTag, overPublic, reachedPublicly } from '../src/shared';
 import type { HostRef, LbRef, ZoneRef } from '../src/shared/shape';
 import { alertReceiverUrl, startAlertReceiver } from './alertReceiver';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
@@ -82,17 +82,12 @@ const instanceOf = (instances: InstanceInfo[], label: string): InstanceInfo => {
  */
 export function lbUpstreams(cfg: FleetShape, lb: LbRef, ns: InstanceInfo[]): { address: string; port: number }[] {
   return lb.upstreams.map((label) => {
-    const host = cfg.nameservers.find((n) => n.label === label);
     const instance = instanceOf(ns, label);
-    const address = host?.region === lb.region ? instance.privateIPv4 : instance.publicIPv4;
+    const address = overPublic(cfg, lb, label) ? instance.publicIPv4 : instance.privateIPv4;
     if (!address) throw new Error(`nameserver ${label} has no private address for ${lb.label}`);
     return { address, port: 53 };
   });
 }
-
-/** Does an LB in another region forward to this nameserver (then over its public address)? */
-const reachedPublicly = (cfg: FleetShape, ns: HostRef) =>
-  cfg.loadBalancers.some((lb) => lb.region !== ns.region && lb.upstreams.includes(ns.label));
 
 /**
  * Inventory for the live fleet: every zone on every nameserver, which listens on its private

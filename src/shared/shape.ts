@@ -23,3 +23,13 @@ export interface LbRef extends HostRef {
 
 /** "ns1, ns2": the hosts' labels, as summaries name them. */
 export const labelsOf = (hosts: { label: string }[]) => hosts.map((h) => h.label).join(', ');
+
+/** An LB reaches this nameserver on its public address: Linode private addresses do not cross regions. */
+export function overPublic(fleet: { nameservers: HostRef[] }, lb: { region: string }, nameserver: string): boolean {
+  return fleet.nameservers.find((n) => n.label === nameserver)?.region !== lb.region;
+}
+
+/** Some LB of another region forwards to this nameserver, so it listens on its public address too. */
+export function reachedPublicly(fleet: { loadBalancers: LbRef[] }, nameserver: HostRef): boolean {
+  return fleet.loadBalancers.some((lb) => lb.region !== nameserver.region && lb.upstreams.includes(nameserver.label));
+}

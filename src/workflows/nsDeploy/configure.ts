@@ -1,7 +1,7 @@
 // The new nameservers get the same Ansible role production always uses, with an NSID that
 // names exactly this server.
 import type { InstanceInfo } from '../../activities/linode';
-import type { NsDeployInput } from '../../shared';
+import { reachedPublicly, type NsDeployInput } from '../../shared';
 import { step } from '../lib/steps';
 
 /**
@@ -16,9 +16,7 @@ export const serverIdOf = (i: Pick<InstanceInfo, 'label' | 'id'>) => `${i.label}
  */
 export async function configureNameservers(input: NsDeployInput, servers: InstanceInfo[]): Promise<void> {
   const hosts = servers.map((s, i) => {
-    const { label, region } = input.nameservers[i];
-    const farLb = input.loadBalancers.some((lb) => lb.region !== region && lb.upstreams.includes(label));
-    const listen = [s.privateIPv4, ...(farLb ? [s.publicIPv4] : [])];
+    const listen = [s.privateIPv4, ...(reachedPublicly(input, input.nameservers[i]) ? [s.publicIPv4] : [])];
     return {
       name: s.label,
       address: s.publicIPv4,

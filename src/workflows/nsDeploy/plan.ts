@@ -1,7 +1,7 @@
 // The NS deploy's plan, shown before anything changes (and all a dry run does).
 import type { InstanceInfo } from '../../activities/linode';
 import type { ZoneCheck } from '../../activities/zone';
-import type { NsDeployInput, ZonePlan } from '../../shared';
+import { overPublic, type NsDeployInput, type ZonePlan } from '../../shared';
 import { formatDuration } from '../../shared/duration';
 import { zonePlanLines } from './zones';
 
@@ -29,7 +29,7 @@ export function nsDeployPlan(
       : []),
     ...input.loadBalancers.map((lb) => {
       const via = lb.upstreams.map(
-        (u) => `${u}${input.nextSuffix}${viaPublic(input, lb, u) ? ' (public address)' : ''}`,
+        (u) => `${u}${input.nextSuffix}${overPublic(input, lb, u) ? ' (public address)' : ''}`,
       );
       const from = lb.upstreams.join(', ');
       return `switch ${lb.label} (${lb.region}) from ${from} to ${via.join(', ')}, verify through it`;
@@ -37,9 +37,4 @@ export function nsDeployPlan(
     `soak ${formatDuration(input.policies.soakMs)}; on failure switch the LBs back and delete the new servers`,
     `drain and delete ${oldNames}, then rename the new servers to ${input.nameservers.map((n) => n.label).join(', ')}`,
   ];
-}
-
-/** An LB reaches a nameserver of another region on its public address (private ones do not cross regions). */
-export function viaPublic(input: NsDeployInput, lb: { region: string }, nameserver: string): boolean {
-  return input.nameservers.find((n) => n.label === nameserver)?.region !== lb.region;
 }

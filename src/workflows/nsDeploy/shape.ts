@@ -1,10 +1,9 @@
 // The NS deploy's input in today's shape (several zones and regions), whatever history it comes
 // from, and which new server each LB forwards to.
 import type { InstanceInfo } from '../../activities/linode';
-import type { LbRef, LegacyNsDeployInput, NsDeployInput } from '../../shared';
+import { overPublic, type LbRef, type LegacyNsDeployInput, type NsDeployInput } from '../../shared';
 import { fromLegacyFleet } from '../lib/shape';
 import type { NewUpstream } from './cutover';
-import { viaPublic } from './plan';
 
 export function nsDeployShape(input: NsDeployInput | LegacyNsDeployInput): NsDeployInput {
   return 'zoneFile' in input ? fromLegacyFleet(input) : input;
@@ -14,6 +13,6 @@ export function nsDeployShape(input: NsDeployInput | LegacyNsDeployInput): NsDep
 export function newUpstreamsOf(input: NsDeployInput, lb: LbRef, created: InstanceInfo[]): NewUpstream[] {
   return lb.upstreams.map((label) => ({
     server: created.find((s) => s.label === label + input.nextSuffix)!,
-    viaPublic: viaPublic(input, lb, label),
+    viaPublic: overPublic(input, lb, label),
   }));
 }
