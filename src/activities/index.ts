@@ -10,6 +10,7 @@ import { createSshActivities } from './ssh';
 import { createZoneActivities } from './zone';
 import { createZoneChangeActivities } from './zoneChange';
 import { createZonePlanActivities } from './zonePlan';
+import { createZonePushActivities } from './zonePush';
 
 export interface ActivityDeps {
   logger: Logger;
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createZoneActivities(),
     ...createZoneChangeActivities(),
     ...createZonePlanActivities(),
+    ...createZonePushActivities(),
     ...createAnsibleActivities(),
     ...createSshActivities(),
     ...createMonitorActivities({ logger: deps.logger }),

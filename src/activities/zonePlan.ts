@@ -164,6 +164,13 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
         live,
         changes: changes.slice(0, MAX_CHANGES),
         changesOmitted: Math.max(0, changes.length - MAX_CHANGES),
+        counts: {
+          added: changes.filter((c) => c.kind === 'added').length,
+          removed: changes.filter((c) => c.kind === 'removed').length,
+          changed: changes.filter((c) => c.kind === 'changed').length,
+        },
+        ...(highest && { liveRrsets: rrsetCount(highest.zone.records) }),
+        servers: servers.map((s) => ({ label: s.label, ...(s.zone && { serial: s.zone.serial }) })),
         serial: choice.serial,
         serialNote: `${onlyOthers}${choice.note}`,
       };

@@ -13,6 +13,8 @@ import {
   type LbReplacementResult,
   type LbReplacementStatus,
   type NsDeployResult,
+  type ZonePushResult,
+  type ZonePushStatus,
   labelsOf,
 } from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
@@ -30,7 +32,7 @@ export async function startDeploy(
   cfg: FleetConfig,
   opts: { dryRun?: boolean; detach?: boolean; approveBeforeCutover?: boolean },
   out: Out,
-): Promise<NsDeployResult | LbReplacementResult | undefined> {
+): Promise<FollowedResult | undefined> {
   const workflowId = deployWorkflowId(cfg.fleet);
   const input = nsDeployInput(cfg, opts);
   await startExclusive(
@@ -42,6 +44,7 @@ export async function startDeploy(
       args: [input],
       fleet: cfg.fleet,
       what: 'a deploy',
+      aloneInFleet: !opts.dryRun,
       staticSummary: `${opts.dryRun ? 'Plan' : 'NS blue-green deploy'} of ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
       staticDetails:
         `Replace ${labelsOf(input.nameservers)} behind ${labelsOf(input.loadBalancers)} ` +
@@ -53,8 +56,9 @@ export async function startDeploy(
   return followDeploy(client, workflowId, out);
 }
 
-/** What either workflow's `status` query returns. */
-type FollowedStatus = DeployStatus | LbReplacementStatus;
+/** What the followed workflows' `status` query returns. */
+type FollowedStatus = DeployStatus | LbReplacementStatus | ZonePushStatus;
+type FollowedResult = NsDeployResult | LbReplacementResult | ZonePushResult;
 
 /** Prints each phase and event as it happens; resolves with the result, throws the reason. */
 export async function followDeploy(
@@ -62,9 +66,9 @@ export async function followDeploy(
   workflowId: string,
   out: Out,
   pollMs = 1000,
-): Promise<NsDeployResult | LbReplacementResult> {
+): Promise<FollowedResult> {
   const handle = client.workflow.getHandle(workflowId);
-  const result = handle.result() as Promise<NsDeployResult | LbReplacementResult>;
+  const result = handle.result() as Promise<FollowedResult>;
   // Events are a bounded window of timestamped lines; print each one once.
   const printed = new Set<string>();
   let askedApproval = false;

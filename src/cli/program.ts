@@ -6,6 +6,7 @@ import { changeWait, startWait, waitStatus } from './waitCommands';
 import { decide, followDeploy, glueLines, startDeploy } from './deployCommands';
 import { glueUpdated, startLbReplacement } from './lbCommands';
 import { startLbUpdate } from './lbUpdateCommands';
+import { startZonePush } from './zonePushCommands';
 import { anyStatusQuery } from '../shared';
 import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from '../temporal/connection';
 import { formatDuration } from '../shared/duration';
@@ -125,7 +126,35 @@ export function buildProgram(): Command {
   });
 
   connectionOptions(
-    program.command('follow <workflow-id>').description('Follow a running deploy until it ends'),
+    program
+      .command('zone-push')
+      .description(
+        'Serve changed zone files on the live nameservers in seconds: plan (refused over the thresholds), ' +
+          'then one server at a time, canary first (named-checkzone, rndc reload, every record verified), ' +
+          'rolled back on any failure',
+      )
+      .requiredOption('--config <file>', 'fleet config (YAML)')
+      .option('--dry-run', 'show the plan (every RRset that changes, the serials), change nothing')
+      .option('--force', 'push a plan over the thresholds (policies.zonePush)')
+      .option('--approve', 'wait for `nsdeploy approve` once the canary serves the change (overrides the config)')
+      .option('--detach', 'print the workflow ID and Web UI link and return'),
+  ).action(async (opts) => {
+    const cfg = loadFleetConfig(opts.config);
+    await withClient({ ...opts, config: opts.config }, (client, target) =>
+      startZonePush(
+        client,
+        target,
+        cfg,
+        { dryRun: opts.dryRun, force: opts.force, approve: opts.approve, detach: opts.detach },
+        out,
+      ),
+    );
+  });
+
+  connectionOptions(
+    program
+      .command('follow <workflow-id>')
+      .description('Follow a running deploy, LB replacement or zone push until it ends'),
   ).action(async (workflowId: string, opts) => {
     await withClient(opts, (client) => followDeploy(client, workflowId, out));
   });
@@ -139,8 +168,8 @@ export function buildProgram(): Command {
         .command(`${name} <workflow-id>`)
         .description(
           approve
-            ? 'Approve a deploy waiting before cutover'
-            : 'Reject a deploy waiting before cutover (it rolls back)',
+            ? 'Approve a deploy waiting before cutover, or a zone push waiting after its canary'
+            : 'Reject a deploy waiting before cutover, or a zone push after its canary (it rolls back)',
         )
         .option('--by <name>', 'who decides, recorded in the workflow', process.env.USER)
         .option('--reason <text>', 'why, recorded in the workflow'),

@@ -3,19 +3,21 @@
 // operator told where to watch it.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { FLEET_CHANGES } from '../shared';
 import { workflowUrl, type TemporalTarget } from '../temporal/connection';
 
 type Out = (line: string) => void;
 
 /**
- * Other workflows of this fleet still running (e.g. an NS deploy's cutover rewrites the LBs'
- * upstreams). Best effort: the workflows also check what they change as they go.
+ * Other changes of this fleet still running (e.g. an NS deploy's cutover rewrites the LBs'
+ * upstreams; a zone push reloads the nameservers). Monitoring runs and waits do not count. Best
+ * effort: the workflows also check what they change as they go.
  */
 export async function otherChangesRunning(client: Client, fleet: string, self: string): Promise<string[]> {
   const ids: string[] = [];
   try {
     for await (const w of client.workflow.list({ query: `Fleet = "${fleet}" AND ExecutionStatus = "Running"` })) {
-      if (w.workflowId !== self && w.type !== 'durableWait') ids.push(w.workflowId);
+      if (w.workflowId !== self && FLEET_CHANGES.includes(w.type)) ids.push(w.workflowId);
     }
   } catch {
     // A server without visibility queries (or the attribute) cannot tell; the workflow's own checks remain.

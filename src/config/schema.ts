@@ -77,6 +77,19 @@ const policies = z.strictObject({
   zoneChecks: z
     .strictObject({ rfc2181: z.enum(['error', 'warning'], { error: 'must be "error" or "warning"' }).default('error') })
     .prefault({}),
+  /** A zone push's safety thresholds (octoDNS's defaults) and its optional approval after the canary. */
+  zonePush: z
+    .strictObject({
+      /** Refuse (without --force) updating more than this share of a zone's RRsets… */
+      maxUpdatePercent: z.number().min(0).max(100).default(30),
+      /** …or deleting more than this share… */
+      maxDeletePercent: z.number().min(0).max(100).default(30),
+      /** …of a zone that has at least this many RRsets. */
+      minRecords: z.number().int().min(0).default(10),
+      /** Wait for `nsdeploy approve` once the first nameserver (the canary) serves the change. */
+      approveAfterCanary: z.boolean().default(false),
+    })
+    .prefault({}),
   /** How long to keep probing through the LBs after cutover before retiring the old servers. */
   soak: duration('5m').prefault('5m'),
   /** How long a new instance may take from create to `running`. */

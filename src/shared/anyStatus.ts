@@ -5,7 +5,8 @@ import type { LbUpdateStatus } from './lbUpdate';
 import type { MonitorStatus } from './monitor';
 import type { DeployStatus } from './nsDeploy';
 import { STATUS_QUERY } from './status';
+import type { ZonePushStatus } from './zonePush';
 
-export type AnyStatus = DeployStatus | LbReplacementStatus | LbUpdateStatus | MonitorStatus;
+export type AnyStatus = DeployStatus | LbReplacementStatus | LbUpdateStatus | MonitorStatus | ZonePushStatus;
 
 export const anyStatusQuery = defineQuery<AnyStatus>(STATUS_QUERY);

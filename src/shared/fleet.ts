@@ -15,3 +15,9 @@ export const lbUpdateWorkflowId = (fleet: string) => `${fleet}/lb-update`;
 
 /** One monitoring schedule per fleet; its runs are `<fleet>/monitor-<time>`. */
 export const monitorScheduleId = (fleet: string) => `${fleet}/monitor`;
+
+/** One zone push per fleet at a time. */
+export const zonePushWorkflowId = (fleet: string) => `${fleet}/zone-push`;
+
+/** The workflows that change a fleet: one of them at a time per fleet (monitoring and waits aside). */
+export const FLEET_CHANGES = ['nsBlueGreen', 'lbReplacement', 'lbUpdate', 'zonePush'];

@@ -10,6 +10,7 @@ export * from './nsDeploy';
 export * from './zonePlan';
 export * from './lbReplacement';
 export * from './lbUpdate';
+export * from './zonePush';
 export * from './monitor';
 export * from './anyStatus';
 export * from './shape';

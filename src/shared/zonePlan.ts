@@ -28,6 +28,12 @@ export interface ZonePlan {
   changes: RRsetChange[];
   /** Changes beyond the ones listed (a plan is bounded, for workflow history). */
   changesOmitted?: number;
+  /** Every change counted by kind (listed or not); absent in plans from before it was counted. */
+  counts?: { added: number; removed: number; changed: number };
+  /** RRsets the live servers serve (the highest serial's); absent when none serves the zone. */
+  liveRrsets?: number;
+  /** Each live server and the serial it serves (none: it has no file for the zone). */
+  servers?: { label: string; serial?: number }[];
   /** The serial every server will serve: above the live one when the content changed, the live one when not. */
   serial: number;
   /** Why that serial, in one line. */

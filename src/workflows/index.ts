@@ -4,3 +4,4 @@ export { nsBlueGreen } from './nsBlueGreen';
 export { lbReplacement } from './lbReplacement';
 export { lbUpdate } from './lbUpdate';
 export { monitorFleet } from './monitorFleet';
+export { zonePush } from './zonePush';
