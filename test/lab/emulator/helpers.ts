@@ -86,7 +86,7 @@ export async function startLab(options: Partial<LinodeEmulatorOptions> = {}, dir
     latencies: { ...FAST_LATENCIES, ...options.latencies },
   });
   const url = await emulator.listen(0);
-  currentLab = { apiUrl: url, token: TOKEN };
+  currentLab = { apiUrl: url, token: options.token ?? TOKEN };
   return {
     emulator,
     url,
