@@ -2,6 +2,7 @@
 import type { FaultInjector } from './faults';
 import type { InstanceService } from './instances';
 import type { RateLimiter } from './ratelimit';
+import type { ReceivedTokens } from './receivedTokens';
 import type { IpPools } from './ipam';
 import type { StateStore } from './state';
 import type { LifecycleEngine } from './transitions';
@@ -14,4 +15,5 @@ export interface EmulatorContext {
   pools: IpPools;
   faults: FaultInjector;
   limiter: RateLimiter;
+  receivedTokens: ReceivedTokens;
 }

@@ -1,6 +1,6 @@
 // What happens to every /v4 and /v4beta request before and after its handler, in order:
-// injected faults (latency, error answers), the bearer token check, the rate limit; and,
-// after the handler, the "lost response" fault.
+// the bearer token's digest recorded, injected faults (latency, error answers), the bearer
+// token check, the rate limit; and, after the handler, the "lost response" fault.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context';
@@ -26,6 +26,8 @@ function bearerToken(request: FastifyRequest): string | undefined {
 
 export function apiPipeline(app: FastifyInstance, ctx: EmulatorContext): void {
   app.addHook('onRequest', async (request, reply) => {
+    const token = bearerToken(request);
+    if (token !== undefined) ctx.receivedTokens.record(token); // before faults: an injected answer still got it
     const path = request.url.split('?')[0].replace(VERSION_PREFIX, '');
     const fault = ctx.faults.decide(request.method, path);
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
@@ -35,7 +37,6 @@ export function apiPipeline(app: FastifyInstance, ctx: EmulatorContext): void {
     }
     if (fault.loseResponse) losing.set(request, fault.loseResponse);
 
-    const token = bearerToken(request);
     const hasAuthorization = request.headers.authorization !== undefined;
     const isPublic = request.routeOptions.config.public === true;
     // A public endpoint needs no token, but a token that is sent must be valid.

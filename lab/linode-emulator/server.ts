@@ -11,6 +11,7 @@ import { REGIONS } from './catalog';
 import { INVALID_JSON } from './messages';
 import { apiPipeline } from './pipeline';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './ratelimit';
+import { ReceivedTokens } from './receivedTokens';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
 import { instanceRoutes } from './routes/instances';
@@ -85,6 +86,7 @@ export function createLinodeEmulator(options: LinodeEmulatorOptions): LinodeEmul
     instances: new InstanceService(store, engine, pools),
     faults: new FaultInjector(options.faultSeed ?? 1),
     limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+    receivedTokens: new ReceivedTokens(),
   };
 
   // Clients POST actions with no body or `{}`, not always labelled JSON (@linode/api-v4 sends

@@ -1,6 +1,8 @@
 // Linode activities: create (idempotent by label + deploy tag), wait until running, rename,
 // delete, list the fleet. The API token is read from the environment variable the fleet
-// config names; it never appears in inputs, results or history.
+// config names; it never appears in inputs, results or history. Each activity makes its calls
+// inside its own fleet's credentials scope (src/linode/client.ts), so one worker can serve
+// fleets of several accounts or API URLs at the same time.
 import { ApplicationFailure } from '@temporalio/common';
 import {
   createLinode,
@@ -15,7 +17,7 @@ import {
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { configureLinodeClient, toLinodeError } from '../linode';
+import { type LinodeCredentials, toLinodeError, withLinodeCredentials } from '../linode';
 import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../hosts/hostKeys';
 import { pinHostKey, unpinHosts } from '../ssh/knownHosts';
 import { activityHeartbeat as heartbeat } from './context';
@@ -90,7 +92,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const pollMs = deps.pollMs ?? 2000;
 
-  function connect(t: LinodeTarget): void {
+  function credentialsOf(t: LinodeTarget): LinodeCredentials {
     const token = env[t.tokenEnv];
     if (!token) {
       throw ApplicationFailure.nonRetryable(
@@ -98,8 +100,12 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
         'ConfigError',
       );
     }
-    // Process-wide client settings; every call sets the same values for a fleet.
-    configureLinodeClient({ apiUrl: t.apiUrl, token });
+    return { apiUrl: t.apiUrl, token };
+  }
+
+  /** Runs one activity's Linode calls with the credentials of the fleet `t` names (read per activity). */
+  async function inFleet<T>(t: LinodeTarget, calls: () => Promise<T>): Promise<T> {
+    return withLinodeCredentials(credentialsOf(t), calls);
   }
 
   async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
@@ -129,20 +135,21 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
   }
 
   /** Deletes the instance and unpins its keys; an instance already gone counts as deleted. */
-  async function deleteInstance(t: LinodeTarget, id: number): Promise<{ deleted: boolean }> {
-    connect(t);
-    let info: InstanceInfo | undefined;
-    try {
-      info = await describe(t, await getLinode(id));
-    } catch (err) {
-      if (toLinodeError(err).status === 404) return { deleted: false };
-      throw linodeFailure(err, `read instance ${id}`);
-    }
-    await call(`delete ${info.label}`, () => deleteLinode(id));
-    unpinHosts(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])]);
-    fs.rmSync(keyFile(t, info.label), { force: true });
-    fs.rmSync(`${keyFile(t, info.label)}.pub`, { force: true });
-    return { deleted: true };
+  function deleteInstance(t: LinodeTarget, id: number): Promise<{ deleted: boolean }> {
+    return inFleet(t, async () => {
+      let info: InstanceInfo | undefined;
+      try {
+        info = await describe(t, await getLinode(id));
+      } catch (err) {
+        if (toLinodeError(err).status === 404) return { deleted: false };
+        throw linodeFailure(err, `read instance ${id}`);
+      }
+      await call(`delete ${info.label}`, () => deleteLinode(id));
+      unpinHosts(t.knownHostsFile, [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])]);
+      fs.rmSync(keyFile(t, info.label), { force: true });
+      fs.rmSync(`${keyFile(t, info.label)}.pub`, { force: true });
+      return { deleted: true };
+    });
   }
 
   return {
@@ -150,103 +157,109 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
      * Creates the instance unless this deploy already did (found by label + deploy tag), so a
      * retry after a lost response never makes a second one. Pins the injected host key.
      */
-    async ensureInstance(t: LinodeTarget, spec: InstanceSpec): Promise<InstanceInfo> {
-      connect(t);
-      const existing = await findByLabel(spec.label);
-      if (existing) {
-        if (!existing.tags.includes(spec.deployTag)) {
-          throw ApplicationFailure.nonRetryable(
-            `label ${spec.label} is already used by instance ${existing.id}, ` +
-              `which this deploy (${spec.deployTag}) did not create; delete or rename it, then retry`,
-            'LabelTaken',
-          );
+    ensureInstance(t: LinodeTarget, spec: InstanceSpec): Promise<InstanceInfo> {
+      return inFleet(t, async () => {
+        const existing = await findByLabel(spec.label);
+        if (existing) {
+          if (!existing.tags.includes(spec.deployTag)) {
+            throw ApplicationFailure.nonRetryable(
+              `label ${spec.label} is already used by instance ${existing.id}, ` +
+                `which this deploy (${spec.deployTag}) did not create; delete or rename it, then retry`,
+              'LabelTaken',
+            );
+          }
+          // Made by this deploy (its create's answer was lost): the private half is no longer needed.
+          fs.rmSync(keyFile(t, spec.label), { force: true });
+          return describe(t, existing);
         }
-        // Made by this deploy (its create's answer was lost): the private half is no longer needed.
-        fs.rmSync(keyFile(t, spec.label), { force: true });
-        return describe(t, existing);
-      }
-      const hostKey = await loadOrCreatePendingKey(t, spec.label);
-      const authorizedKey = readPublicKey(t.privateKeyFile);
-      const userData = cloudConfigFor({ hostname: spec.label, hostKey, authorizedKeys: [authorizedKey] });
-      const created = await call(`create ${spec.label}`, () =>
-        createLinode({
-          label: spec.label,
-          region: spec.region,
-          type: spec.type,
-          image: spec.image,
-          tags: [...new Set([...spec.tags, spec.deployTag])],
-          private_ip: true,
-          booted: true,
-          // A random root password satisfies the API; nobody ever uses it (SSH keys only).
-          root_pass: crypto.randomBytes(24).toString('base64url') + 'aA1!',
-          authorized_keys: [authorizedKey],
-          metadata: { user_data: Buffer.from(userData).toString('base64') },
-        }),
-      );
-      const info = await describe(t, created);
-      pinHostKey(
-        t.knownHostsFile,
-        [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])],
-        hostKey.publicKey,
-      );
-      fs.rmSync(keyFile(t, spec.label), { force: true }); // the private half is only needed until creation
-      return info;
+        const hostKey = await loadOrCreatePendingKey(t, spec.label);
+        const authorizedKey = readPublicKey(t.privateKeyFile);
+        const userData = cloudConfigFor({ hostname: spec.label, hostKey, authorizedKeys: [authorizedKey] });
+        const created = await call(`create ${spec.label}`, () =>
+          createLinode({
+            label: spec.label,
+            region: spec.region,
+            type: spec.type,
+            image: spec.image,
+            tags: [...new Set([...spec.tags, spec.deployTag])],
+            private_ip: true,
+            booted: true,
+            // A random root password satisfies the API; nobody ever uses it (SSH keys only).
+            root_pass: crypto.randomBytes(24).toString('base64url') + 'aA1!',
+            authorized_keys: [authorizedKey],
+            metadata: { user_data: Buffer.from(userData).toString('base64') },
+          }),
+        );
+        const info = await describe(t, created);
+        pinHostKey(
+          t.knownHostsFile,
+          [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])],
+          hostKey.publicKey,
+        );
+        fs.rmSync(keyFile(t, spec.label), { force: true }); // the private half is only needed until creation
+        return info;
+      });
     },
 
     /** Polls (heartbeating) until the instance is running; fails if it ends up offline. */
-    async waitForRunning(t: LinodeTarget, id: number, timeoutMs = 10 * 60_000): Promise<InstanceInfo> {
-      connect(t);
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        let linode: Linode;
-        try {
-          linode = await getLinode(id);
-        } catch (err) {
-          // A rate limit, a 5xx or "Linode busy" while it boots: keep polling until the deadline
-          // (honouring Retry-After) instead of spending one of the boot wait's few attempts.
-          const failure = linodeFailure(err, `read instance ${id}`);
-          if (failure.nonRetryable) throw failure;
-          heartbeat({ status: 'unknown', transient: failure.message });
+    waitForRunning(t: LinodeTarget, id: number, timeoutMs = 10 * 60_000): Promise<InstanceInfo> {
+      return inFleet(t, async () => {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          let linode: Linode;
+          try {
+            linode = await getLinode(id);
+          } catch (err) {
+            // A rate limit, a 5xx or "Linode busy" while it boots: keep polling until the deadline
+            // (honouring Retry-After) instead of spending one of the boot wait's few attempts.
+            const failure = linodeFailure(err, `read instance ${id}`);
+            if (failure.nonRetryable) throw failure;
+            heartbeat({ status: 'unknown', transient: failure.message });
+            if (Date.now() > deadline)
+              throw ApplicationFailure.nonRetryable(
+                `instance ${id}: no status from Linode before the ${timeoutMs / 1000}s boot deadline ` +
+                  `(last: ${failure.message})`,
+                'BootTimeout',
+              );
+            await sleep(Math.max(pollMs, (toLinodeError(err).retryAfterSeconds ?? 0) * 1000));
+            continue;
+          }
+          heartbeat({ status: linode.status });
+          if (linode.status === 'running') {
+            const info = await describe(t, linode);
+            // Pin again in case the create's response was lost and ensureInstance found it later.
+            if (info.hostPublicKey)
+              pinHostKey(
+                t.knownHostsFile,
+                [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])],
+                info.hostPublicKey,
+              );
+            return info;
+          }
+          if (linode.status === 'offline')
+            throw ApplicationFailure.nonRetryable(
+              `${linode.label} (${id}) is offline: it failed to boot`,
+              'BootFailed',
+            );
           if (Date.now() > deadline)
             throw ApplicationFailure.nonRetryable(
-              `instance ${id}: no status from Linode before the ${timeoutMs / 1000}s boot deadline ` +
-                `(last: ${failure.message})`,
+              `${linode.label} (${id}) still ${linode.status} after ${timeoutMs / 1000}s`,
               'BootTimeout',
             );
-          await sleep(Math.max(pollMs, (toLinodeError(err).retryAfterSeconds ?? 0) * 1000));
-          continue;
+          await sleep(pollMs);
         }
-        heartbeat({ status: linode.status });
-        if (linode.status === 'running') {
-          const info = await describe(t, linode);
-          // Pin again in case the create's response was lost and ensureInstance found it later.
-          if (info.hostPublicKey)
-            pinHostKey(
-              t.knownHostsFile,
-              [info.publicIPv4, ...(info.privateIPv4 ? [info.privateIPv4] : [])],
-              info.hostPublicKey,
-            );
-          return info;
-        }
-        if (linode.status === 'offline')
-          throw ApplicationFailure.nonRetryable(`${linode.label} (${id}) is offline: it failed to boot`, 'BootFailed');
-        if (Date.now() > deadline)
-          throw ApplicationFailure.nonRetryable(
-            `${linode.label} (${id}) still ${linode.status} after ${timeoutMs / 1000}s`,
-            'BootTimeout',
-          );
-        await sleep(pollMs);
-      }
+      });
     },
 
-    async renameInstance(t: LinodeTarget, id: number, label: string): Promise<InstanceInfo> {
-      connect(t);
-      const current = await call(`read instance ${id}`, () => getLinode(id));
-      if (current.label === label) return describe(t, current);
-      const renamed = await call(`rename ${current.label} to ${label}`, () => updateLinode(id, { label }));
-      const pub = `${keyFile(t, current.label)}.pub`;
-      if (fs.existsSync(pub)) fs.renameSync(pub, `${keyFile(t, label)}.pub`);
-      return describe(t, renamed);
+    renameInstance(t: LinodeTarget, id: number, label: string): Promise<InstanceInfo> {
+      return inFleet(t, async () => {
+        const current = await call(`read instance ${id}`, () => getLinode(id));
+        if (current.label === label) return describe(t, current);
+        const renamed = await call(`rename ${current.label} to ${label}`, () => updateLinode(id, { label }));
+        const pub = `${keyFile(t, current.label)}.pub`;
+        if (fs.existsSync(pub)) fs.renameSync(pub, `${keyFile(t, label)}.pub`);
+        return describe(t, renamed);
+      });
     },
 
     deleteInstance,
@@ -255,46 +268,49 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
      * Compensation for a create: deletes the instance with this label if (and only if) this
      * deploy made it, whether or not the create's answer ever arrived.
      */
-    async deleteIfOwned(t: LinodeTarget, label: string, deployTag: string): Promise<{ deleted: boolean }> {
-      connect(t);
-      const existing = await findByLabel(label);
-      if (!existing || !existing.tags.includes(deployTag)) {
-        fs.rmSync(keyFile(t, label), { force: true });
-        fs.rmSync(`${keyFile(t, label)}.pub`, { force: true });
-        return { deleted: false };
-      }
-      return deleteInstance(t, existing.id);
+    deleteIfOwned(t: LinodeTarget, label: string, deployTag: string): Promise<{ deleted: boolean }> {
+      return inFleet(t, async () => {
+        const existing = await findByLabel(label);
+        if (!existing || !existing.tags.includes(deployTag)) {
+          fs.rmSync(keyFile(t, label), { force: true });
+          fs.rmSync(`${keyFile(t, label)}.pub`, { force: true });
+          return { deleted: false };
+        }
+        return deleteInstance(t, existing.id);
+      });
     },
 
     /** Refuses, naming it, a region Linode does not have: before anything is created there. */
-    async checkRegions(t: LinodeTarget, regions: string[]): Promise<string[]> {
-      connect(t);
-      const known: string[] = [];
-      for (let page = 1; ; page++) {
-        const res = await call('list regions', () => getRegions({ page, page_size: 100 }));
-        known.push(...res.data.map((r) => r.id));
-        if (page >= res.pages) break;
-      }
-      const unknown = [...new Set(regions)].filter((r) => !known.includes(r));
-      if (unknown.length > 0) {
-        const which = unknown.map((r) => `"${r}"`).join(', ');
-        const message = `${which}: not a Linode region (this account has ${known.join(', ')})`;
-        throw ApplicationFailure.nonRetryable(message, 'UnknownRegion');
-      }
-      return known;
+    checkRegions(t: LinodeTarget, regions: string[]): Promise<string[]> {
+      return inFleet(t, async () => {
+        const known: string[] = [];
+        for (let page = 1; ; page++) {
+          const res = await call('list regions', () => getRegions({ page, page_size: 100 }));
+          known.push(...res.data.map((r) => r.id));
+          if (page >= res.pages) break;
+        }
+        const unknown = [...new Set(regions)].filter((r) => !known.includes(r));
+        if (unknown.length > 0) {
+          const which = unknown.map((r) => `"${r}"`).join(', ');
+          const message = `${which}: not a Linode region (this account has ${known.join(', ')})`;
+          throw ApplicationFailure.nonRetryable(message, 'UnknownRegion');
+        }
+        return known;
+      });
     },
 
     /** Every instance carrying the tag (the fleet's tag), with its addresses. */
-    async listInstances(t: LinodeTarget, tag: string): Promise<InstanceInfo[]> {
-      connect(t);
-      const out: InstanceInfo[] = [];
-      for (let page = 1; ; page++) {
-        const res = await call(`list instances tagged ${tag}`, () =>
-          getLinodes({ page, page_size: 100 }, { tags: tag }),
-        );
-        for (const l of res.data) out.push(await describe(t, l));
-        if (page >= res.pages) return out;
-      }
+    listInstances(t: LinodeTarget, tag: string): Promise<InstanceInfo[]> {
+      return inFleet(t, async () => {
+        const out: InstanceInfo[] = [];
+        for (let page = 1; ; page++) {
+          const res = await call(`list instances tagged ${tag}`, () =>
+            getLinodes({ page, page_size: 100 }, { tags: tag }),
+          );
+          for (const l of res.data) out.push(await describe(t, l));
+          if (page >= res.pages) return out;
+        }
+      });
     },
   };
 }

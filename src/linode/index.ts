@@ -1,4 +1,4 @@
-// Production-side setup of @linode/api-v4: where it sends requests, with which token, and
-// how its errors read.
-export { apiRootFor, configureLinodeClient, LINODE_API_ORIGIN, type LinodeClientConfig } from './client';
+// Production-side use of @linode/api-v4: each fleet's calls in a scope with its own token and
+// API URL, and readable errors.
+export { apiRootFor, LINODE_API_ORIGIN, type LinodeCredentials, withLinodeCredentials } from './client';
 export { describeReasons, LinodeApiError, type LinodeReason, toLinodeError } from './errors';

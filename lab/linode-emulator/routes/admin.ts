@@ -56,8 +56,14 @@ export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     return {};
   });
 
-  /** Root passwords and user data received in creates since the emulator started (lab secret scan). */
-  app.get('/__admin/received-secrets', async () => ctx.instances.receivedSecrets);
+  /**
+   * Root passwords and user data received in creates since the emulator started (lab secret
+   * scan), and the SHA-256 of every bearer token received (which fleet's token reached it).
+   */
+  app.get('/__admin/received-secrets', async () => ({
+    ...ctx.instances.receivedSecrets,
+    bearerTokens: ctx.receivedTokens.list(),
+  }));
 
   app.get('/__admin/faults', async () => faults.list());
 

@@ -1,8 +1,9 @@
 // Bearer token check and rate limits (429 with Retry-After and X-RateLimit-* headers).
-import { createLinode, getLinodes, getRegions } from '@linode/api-v4';
+import { getLinodes as getLinodesUnscoped } from '@linode/api-v4';
 import { ErrorEnvelopeSchema } from '../../../lab/linode-emulator/schemas';
-import { configureLinodeClient, toLinodeError } from '../../../src/linode';
+import { toLinodeError, withLinodeCredentials } from '../../../src/linode';
 import { expectSchema, instanceBody, type Lab, raw, rejectionOf, sleep, startLab, TOKEN } from './helpers';
+import { createLinode, getRegions } from './labApi';
 
 describe('bearer token', () => {
   let lab: Lab;
@@ -12,7 +13,6 @@ describe('bearer token', () => {
   afterAll(async () => {
     await lab.stop();
   });
-  afterEach(() => configureLinodeClient({ apiUrl: lab.url, token: TOKEN }));
 
   it('answers 401 Invalid Token without a token or with a wrong one', async () => {
     for (const token of [null, 'wrong-token']) {
@@ -28,8 +28,11 @@ describe('bearer token', () => {
   });
 
   it('shows @linode/api-v4 callers a readable 401', async () => {
-    configureLinodeClient({ apiUrl: lab.url, token: 'wrong-token' });
-    const err = toLinodeError(await rejectionOf(getLinodes()), 'list instances');
+    const wrongToken = { apiUrl: lab.url, token: 'wrong-token' };
+    const err = toLinodeError(
+      await rejectionOf(withLinodeCredentials(wrongToken, () => getLinodesUnscoped())),
+      'list instances',
+    );
     expect(err.status).toBe(401);
     expect(err.message).toBe('list instances: Linode API answered 401: Invalid Token');
   });

@@ -1,22 +1,26 @@
-// src/linode: redirecting @linode/api-v4 to another base URL, idempotent reconfiguration,
-// and readable errors.
-import { baseRequest, getRegions } from '@linode/api-v4';
+// src/linode: each call's own credentials scope (token and base URL) on @linode/api-v4, and
+// readable errors.
+import { baseRequest, getRegions, setToken } from '@linode/api-v4';
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
-import { apiRootFor, configureLinodeClient, LINODE_API_ORIGIN, toLinodeError } from '../../../src/linode';
+import { apiRootFor, LINODE_API_ORIGIN, toLinodeError, withLinodeCredentials } from '../../../src/linode';
 import { redirectUrl } from '../../../src/linode/client';
-import { type Lab, rejectionOf, startLab, TOKEN } from './helpers';
+import { type Lab, rejectionOf, sleep, startLab, TOKEN } from './helpers';
 
 /** Send one request through @linode/api-v4's axios instance without any network. */
-async function capture(url: string): Promise<InternalAxiosRequestConfig> {
+async function capture(url: string, beforeAnswer?: () => Promise<void>): Promise<InternalAxiosRequestConfig> {
   let seen: InternalAxiosRequestConfig | undefined;
   const adapter: AxiosAdapter = async (config) => {
     seen = config;
+    await beforeAnswer?.();
     return { data: {}, status: 200, statusText: 'OK', headers: {}, config };
   };
   await baseRequest.request({ url, adapter });
   if (!seen) throw new Error('adapter not reached');
   return seen;
 }
+
+const interceptorCount = (): number =>
+  (baseRequest.interceptors.request as unknown as { handlers: unknown[] }).handlers.filter(Boolean).length;
 
 describe('apiRootFor / redirectUrl', () => {
   it('normalises the configured API URL', () => {
@@ -44,24 +48,69 @@ describe('apiRootFor / redirectUrl', () => {
   });
 });
 
-describe('configureLinodeClient', () => {
-  it('leaves the real API untouched by default and sets the token', async () => {
-    configureLinodeClient({ token: 'real-token' });
-    const config = await capture('https://api.linode.com/v4/regions');
+describe('withLinodeCredentials', () => {
+  it('leaves the real API untouched by default and sends the token', async () => {
+    const config = await withLinodeCredentials({ token: 'real-token' }, () =>
+      capture('https://api.linode.com/v4/regions'),
+    );
     expect(config.url).toBe('https://api.linode.com/v4/regions');
     expect(config.headers.Authorization).toBe('Bearer real-token');
   });
 
-  it('is idempotent: the latest token and URL win, and interceptors do not pile up', async () => {
-    const count = (): number =>
-      (baseRequest.interceptors.request as unknown as { handlers: unknown[] }).handlers.filter(Boolean).length;
-    configureLinodeClient({ apiUrl: 'http://127.0.0.1:9/v4', token: 'first' });
-    const installed = count();
-    for (let n = 0; n < 5; n++) configureLinodeClient({ apiUrl: `http://127.0.0.1:${10 + n}`, token: `token-${n}` });
-    expect(count()).toBe(installed);
-    const config = await capture('https://api.linode.com/v4beta/linode/instances');
-    expect(config.url).toBe('http://127.0.0.1:14/v4beta/linode/instances');
-    expect(config.headers.Authorization).toBe('Bearer token-4');
+  it('sends nothing outside a scope', async () => {
+    const installed = interceptorCount();
+    const err = await rejectionOf(capture('https://api.linode.com/v4/regions'));
+    expect((err as Error).message).toMatch(/outside withLinodeCredentials\(\): no fleet credentials/);
+    expect(interceptorCount()).toBe(installed); // scopes install nothing either
+  });
+
+  it('gives each concurrent scope its own token and URL across interleaved awaits', async () => {
+    // Every request waits inside the adapter, so all eight are in flight together, and each scope
+    // makes a second request after the others have started theirs.
+    const fleets = [0, 1, 2, 3].map((n) => ({ apiUrl: `http://127.0.0.1:${10 + n}/v4`, token: `token-${n}` }));
+    const seen = await Promise.all(
+      fleets.map((fleet, n) =>
+        withLinodeCredentials(fleet, async () => {
+          const first = await capture('https://api.linode.com/v4beta/linode/instances', () => sleep(40 - n * 10));
+          await sleep(n * 5);
+          const second = await capture('https://api.linode.com/v4/regions', () => sleep(10));
+          return [first, second];
+        }),
+      ),
+    );
+    seen.forEach(([first, second], n) => {
+      expect(first.url).toBe(`http://127.0.0.1:${10 + n}/v4beta/linode/instances`);
+      expect(second.url).toBe(`http://127.0.0.1:${10 + n}/v4/regions`);
+      expect([first.headers.Authorization, second.headers.Authorization]).toEqual([
+        `Bearer token-${n}`,
+        `Bearer token-${n}`,
+      ]);
+    });
+  });
+
+  it('wins over a process-wide setToken, and the innermost scope wins', async () => {
+    const stray = setToken('stray-token');
+    try {
+      const [outer, inner] = await withLinodeCredentials({ token: 'outer' }, async () => [
+        await capture('https://api.linode.com/v4/regions'),
+        await withLinodeCredentials({ token: 'inner' }, () => capture('https://api.linode.com/v4/regions')),
+      ]);
+      expect(outer.headers.Authorization).toBe('Bearer outer');
+      expect(inner.headers.Authorization).toBe('Bearer inner');
+    } finally {
+      baseRequest.interceptors.request.eject(stray);
+    }
+  });
+
+  it('refuses a missing token or a bad URL without naming the token', async () => {
+    await expect(withLinodeCredentials({ token: '' }, () => getRegions())).rejects.toThrow(
+      'a Linode API token is required',
+    );
+    const err = await rejectionOf(
+      withLinodeCredentials({ apiUrl: 'ftp://x/', token: 'secret-token' }, () => getRegions()),
+    );
+    expect((err as Error).message).toMatch(/absolute http\(s\) URL/);
+    expect((err as Error).message).not.toContain('secret-token');
   });
 
   describe('against the emulator', () => {
@@ -73,11 +122,14 @@ describe('configureLinodeClient', () => {
       await lab.stop();
     });
 
-    it('switches tokens: a wrong token first, the right one second', async () => {
-      configureLinodeClient({ apiUrl: lab.url, token: 'stale-token' });
-      expect(toLinodeError(await rejectionOf(getRegions())).status).toBe(401);
-      configureLinodeClient({ apiUrl: `${lab.url}/v4`, token: TOKEN });
-      expect((await getRegions()).results).toBe(3);
+    it('a wrong token is refused, the right one accepted, concurrently', async () => {
+      const [wrong, right] = await Promise.all([
+        rejectionOf(withLinodeCredentials({ apiUrl: lab.url, token: 'stale-token' }, () => getRegions())),
+        withLinodeCredentials({ apiUrl: `${lab.url}/v4`, token: TOKEN }, () => getRegions()),
+      ]);
+      expect(toLinodeError(wrong).status).toBe(401);
+      expect(toLinodeError(wrong).message).not.toContain('stale-token');
+      expect(right.results).toBe(3);
     });
   });
 });

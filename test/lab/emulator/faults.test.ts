@@ -1,9 +1,9 @@
 // Fault injection and the rest of the lab-only admin API (/__admin/...).
-import { createLinode, getLinode, getLinodes, linodeBoot } from '@linode/api-v4';
 import { pathMatches } from '../../../lab/linode-emulator/faults';
 import { ErrorEnvelopeSchema } from '../../../lab/linode-emulator/schemas';
 import { toLinodeError } from '../../../src/linode';
 import { expectSchema, instanceBody, type Lab, raw, rejectionOf, startLab, waitFor } from './helpers';
+import { createLinode, getLinode, getLinodes, linodeBoot } from './labApi';
 
 let lab: Lab;
 

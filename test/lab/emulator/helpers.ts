@@ -1,5 +1,5 @@
-// Shared test plumbing: start an emulator on 127.0.0.1 with short latencies, point
-// @linode/api-v4 at it, record lifecycle hook calls, and make raw HTTP requests.
+// Shared test plumbing: start an emulator on 127.0.0.1 with short latencies (the one
+// labApi.ts's calls go to), record lifecycle hook calls, and make raw HTTP requests.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import {
   type LinodeEmulator,
   type LinodeEmulatorOptions,
 } from '../../../lab/linode-emulator/server';
-import { configureLinodeClient } from '../../../src/linode';
+import type { LinodeCredentials } from '../../../src/linode';
 
 export const TOKEN = 'lab-test-token';
 export const ROOT_PASS = 'Lab-Passw0rd!';
@@ -63,8 +63,16 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
+/** The emulator startLab() started last: where labApi.ts's calls go. */
+let currentLab: LinodeCredentials | undefined;
+
+export function currentLabCredentials(): LinodeCredentials {
+  if (!currentLab) throw new Error('no emulator started: call startLab() first');
+  return currentLab;
+}
+
 /**
- * Start an emulator on an ephemeral 127.0.0.1 port and configure @linode/api-v4 for it.
+ * Start an emulator on an ephemeral 127.0.0.1 port; labApi.ts's calls go to it from now on.
  * Latencies not given default to FAST_LATENCIES.
  */
 export async function startLab(options: Partial<LinodeEmulatorOptions> = {}, dir?: string): Promise<Lab> {
@@ -78,7 +86,7 @@ export async function startLab(options: Partial<LinodeEmulatorOptions> = {}, dir
     latencies: { ...FAST_LATENCIES, ...options.latencies },
   });
   const url = await emulator.listen(0);
-  configureLinodeClient({ apiUrl: url, token: TOKEN });
+  currentLab = { apiUrl: url, token: options.token ?? TOKEN };
   return {
     emulator,
     url,

@@ -1,6 +1,5 @@
 // Instance CRUD through the real @linode/api-v4 client, redirected to the emulator, with
 // every response checked against the schemas written from the spec.
-import { createLinode, deleteLinode, getLinode, getLinodeIPs, getLinodes, getTags, updateLinode } from '@linode/api-v4';
 import {
   EmptyObjectSchema,
   ErrorEnvelopeSchema,
@@ -11,6 +10,7 @@ import {
 } from '../../../lab/linode-emulator/schemas';
 import { toLinodeError } from '../../../src/linode';
 import { expectSchema, instanceBody, type Lab, raw, rejectionOf, startLab, waitFor } from './helpers';
+import { createLinode, deleteLinode, getLinode, getLinodeIPs, getLinodes, getTags, updateLinode } from './labApi';
 
 let lab: Lab;
 

@@ -1,8 +1,8 @@
 // Lab IPv4 address pools, and a create/delete churn of 20 instances through @linode/api-v4.
-import { createLinode, deleteLinode, getLinodeIPs, getLinodes } from '@linode/api-v4';
 import { AddressPool } from '../../../lab/linode-emulator/ipam';
 import { InstanceIpsSchema } from '../../../lab/linode-emulator/schemas';
 import { expectSchema, instanceBody, type Lab, raw, startLab } from './helpers';
+import { createLinode, deleteLinode, getLinodeIPs, getLinodes } from './labApi';
 
 describe('AddressPool', () => {
   it('hands out host addresses only: no network, gateway or broadcast address', () => {

@@ -1,8 +1,8 @@
 // Status transitions, "Linode busy." during them, and the lifecycle hooks.
-import { createLinode, deleteLinode, getLinode, linodeBoot, linodeReboot, linodeShutdown } from '@linode/api-v4';
 import { EmptyObjectSchema, ErrorEnvelopeSchema } from '../../../lab/linode-emulator/schemas';
 import { LinodeApiError, toLinodeError } from '../../../src/linode';
 import { expectSchema, instanceBody, type Lab, raw, rejectionOf, sleep, startLab, waitFor } from './helpers';
+import { createLinode, deleteLinode, getLinode, linodeBoot, linodeReboot, linodeShutdown } from './labApi';
 
 let lab: Lab;
 

@@ -1,5 +1,4 @@
 // Pagination, X-Filter and the catalogue (regions, types, images, tags).
-import { createLinode, getImages, getLinodes, getLinodeTypes, getRegions } from '@linode/api-v4';
 import {
   ErrorEnvelopeSchema,
   ImageSchema,
@@ -10,6 +9,7 @@ import {
 } from '../../../lab/linode-emulator/schemas';
 import { toLinodeError } from '../../../src/linode';
 import { expectSchema, instanceBody, type Lab, raw, rejectionOf, startLab } from './helpers';
+import { createLinode, getImages, getLinodes, getLinodeTypes, getRegions } from './labApi';
 
 let lab: Lab;
 const COUNT = 30;

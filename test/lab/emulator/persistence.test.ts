@@ -3,10 +3,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLinode, deleteLinode, getLinode, getLinodes, updateLinode } from '@linode/api-v4';
 import { createLinodeEmulator } from '../../../lab/linode-emulator/server';
 import type { EmulatorState } from '../../../lab/linode-emulator/state';
 import { instanceBody, type Lab, startLab, TOKEN, waitFor } from './helpers';
+import { createLinode, deleteLinode, getLinode, getLinodes, updateLinode } from './labApi';
 
 let dir: string;
 let statePath: string;

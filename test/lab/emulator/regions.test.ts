@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createLinode, getLinodeIPs, getRegions } from '@linode/api-v4';
 import { DEFAULT_PRIVATE_CIDRS, IpPools, parseRegionCidr } from '../../../lab/linode-emulator/ipam';
 import {
   ErrorEnvelopeSchema,
@@ -14,6 +13,7 @@ import {
   RegionSchema,
 } from '../../../lab/linode-emulator/schemas';
 import { expectSchema, instanceBody, type Lab, raw, startLab, waitFor } from './helpers';
+import { createLinode, getLinodeIPs, getRegions } from './labApi';
 
 const REGION_IDS = ['us-east', 'us-west', 'eu-west'];
 

@@ -1,11 +1,11 @@
 // Validation errors in Linode's {errors:[{field, reason}]} shape: label rules, uniqueness,
 // unknown catalogue IDs, root_pass and user_data. Raw requests reach the server's own checks;
 // @linode/api-v4 requests show what production code sees (client-side yup errors included).
-import { createLinode, updateLinode } from '@linode/api-v4';
 import { ErrorEnvelopeSchema } from '../../../lab/linode-emulator/schemas';
 import { isStrongPassword, labelProblem } from '../../../lab/linode-emulator/validation';
 import { toLinodeError } from '../../../src/linode';
 import { expectSchema, instanceBody, type Lab, raw, rejectionOf, ROOT_PASS, startLab } from './helpers';
+import { createLinode, updateLinode } from './labApi';
 
 let lab: Lab;
 
