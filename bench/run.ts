@@ -12,6 +12,7 @@ import { benchmark as chaosLbReplacement } from './chaosLb';
 import { benchmark as chaosLinodeFaults } from './chaosFaults';
 import { benchmark as verify } from './verify';
 import { benchmark as overhead } from './overhead';
+import { benchmark as zonePush } from './zonePush';
 
 const BENCHMARKS: Benchmark[] = [
   lostQueries,
@@ -22,6 +23,7 @@ const BENCHMARKS: Benchmark[] = [
   chaosLinodeFaults,
   verify,
   overhead,
+  zonePush,
 ];
 
 const program = new Command('bench')

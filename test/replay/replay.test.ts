@@ -20,10 +20,11 @@ async function replay(bundle: WorkflowBundleWithSourceMap, files: string[]): Pro
   return results;
 }
 
-test('histories of both workflows are stored, from successful and rolled-back runs', () => {
+test('histories of every changing workflow are stored, from successful and rolled-back runs', () => {
   const types = stored.map((f) => typeOf(load(f)));
   expect(types).toContain('nsBlueGreen');
   expect(types).toContain('lbReplacement');
+  expect(types).toContain('zonePush');
 });
 
 test('every stored history replays against the current workflow code', async () => {
