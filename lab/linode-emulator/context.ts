@@ -1,6 +1,8 @@
 // What the route plugins share: the services of one emulator instance.
 import type { FaultInjector } from './faults';
+import type { FirewallService } from './firewalls';
 import type { InstanceService } from './instances';
+import type { IpAssignmentService } from './ipAssignment';
 import type { RateLimiter } from './ratelimit';
 import type { IpPools } from './ipam';
 import type { StateStore } from './state';
@@ -10,6 +12,8 @@ export interface EmulatorContext {
   token: string;
   store: StateStore;
   instances: InstanceService;
+  firewalls: FirewallService;
+  ips: IpAssignmentService;
   engine: LifecycleEngine;
   pools: IpPools;
   faults: FaultInjector;
