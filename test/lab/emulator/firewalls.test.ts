@@ -111,7 +111,9 @@ test('bad firewalls are refused with every problem at once', async () => {
       label: 'fw-two',
       rules: {
         ...DNS_ONLY,
-        inbound: [{ action: 'ACCEPT', protocol: 'TCP', ports: '1-2,3-4,5-6,7-8,9-10,11-12,13-14,15,16', addresses: {} }],
+        inbound: [
+          { action: 'ACCEPT', protocol: 'TCP', ports: '1-2,3-4,5-6,7-8,9-10,11-12,13-14,15,16', addresses: {} },
+        ],
       },
     },
   });

@@ -85,7 +85,7 @@ test('an address moves to a Linode that keeps its own: it then holds two public 
   expect(instance.ipv4).toEqual([a.ipv4[0]]);
 });
 
-test('the spec restrictions: one region, own addresses, known Linodes, one private address, no shared ones', async () => {
+test('spec restrictions: one region, own addresses, known Linodes, one private address, no shared ones', async () => {
   const east = await create('ns1', { private_ip: true });
   const east2 = await create('ns2', { private_ip: true });
   const west = await create('ns3', { region: 'eu-west' });

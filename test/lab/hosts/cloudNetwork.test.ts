@@ -44,7 +44,12 @@ describeAsRoot('lab enforcement of Cloud Firewalls and IP assignment', () => {
       '  recursion no; automatic-interface-scan yes; };',
       'zone "who.test" { type primary; file "/tmp/who/who.zone"; };',
     ].join('\n');
-    const script = `mkdir -p /tmp/who && printf '%s' '${zone}' > /tmp/who/who.zone && printf '%s' '${conf}' > /tmp/who/named.conf && named -c /tmp/who/named.conf`;
+    const script = [
+      'mkdir -p /tmp/who',
+      `printf '%s' '${zone}' > /tmp/who/who.zone`,
+      `printf '%s' '${conf}' > /tmp/who/named.conf`,
+      'named -c /tmp/who/named.conf',
+    ].join(' && ');
     const result = await ssh(lab, knownHosts, address, script);
     expect(result.stderr).toBe('');
     await waitFor('named answering', async () => ((await who(address)) === name ? true : undefined), 10_000);
