@@ -1,12 +1,13 @@
 // Emulator lifecycle hooks that make every emulated instance a real lab host: when it boots,
 // a host appears with the instance's addresses, in the instance's region (the lab network keeps
 // it off the other regions' private ranges), with the SSH host key and authorized keys from its
-// cloud-init user data; when it stops or is deleted, the host goes. Loaded by the emulator with
-// `--hooks lab/labHostHooks.ts`.
+// cloud-init user data; when it stops or is deleted, the host goes. Its Cloud Firewall becomes
+// nftables rules in the host, and addresses assigned to it move to it from their old host.
+// Loaded by the emulator with `--hooks lab/labHostHooks.ts`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { createLabNetwork, destroyHost, startHost, stopHost } from './hosts';
+import { applyCloudFirewall, createLabNetwork, destroyHost, setHostAddresses, startHost, stopHost } from './hosts';
 import type { InstanceLifecycleHooks, LabInstance } from './linode-emulator/hooks';
 import { DEFAULT_PRIVATE_CIDRS } from './linode-emulator/ipam';
 import { labPaths } from './labPaths';
@@ -19,6 +20,13 @@ interface CloudConfig {
 
 /** The host's name inside the lab: stable across renames (ns1-next → ns1). */
 export const hostLabelOf = (instance: Pick<LabInstance, 'id'>) => `linode-${instance.id}`;
+
+/** Every IPv4 address of an instance, as its host holds them: public ones first, then the private one. */
+export const addressesOf = (instance: LabInstance): string[] => [
+  instance.ipv4.public,
+  ...instance.ipv4.additional,
+  ...(instance.ipv4.private ? [instance.ipv4.private] : []),
+];
 
 export function hostSpecFromUserData(instance: LabInstance, userData: string | null) {
   if (!userData)
@@ -35,7 +43,7 @@ export function hostSpecFromUserData(instance: LabInstance, userData: string | n
   return {
     label: hostLabelOf(instance),
     region: instance.region,
-    addresses: [instance.ipv4.public, ...(instance.ipv4.private ? [instance.ipv4.private] : [])],
+    addresses: addressesOf(instance),
     hostKey: { privateKeyOpenSSH: priv, publicKey: pub },
     authorizedKeys,
   };
@@ -77,12 +85,20 @@ export function labHostHooks(
       network ??= createLabNetwork({ stateDir });
       await network;
       await startHost({ ...hostSpecFromUserData(instance, userData), privateRanges, stateDir });
+      await applyCloudFirewall(hostLabelOf(instance), instance.firewall, { stateDir });
     },
     async onStopped(instance) {
       await stopHost(hostLabelOf(instance), { stateDir });
     },
     async onDeleted(instance) {
       await destroyHost(hostLabelOf(instance), { stateDir });
+    },
+    async onNetworkChanged(instances) {
+      await setHostAddresses(
+        instances.map((i) => ({ label: hostLabelOf(i), addresses: addressesOf(i) })),
+        { stateDir },
+      );
+      for (const i of instances) await applyCloudFirewall(hostLabelOf(i), i.firewall, { stateDir });
     },
   };
 }

@@ -1,6 +1,8 @@
 // What the route plugins share: the services of one emulator instance.
 import type { FaultInjector } from './faults';
+import type { FirewallService } from './firewalls';
 import type { InstanceService } from './instances';
+import type { IpAssignmentService } from './ipAssignment';
 import type { RateLimiter } from './ratelimit';
 import type { ReceivedTokens } from './receivedTokens';
 import type { IpPools } from './ipam';
@@ -11,6 +13,8 @@ export interface EmulatorContext {
   token: string;
   store: StateStore;
   instances: InstanceService;
+  firewalls: FirewallService;
+  ips: IpAssignmentService;
   engine: LifecycleEngine;
   pools: IpPools;
   faults: FaultInjector;

@@ -1,7 +1,7 @@
 // The lifecycle hook interface through which the lab brings a real host up when an emulated
 // instance boots and tears it down when the instance is deleted. The emulator knows nothing
 // about hosts; it only calls these and waits for them.
-import type { StoredInstance } from './state';
+import type { FirewallRules, StoredInstance } from './state';
 
 /** What a lab host needs to know about its instance. */
 export interface LabInstance {
@@ -11,8 +11,11 @@ export interface LabInstance {
   type: string;
   image: string | null;
   tags: string[];
-  ipv4: { public: string; private: string | null };
+  /** `public` is the instance's first public IPv4; `additional` the others it received by assignment. */
+  ipv4: { public: string; additional: string[]; private: string | null };
   ipv6: string;
+  /** The rules of the enabled Cloud Firewall assigned to the instance, or null when it has none. */
+  firewall: FirewallRules | null;
 }
 
 export interface InstanceLifecycleHooks {
@@ -33,9 +36,17 @@ export interface InstanceLifecycleHooks {
    * an emulator restart if the previous run did not see it finish.
    */
   onDeleted?(instance: LabInstance): Promise<void>;
+  /**
+   * Addresses or the Cloud Firewall of these instances changed (an IP assignment, a firewall's
+   * rules, status or devices): apply them to the hosts that run. The API answers the request that
+   * caused it only after this settles, so a client that got its answer finds the network changed.
+   * After lifecycle hooks already queued for the same instances. Instances whose host is not
+   * running get the change at their next onRunning (the LabInstance it receives carries it).
+   */
+  onNetworkChanged?(instances: LabInstance[]): Promise<void>;
 }
 
-export function toLabInstance(i: StoredInstance): LabInstance {
+export function toLabInstance(i: StoredInstance, firewall: FirewallRules | null = null): LabInstance {
   return {
     id: i.id,
     label: i.label,
@@ -43,8 +54,9 @@ export function toLabInstance(i: StoredInstance): LabInstance {
     type: i.type,
     image: i.image,
     tags: [...i.tags],
-    ipv4: { public: i.ipv4Public, private: i.ipv4Private },
+    ipv4: { public: i.ipv4Public, additional: [...i.ipv4PublicExtra], private: i.ipv4Private },
     ipv6: i.ipv6,
+    firewall,
   };
 }
 

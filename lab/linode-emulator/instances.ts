@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { findType } from './catalog';
 import { linodeBusy, notFound } from './errors';
+import type { FirewallService } from './firewalls';
 import { type IpPools, slaacFor } from './ipam';
-import { isTransitional, type StateStore, type StoredInstance } from './state';
+import { isTransitional, publicAddressesOf, type StateStore, type StoredInstance } from './state';
 import { linodeTimestamp } from './timestamps';
 import type { LifecycleEngine } from './transitions';
 import { validateCreate, validateUpdate } from './validation';
@@ -20,6 +21,7 @@ export class InstanceService {
     private readonly store: StateStore,
     private readonly engine: LifecycleEngine,
     private readonly pools: IpPools,
+    private readonly firewalls: FirewallService,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -40,6 +42,7 @@ export class InstanceService {
 
   create(body: unknown): StoredInstance {
     const request = validateCreate(body, this.labelTaken);
+    if (request.firewall_id !== undefined) this.firewalls.checkAssignable(request.firewall_id);
     const keep = (list: string[], value: string | undefined) => {
       if (value) list.push(value);
       if (list.length > 200) list.shift();
@@ -76,7 +79,9 @@ export class InstanceService {
       created,
       updated: created,
       ipv4Public: pub.address,
+      ipv4PublicExtra: [],
       ipv4Private: priv?.address ?? null,
+      ipv4Shared: [],
       ipv6: slaacFor(id),
       hostUuid: randomBytes(20).toString('hex'),
       watchdogEnabled: true,
@@ -85,6 +90,7 @@ export class InstanceService {
       userData: request.user_data ?? null,
     };
     state.instances.push(instance);
+    if (request.firewall_id !== undefined) this.firewalls.assignAtCreate(request.firewall_id, id);
     this.engine.enter(instance, 'provisioning'); // saves
     return instance;
   }
@@ -108,7 +114,10 @@ export class InstanceService {
     const state = this.store.state;
     state.instances = state.instances.filter((i) => i.id !== instance.id);
     state.pendingDeletions.push(instance);
-    this.store.save();
+    // Its addresses leave the account: no other Linode shares them any more.
+    const gone = new Set(publicAddressesOf(instance));
+    for (const other of state.instances) other.ipv4Shared = other.ipv4Shared.filter((a) => !gone.has(a));
+    this.firewalls.forgetLinode(instance.id); // saves
     this.engine.deleted(instance);
   }
 

@@ -4,8 +4,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { EmulatorContext } from './context';
 import { ApiError, internalError, notFound } from './errors';
 import { FaultInjector } from './faults';
-import type { InstanceLifecycleHooks } from './hooks';
+import { FirewallService } from './firewalls';
+import { type InstanceLifecycleHooks, toLabInstance } from './hooks';
 import { InstanceService } from './instances';
+import { IpAssignmentService } from './ipAssignment';
 import { DEFAULT_PRIVATE_CIDRS, DEFAULT_PUBLIC_CIDR, IpPools } from './ipam';
 import { REGIONS } from './catalog';
 import { INVALID_JSON } from './messages';
@@ -14,7 +16,9 @@ import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './ratel
 import { ReceivedTokens } from './receivedTokens';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
+import { firewallRoutes } from './routes/firewalls';
 import { instanceRoutes } from './routes/instances';
+import { networkingRoutes } from './routes/networking';
 import { tagRoutes } from './routes/tags';
 import { StateStore } from './state';
 import { DEFAULT_LATENCIES, LifecycleEngine, type TransitionLatencies } from './transitions';
@@ -78,12 +82,17 @@ export function createLinodeEmulator(options: LinodeEmulatorOptions): LinodeEmul
     withDefaults(DEFAULT_LATENCIES, options.latencies),
     app.log,
   );
+  const firewalls = new FirewallService(store, engine);
+  // What hooks see of an instance includes the rules of its enabled firewall.
+  engine.view = (i) => toLabInstance(i, firewalls.rulesFor(i.id));
   const context: EmulatorContext = {
     token: options.token,
     store,
     engine,
     pools,
-    instances: new InstanceService(store, engine, pools),
+    instances: new InstanceService(store, engine, pools, firewalls),
+    firewalls,
+    ips: new IpAssignmentService(store, engine),
     faults: new FaultInjector(options.faultSeed ?? 1),
     limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
     receivedTokens: new ReceivedTokens(),
@@ -120,6 +129,8 @@ export function createLinodeEmulator(options: LinodeEmulatorOptions): LinodeEmul
         apiPipeline(api, context);
         catalogRoutes(api);
         instanceRoutes(api, context);
+        firewallRoutes(api, context);
+        networkingRoutes(api, context);
         tagRoutes(api, context);
       },
       { prefix },

@@ -39,7 +39,11 @@ const StoredInstanceSchema = z.object({
   created: z.string(),
   updated: z.string(),
   ipv4Public: z.string(),
+  /** Further public IPv4 addresses, received through POST /networking/ips/assign. */
+  ipv4PublicExtra: z.array(z.string()).default([]),
   ipv4Private: z.string().nullable(),
+  /** Other instances' addresses shared with this one (POST /networking/ips/share). */
+  ipv4Shared: z.array(z.string()).default([]),
   ipv6: z.string(),
   hostUuid: z.string(),
   watchdogEnabled: z.boolean(),
@@ -48,6 +52,42 @@ const StoredInstanceSchema = z.object({
   userData: z.string().nullable(),
 });
 export type StoredInstance = z.infer<typeof StoredInstanceSchema>;
+
+/** The public IPv4 addresses an instance holds, its first one first. */
+export const publicAddressesOf = (i: StoredInstance): string[] => [i.ipv4Public, ...i.ipv4PublicExtra];
+
+const FirewallRuleSchema = z.object({
+  action: z.enum(['ACCEPT', 'DROP']),
+  protocol: z.enum(['TCP', 'UDP', 'ICMP', 'IPENCAP', 'ALL']),
+  ports: z.string().optional(),
+  addresses: z.object({ ipv4: z.array(z.string()).optional(), ipv6: z.array(z.string()).optional() }),
+  label: z.string().optional(),
+  description: z.string().optional(),
+});
+export type FirewallRule = z.infer<typeof FirewallRuleSchema>;
+
+const FirewallRulesSchema = z.object({
+  inbound: z.array(FirewallRuleSchema),
+  inbound_policy: z.enum(['ACCEPT', 'DROP']),
+  outbound: z.array(FirewallRuleSchema),
+  outbound_policy: z.enum(['ACCEPT', 'DROP']),
+});
+export type FirewallRules = z.infer<typeof FirewallRulesSchema>;
+
+const StoredFirewallSchema = z.object({
+  id: z.number().int(),
+  label: z.string(),
+  status: z.enum(['enabled', 'disabled']),
+  tags: z.array(z.string()),
+  created: z.string(),
+  updated: z.string(),
+  rules: FirewallRulesSchema,
+  /** Bumped on every rules update (the spec's `rules.version`). */
+  rulesVersion: z.number().int(),
+  /** Firewall devices: each assigns the firewall to one Linode. */
+  devices: z.array(z.object({ id: z.number().int(), linodeId: z.number().int(), created: z.string() })),
+});
+export type StoredFirewall = z.infer<typeof StoredFirewallSchema>;
 
 const EmulatorStateSchema = z.object({
   version: z.literal(1),
@@ -62,12 +102,24 @@ const EmulatorStateSchema = z.object({
   instances: z.array(StoredInstanceSchema),
   /** Deleted instances whose onDeleted hook has not finished: their addresses stay taken. */
   pendingDeletions: z.array(StoredInstanceSchema),
+  firewalls: z.array(StoredFirewallSchema).default([]),
+  nextFirewallId: z.number().int().default(20_001),
+  nextFirewallDeviceId: z.number().int().default(30_001),
 });
 export type EmulatorState = z.infer<typeof EmulatorStateSchema>;
 
 export function emptyState(): EmulatorState {
   // IDs start high, like real Linode IDs, so tests can't confuse an ID with an index.
-  return { version: 1, nextId: 10_000_001, ipCursor: { public: 0, private: {} }, instances: [], pendingDeletions: [] };
+  return {
+    version: 1,
+    nextId: 10_000_001,
+    ipCursor: { public: 0, private: {} },
+    instances: [],
+    pendingDeletions: [],
+    firewalls: [],
+    nextFirewallId: 20_001,
+    nextFirewallDeviceId: 30_001,
+  };
 }
 
 /** Holds the live state; `save()` after every change. Without a path nothing is written. */
@@ -111,7 +163,8 @@ export class StateStore {
    * real account, so a stale ID held by a test or workflow can never name a new instance.
    */
   clear(): void {
-    Object.assign(this.state, emptyState(), { nextId: this.state.nextId });
+    const { nextId, nextFirewallId, nextFirewallDeviceId } = this.state;
+    Object.assign(this.state, emptyState(), { nextId, nextFirewallId, nextFirewallDeviceId });
     this.save();
   }
 
@@ -122,6 +175,6 @@ export class StateStore {
   /** Every IPv4 address held by an instance or by a host still being torn down. */
   addressesInUse(): Set<string> {
     const all = [...this.state.instances, ...this.state.pendingDeletions];
-    return new Set(all.flatMap((i) => (i.ipv4Private ? [i.ipv4Public, i.ipv4Private] : [i.ipv4Public])));
+    return new Set(all.flatMap((i) => [...publicAddressesOf(i), ...(i.ipv4Private ? [i.ipv4Private] : [])]));
   }
 }

@@ -7,7 +7,7 @@
 // onRunning hook resolves. Phase end times are persisted, so after a restart `resume()`
 // picks every unfinished phase up where it left off (a hook that was running is run again).
 import type { FastifyBaseLogger } from 'fastify';
-import { decodeUserData, type InstanceLifecycleHooks, toLabInstance } from './hooks';
+import { decodeUserData, type InstanceLifecycleHooks, type LabInstance, toLabInstance } from './hooks';
 import type { InstanceStatus, StateStore, StoredInstance, TransitionalStatus } from './state';
 import { isTransitional } from './state';
 import { linodeTimestamp } from './timestamps';
@@ -50,6 +50,30 @@ export class LifecycleEngine {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** What a hook sees of an instance; the emulator sets it to add the instance's firewall. */
+  view: (instance: StoredInstance) => LabInstance = (i) => toLabInstance(i);
+
+  /**
+   * Tell the lab that these instances' addresses or firewall changed (onNetworkChanged), after
+   * any hook queued for them; resolves when it has settled. A failure is logged, not thrown: the
+   * API's change is made either way, as on Linode, where the network follows the account.
+   */
+  networkChanged(instances: StoredInstance[]): Promise<void> {
+    const hook = this.hooks.onNetworkChanged;
+    if (!hook || instances.length === 0) return Promise.resolve();
+    const views = instances.map((i) => this.view(i));
+    return this.enqueueAll(
+      instances.map((i) => i.id),
+      async () => {
+        try {
+          await hook(views);
+        } catch (err) {
+          this.log.error({ err, linodeIds: views.map((v) => v.id) }, 'onNetworkChanged hook failed');
+        }
+      },
+    );
+  }
+
   /** Put an instance into a transitional phase and schedule its end. */
   enter(instance: StoredInstance, status: TransitionalStatus): void {
     const endsAt = this.now() + this.latencies[LATENCY_OF[status]];
@@ -63,7 +87,7 @@ export class LifecycleEngine {
   /** The instance is gone from the account: stop its transitions and tear its host down. */
   deleted(instance: StoredInstance): void {
     this.cancel(instance.id);
-    const lab = toLabInstance(instance);
+    const lab = this.view(instance);
     this.enqueue(instance.id, async () => {
       try {
         await this.hooks.onDeleted?.(lab);
@@ -140,7 +164,7 @@ export class LifecycleEngine {
   }
 
   private finishThroughHook(instance: StoredInstance, generation: number, target: 'running' | 'offline'): void {
-    const lab = toLabInstance(instance);
+    const lab = this.view(instance);
     const userData = decodeUserData(instance.userData);
     this.enqueue(instance.id, async () => {
       let outcome: InstanceStatus = target;
@@ -166,15 +190,21 @@ export class LifecycleEngine {
   }
 
   private enqueue(id: number, work: () => Promise<void>): void {
-    const previous = this.chains.get(id) ?? Promise.resolve();
+    void this.enqueueAll([id], work);
+  }
+
+  /** Runs `work` after every hook call queued for any of `ids`; later calls for them wait for it. */
+  private enqueueAll(ids: number[], work: () => Promise<void>): Promise<void> {
+    const previous = Promise.all(ids.map((id) => this.chains.get(id)));
     const next = previous.then(work).catch((err: unknown) => {
-      this.log.error({ err, linodeId: id }, 'lifecycle hook chain failed');
+      this.log.error({ err, linodeIds: ids }, 'lifecycle hook chain failed');
     });
-    this.chains.set(id, next);
+    for (const id of ids) this.chains.set(id, next);
     this.inFlight.add(next);
     void next.finally(() => {
       this.inFlight.delete(next);
-      if (this.chains.get(id) === next) this.chains.delete(id);
+      for (const id of ids) if (this.chains.get(id) === next) this.chains.delete(id);
     });
+    return next;
   }
 }

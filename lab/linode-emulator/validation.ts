@@ -19,6 +19,8 @@ export interface CreateLinodeRequest {
   group: string;
   /** base64, validated */
   user_data?: string;
+  /** Checked by the caller against the account's firewalls. */
+  firewall_id?: number;
 }
 
 export interface UpdateLinodeRequest {
@@ -33,7 +35,7 @@ export interface UpdateLinodeRequest {
 export type LabelTaken = (label: string, exceptId?: number) => boolean;
 
 /** Fields the real API accepts that the lab cannot honour: refused rather than ignored. */
-const UNSUPPORTED_CREATE_FIELDS = ['stackscript_id', 'backup_id', 'interfaces', 'placement_group', 'firewall_id'];
+const UNSUPPORTED_CREATE_FIELDS = ['stackscript_id', 'backup_id', 'interfaces', 'placement_group'];
 
 const MAX_USER_DATA_BYTES = 65535;
 
@@ -64,7 +66,7 @@ export function base64Problem(value: string): string | undefined {
 }
 
 /** Collects typed fields and errors from an untyped JSON body. */
-class FieldReader {
+export class FieldReader {
   readonly errors: LinodeFieldError[] = [];
 
   constructor(private readonly body: Record<string, unknown>) {}
@@ -108,6 +110,13 @@ class FieldReader {
     return value as Record<string, unknown>;
   }
 
+  integer(field: string): number | undefined {
+    const value = this.body[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) return this.fail(field, msg.mustBe('an integer'));
+    return value;
+  }
+
   label(labelTaken: LabelTaken, exceptId?: number): string | undefined {
     const label = this.string('label');
     if (label === undefined) return undefined;
@@ -124,7 +133,7 @@ class FieldReader {
   }
 }
 
-function asObject(body: unknown): Record<string, unknown> {
+export function asObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest([{ reason: msg.mustBe('an object') }]);
   }
@@ -175,9 +184,11 @@ export function validateCreate(body: unknown, labelTaken: LabelTaken): CreateLin
   const privateIp = r.boolean('private_ip');
   const tags = r.tags();
   const group = r.string('group');
+  const firewallId = r.integer('firewall_id');
 
   if (r.errors.length > 0) throw badRequest(r.errors);
   return {
+    firewall_id: firewallId,
     region: region as string,
     type: type as string,
     label,

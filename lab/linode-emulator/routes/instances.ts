@@ -32,7 +32,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: EmulatorContext): void
   });
 
   app.get('/linode/instances/:linodeId/ips', async (request: WithId) =>
-    renderIps(instances.get(request.params.linodeId), ctx.pools),
+    renderIps(instances.get(request.params.linodeId), ctx.pools, (a) => ctx.ips.holderOf(a)),
   );
 
   app.post('/linode/instances/:linodeId/boot', async (request: WithId) => {

@@ -52,3 +52,6 @@ export const InstanceIpsSchema = z.strictObject({
   }),
 });
 export type InstanceIpsBody = z.infer<typeof InstanceIpsSchema>;
+
+/** An item of GET /networking/ips: an IPv4 or IPv6 address object. */
+export const IpAddressSchema = z.union([Ipv4Address, Ipv6Address]);

@@ -17,7 +17,7 @@ export const ROOT_PASS = 'Lab-Passw0rd!';
 export const FAST_LATENCIES = { provisioningMs: 60, bootingMs: 60, rebootingMs: 60, shuttingDownMs: 60 };
 
 export interface HookCall {
-  hook: 'onRunning' | 'onStopped' | 'onDeleted';
+  hook: 'onRunning' | 'onStopped' | 'onDeleted' | 'onNetworkChanged';
   instance: LabInstance;
   userData?: string | null;
 }
@@ -47,6 +47,9 @@ export function recordingHooks(): RecordingHooks {
     },
     async onDeleted(instance) {
       hooks.calls.push({ hook: 'onDeleted', instance });
+    },
+    async onNetworkChanged(instances) {
+      for (const instance of instances) hooks.calls.push({ hook: 'onNetworkChanged', instance });
     },
   };
   return hooks;

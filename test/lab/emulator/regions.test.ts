@@ -87,11 +87,11 @@ describe('instances in several regions', () => {
         lab.hooks.of('onRunning').map((c) => [c.instance.label, [c.instance.region, c.instance.ipv4]]),
       ),
     ).toEqual({
-      lb1: ['us-east', { public: '198.18.1.2', private: '198.19.128.1' }],
-      lb2: ['eu-west', { public: '198.18.1.3', private: '198.19.129.1' }],
-      ns1: ['us-east', { public: '198.18.1.4', private: '198.19.128.2' }],
-      ns2: ['eu-west', { public: '198.18.1.5', private: '198.19.129.2' }],
-      ns3: ['us-west', { public: '198.18.1.6', private: '198.19.130.1' }],
+      lb1: ['us-east', { public: '198.18.1.2', additional: [], private: '198.19.128.1' }],
+      lb2: ['eu-west', { public: '198.18.1.3', additional: [], private: '198.19.129.1' }],
+      ns1: ['us-east', { public: '198.18.1.4', additional: [], private: '198.19.128.2' }],
+      ns2: ['eu-west', { public: '198.18.1.5', additional: [], private: '198.19.129.2' }],
+      ns3: ['us-west', { public: '198.18.1.6', additional: [], private: '198.19.130.1' }],
     });
   });
 

@@ -88,8 +88,12 @@ describe('region, type and image', () => {
   });
 
   it('refuses request fields the lab cannot honour instead of ignoring them', async () => {
+    expect(await createErrors(instanceBody('cat-3', { placement_group: { id: 7 } }))).toEqual([
+      { field: 'placement_group', reason: 'placement_group is not supported by the lab emulator' },
+    ]);
+    // firewall_id is emulated (test/lab/emulator/firewalls.test.ts): an unknown one is refused.
     expect(await createErrors(instanceBody('cat-3', { firewall_id: 7 }))).toEqual([
-      { field: 'firewall_id', reason: 'firewall_id is not supported by the lab emulator' },
+      { field: 'firewall_id', reason: 'Firewall not found' },
     ]);
   });
 });

@@ -61,8 +61,9 @@ describeAsRoot('lab network regions', () => {
         type: 'g6-nanode-1',
         image: 'linode/debian12',
         tags: [],
-        ipv4: { public: h.public, private: h.private },
+        ipv4: { public: h.public, additional: [], private: h.private },
         ipv6: '2001:db8::1',
+        firewall: null,
       });
       userData[label] = [
         '#cloud-config',
