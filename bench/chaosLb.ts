@@ -87,7 +87,7 @@ export async function chaosLbReplacement(say: (s: string) => void) {
       const workflowId = `lab/lb-replacement-chaos-${Date.now()}`;
       try {
         connection = await Connection.connect({ address: server.address });
-        const input = lbReplacementInput(cfg);
+        const input = lbReplacementInput(cfg, { strategy: 'glue' });
         input.nsDeployPolicies.soakMs = PARAMETERS.soakMs;
         input.nsDeployPolicies.soakProbeEveryMs = PARAMETERS.soakMs / 2;
         input.policies.glueCheckEveryMs = PARAMETERS.glueCheckEveryMs;

@@ -43,7 +43,7 @@ export async function lostResolutions(say: (s: string) => void) {
     let resolver: Awaited<ReturnType<typeof load.stop>>;
     try {
       await new Promise((r) => setTimeout(r, 5_000));
-      const input = lbReplacementInput(s.cfg);
+      const input = lbReplacementInput(s.cfg, { strategy: 'glue' });
       input.nsDeployPolicies.soakMs = PARAMETERS.soakMs;
       input.nsDeployPolicies.soakProbeEveryMs = PARAMETERS.soakMs / 2;
       input.policies.glueCheckEveryMs = PARAMETERS.glueCheckEveryMs;

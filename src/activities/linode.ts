@@ -5,6 +5,7 @@
 // fleets of several accounts or API URLs at the same time.
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  assignAddresses,
   createLinode,
   deleteLinode,
   getLinode,
@@ -19,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type LinodeCredentials, toLinodeError, withLinodeCredentials } from '../linode';
 import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../hosts/hostKeys';
-import { pinHostKey, unpinHosts } from '../ssh/knownHosts';
+import { pinHostKey, pinnedKeyOf, unpinHosts } from '../ssh/knownHosts';
 import { activityHeartbeat as heartbeat } from './context';
 import { linodeFailure } from './linodeErrors';
 
@@ -49,8 +50,17 @@ export interface InstanceInfo {
   tags: string[];
   publicIPv4: string;
   privateIPv4: string | null;
+  /** The Linode region it runs in (absent in histories from before it was read). */
+  region?: string;
   /** The pinned host public key, when this deploy created the instance. */
   hostPublicKey?: string;
+}
+
+/** Public IPv4 addresses to give to instances of one region, all at once (Linode IP assignment). */
+export interface AddressAssignment {
+  region: string;
+  /** Each instance ends with exactly this public address (and keeps its private one). */
+  assignments: { linodeId: number; address: string }[];
 }
 
 export interface LinodeDeps {
@@ -85,6 +95,22 @@ function pendingPublicKey(t: LinodeTarget, label: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** An instance's host key: its .pub file, or (saved as one) the key pinned for its address now. */
+function hostKeyOf(t: LinodeTarget, i: InstanceInfo): string {
+  if (i.hostPublicKey) return i.hostPublicKey;
+  const pinned = pinnedKeyOf(t.knownHostsFile, i.publicIPv4);
+  if (!pinned) {
+    throw ApplicationFailure.nonRetryable(
+      `no host key is known for ${i.label} (${i.publicIPv4}): neither ${keyFile(t, i.label)}.pub nor a pin in ` +
+        `${t.knownHostsFile}; its address cannot be moved without losing the pin`,
+      'HostKeyUnknown',
+    );
+  }
+  fs.mkdirSync(keyDir(t), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(`${keyFile(t, i.label)}.pub`, `${pinned}\n`, { mode: 0o644 });
+  return pinned;
 }
 
 export function createLinodeActivities(deps: LinodeDeps = {}) {
@@ -125,6 +151,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
       tags: linode.tags,
       publicIPv4: ips.ipv4.public[0]?.address ?? linode.ipv4[0],
       privateIPv4: ips.ipv4.private[0]?.address ?? null,
+      region: linode.region,
       hostPublicKey: pendingPublicKey(t, linode.label),
     };
   }
@@ -277,6 +304,44 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
           return { deleted: false };
         }
         return deleteInstance(t, existing.id);
+      });
+    },
+
+    /**
+     * Gives each instance its address (one POST /networking/ips/assign: all or nothing), unless
+     * they already hold them, then pins each address to the host key of the instance now
+     * holding it: keys are per host, pins per address, so a moved address presents the other
+     * host's key. The keys come from the per-label .pub files kept since creation (or, for an
+     * instance without one, from the pin of its address before anything moved, saved first so
+     * a retry after the move still knows it). Returns the instances as they are then.
+     */
+    assignPublicAddresses(t: LinodeTarget, a: AddressAssignment): Promise<InstanceInfo[]> {
+      return inFleet(t, async () => {
+        const before = await Promise.all(
+          a.assignments.map(async (x) =>
+            describe(t, await call(`read instance ${x.linodeId}`, () => getLinode(x.linodeId))),
+          ),
+        );
+        const keys = before.map((i) => hostKeyOf(t, i));
+        const pending = a.assignments.filter((x, n) => before[n].publicIPv4 !== x.address);
+        if (pending.length > 0) {
+          const what = a.assignments.map((x, n) => `${x.address} → ${before[n].label}`).join(', ');
+          await call(`assign ${what} in ${a.region}`, () =>
+            assignAddresses({
+              region: a.region,
+              assignments: a.assignments.map((x) => ({ address: x.address, linode_id: x.linodeId })),
+            }),
+          );
+        }
+        const after = await Promise.all(
+          a.assignments.map(async (x) =>
+            describe(t, await call(`read instance ${x.linodeId}`, () => getLinode(x.linodeId))),
+          ),
+        );
+        after.forEach((i, n) =>
+          pinHostKey(t.knownHostsFile, [i.publicIPv4, ...(i.privateIPv4 ? [i.privateIPv4] : [])], keys[n]),
+        );
+        return after;
       });
     },
 

@@ -11,7 +11,7 @@ import {
 } from '../shared';
 import { lbReplacement } from '../workflows/lbReplacement';
 import { followDeploy } from './deployCommands';
-import { lbReplacementInput } from './lbInput';
+import { lbReplacementInput, type LbReplacementOptions } from './lbInput';
 import { startExclusive } from './startExclusive';
 import type { TemporalTarget } from '../temporal/connection';
 import { refusedAsError } from './refusedAsError';
@@ -22,7 +22,7 @@ export async function startLbReplacement(
   client: Client,
   target: TemporalTarget,
   cfg: FleetConfig,
-  opts: { dryRun?: boolean; detach?: boolean },
+  opts: LbReplacementOptions & { detach?: boolean },
   out: Out,
 ) {
   const workflowId = lbReplacementWorkflowId(cfg.fleet);
@@ -45,9 +45,10 @@ export async function startLbReplacement(
         `${opts.dryRun ? 'Plan' : 'LB replacement'} of ${labelsOf(input.loadBalancers)} ` +
         `for ${zoneNames(cfg)} on fleet ${cfg.fleet}`,
       staticDetails:
-        `New ${input.loadBalancers.map((l) => l.label + input.nextSuffix).join(', ')}; ` +
-        "the zones' records move to them; " +
-        'you change the glue at the registrar; the old LBs go after the TTLs and a proof of no traffic. ' +
+        `New ${input.loadBalancers.map((l) => l.label + input.nextSuffix).join(', ')}. ` +
+        `Strategy: ${input.strategy ?? 'chosen in the plan'} (ipSwap: each takes its old LB's address, same region; ` +
+        "glue: the zones' records move to them, you change the glue at the registrar, the old LBs go after " +
+        'the TTLs and a proof of no traffic). ' +
         `Parents checked: ${input.parents.map((p) => p.address).join(', ')}.`,
     },
     out,

@@ -1,10 +1,21 @@
 // Turns a fleet config into the LB replacement's workflow input (no secrets: names, paths,
 // addresses and policies only).
 import type { FleetConfig } from '../config';
-import type { LbReplacementInput } from '../shared';
+import type { LbReplacementInput, LbStrategy } from '../shared';
 import { nsDeployInput } from './deployInput';
 
-export function lbReplacementInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {}): LbReplacementInput {
+export interface LbReplacementOptions {
+  dryRun?: boolean;
+  /** `--strategy`: force glue or ipSwap instead of letting the plan choose. */
+  strategy?: LbStrategy;
+}
+
+export const LB_STRATEGIES: readonly LbStrategy[] = ['glue', 'ipSwap'];
+
+export function lbReplacementInput(cfg: FleetConfig, opts: LbReplacementOptions = {}): LbReplacementInput {
+  if (opts.strategy !== undefined && !LB_STRATEGIES.includes(opts.strategy)) {
+    throw new Error(`--strategy ${String(opts.strategy)}: expected one of ${LB_STRATEGIES.join(', ')}`);
+  }
   const ns = nsDeployInput(cfg);
   const p = cfg.policies;
   return {
@@ -37,6 +48,7 @@ export function lbReplacementInput(cfg: FleetConfig, opts: { dryRun?: boolean } 
       sshTimeoutMs: p.sshTimeout,
     },
     nsDeployPolicies: ns.policies,
+    ...(opts.strategy && { strategy: opts.strategy }),
     dryRun: opts.dryRun,
   };
 }

@@ -76,10 +76,16 @@ export function buildProgram(): Command {
     program
       .command('start-lb-replacement')
       .description(
-        'Replace the load balancers: new LBs, zone moved to them, you change the glue, TTL drain, ' +
-          'proof of no traffic, retire (follows it)',
+        "Replace the load balancers: new LBs that take the old ones' public addresses (ipSwap, same region), " +
+          'or that the zone and glue move to (glue: you change it, TTL drain, proof of no traffic); retire ' +
+          '(follows it)',
       )
       .requiredOption('--config <file>', 'fleet config (YAML); needs `parents:`')
+      .option(
+        '--strategy <glue|ipSwap>',
+        "force a strategy (default: ipSwap when every new LB is in its old LB's region, else glue); " +
+          'ipSwap across regions is refused',
+      )
       .option(
         '--dry-run',
         'run the read-only preflight (fleet, zone, delegation at every parent), print the plan, change nothing',
@@ -88,7 +94,13 @@ export function buildProgram(): Command {
   ).action(async (opts) => {
     const cfg = loadFleetConfig(opts.config);
     await withClient({ ...opts, config: opts.config }, (client, target) =>
-      startLbReplacement(client, target, cfg, { dryRun: opts.dryRun, detach: opts.detach }, out),
+      startLbReplacement(
+        client,
+        target,
+        cfg,
+        { dryRun: opts.dryRun, detach: opts.detach, strategy: opts.strategy },
+        out,
+      ),
     );
   });
 

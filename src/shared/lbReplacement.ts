@@ -11,6 +11,7 @@ export type LbPhase =
   | 'verify'
   | 'zone'
   | 'glue'
+  | 'swap'
   | 'drain'
   | 'proof'
   | 'approval'
@@ -58,6 +59,8 @@ export interface LbReplacementPolicies {
   /** Longest wait for the parents to serve the new glue (then rolled back). */
   glueTimeoutMs: number;
   proof: { windowMs: number; maxQueries: number; maxWaitMs: number };
+  /** ipSwap: the pause after one LB's address moved, before the next one moves (default 10 s). */
+  swapQuietMs?: number;
   approval: ApprovalPolicy & { beforeRetire: boolean };
   bootTimeoutMs?: number;
   sshTimeoutMs?: number;
@@ -71,7 +74,37 @@ export interface LbReplacementInput extends FleetSpec {
   proxyVars?: Record<string, unknown>;
   /** The NS deploy that serves the changed zones (run as a child workflow). */
   nsDeployPolicies: NsDeployPolicies;
+  /** Forces a strategy (`--strategy`); otherwise the plan picks ipSwap when every LB stays in its region. */
+  strategy?: LbStrategy;
   dryRun?: boolean;
+}
+
+/**
+ * How the clients reach the new LBs: `glue`, the new LBs' addresses go into the zone and the
+ * registrar's glue (a human step, then the TTLs); `ipSwap`, each new LB takes its old LB's
+ * public address (Linode IP assignment, one region only): nothing changes in DNS.
+ */
+export type LbStrategy = 'glue' | 'ipSwap';
+
+/** The strategy the plan chose, and why (shown in the plan, the status and the events). */
+export interface StrategyView {
+  chosen: LbStrategy;
+  forced: boolean;
+  why: string;
+}
+
+/** One LB's address swap (ipSwap): old LB's address to the new LB and back the other way. */
+export interface SwapView {
+  oldLb: string;
+  newLb: string;
+  /** The address the clients use (the old LB's), which moves to the new LB. */
+  address: string;
+  /** The new LB's own address, which the old LB holds until it is deleted. */
+  otherAddress: string;
+  state: 'pending' | 'swapped' | 'verified' | 'swapped-back';
+  /** What proved the new LB answers at the address (verification, query counters). */
+  proof?: string;
+  at?: string;
 }
 
 /** The input as histories from before several zones and regions recorded it. */
@@ -123,6 +156,8 @@ export interface LbReplacementStatus extends StatusBase<LbPhase> {
   drain?: DrainStatus;
   proof?: ProofStatus;
   approval?: ApprovalView;
+  strategy?: StrategyView;
+  swaps?: SwapView[];
 }
 
 export interface LbReplacementResult {

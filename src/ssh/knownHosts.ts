@@ -33,6 +33,12 @@ export function pinHostKey(file: string, addresses: string[], publicKey: string)
   writeAtomically(file, [...kept, `${addresses.join(',')} ${keyPart(publicKey)}`]);
 }
 
+/** The key pinned for `address` ("type base64"), if any. */
+export function pinnedKeyOf(file: string, address: string): string | undefined {
+  const line = readLines(file).find((l) => !l.startsWith('#') && hostsOf(l).includes(address));
+  return line?.split(/\s+/).slice(1, 3).join(' ');
+}
+
 /** Removes every pinned key of these addresses (when their instance is deleted). */
 export function unpinHosts(file: string, addresses: string[]): void {
   if (!fs.existsSync(file)) return;

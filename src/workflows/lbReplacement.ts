@@ -2,7 +2,9 @@
 // them (an NS blue-green deploy of the changed zone), a human changes the glue at the
 // registrar, a durable timer waits out the TTLs, the old LBs prove they get no traffic, and
 // only then are they retired. Until the glue changed, any failure or abort puts the fleet
-// back; after it, undoing starts by asking the human to change the glue back.
+// back; after it, undoing starts by asking the human to change the glue back. When every new
+// LB stays in its old LB's region, the plan picks the IP swap instead (lbReplacement/ipSwap.ts):
+// each new LB takes its old LB's public address, nothing changes in DNS.
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import {
   hostView,
@@ -22,15 +24,19 @@ import { Saga } from './lib/saga';
 import { drainOldLbs, proveQuiet } from './lbReplacement/drain';
 import { glueChangeFor } from './lbReplacement/glueChange';
 import { GlueWatch } from './lbReplacement/glueWatch';
+import { replaceByIpSwap } from './lbReplacement/ipSwap';
 import { configureLbs, verifyNewLbs } from './lbReplacement/newLbs';
 import { lbReplacementPlan } from './lbReplacement/plan';
 import { lbPreflight, type LbPreflight } from './lbReplacement/preflight';
 import { LbTracker } from './lbReplacement/tracker';
 import { keepZoneMoves, moveZonesToNewLbs } from './lbReplacement/zoneMove';
 import { lbReplacementShape, nextLbs } from './lbReplacement/shape';
+import { chooseStrategy } from './lbReplacement/strategy';
 
 /** Histories from before several zones and regions read one old LB's upstreams for every new LB. */
 const ZONES_AND_REGIONS = 'zones-and-regions';
+/** Histories from before strategies always changed the glue. */
+const IP_SWAP = 'lb-ip-swap';
 
 export async function lbReplacement(
   given: LbReplacementInput | LegacyLbReplacementInput,
@@ -58,11 +64,20 @@ export async function lbReplacement(
     // 1. Preflight: the live fleet, the zone, the delegation as every parent serves it.
     pre = await lbPreflight(ctx, t, glue, input);
     const { oldLbs } = pre;
-    const plan = lbReplacementPlan(input, pre);
+    const strategy = patched(IP_SWAP) ? chooseStrategy(input, oldLbs) : undefined;
+    if (strategy) {
+      t.status.strategy = strategy;
+      t.event(`strategy ${strategy.chosen}${strategy.forced ? ' (forced)' : ''}: ${strategy.why}`);
+    }
+    const plan = lbReplacementPlan(input, pre, strategy);
     t.event(`plan: ${plan.length} steps`);
     if (input.dryRun) {
       t.phase('planned', 'dry run: nothing changed');
       return { outcome: 'planned', status: t.status, plan };
+    }
+    if (strategy?.chosen === 'ipSwap') {
+      await replaceByIpSwap({ ctx, saga, t, input, pre, approvals, notRetired });
+      return { outcome: 'replaced', status: t.status, plan };
     }
 
     // 2. New LBs in parallel, idempotent; each undo registered before its create.

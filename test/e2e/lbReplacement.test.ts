@@ -100,7 +100,7 @@ test(
     });
     let loadResult: DnsLoadResult | undefined;
     try {
-      const input = lbReplacementInput(cfg);
+      const input = lbReplacementInput(cfg, { strategy: 'glue' });
       input.nsDeployPolicies.soakMs = 6_000;
       input.nsDeployPolicies.soakProbeEveryMs = 3_000;
       input.policies.glueCheckEveryMs = 2_000;

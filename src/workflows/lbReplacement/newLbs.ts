@@ -10,7 +10,7 @@ import { requireClean, verifyEach, viaPublic } from '../lib/verify';
 
 /**
  * `perLb`: each new LB takes its own old LB's upstreams (histories from before regions read the
- * first old LB's for all).
+ * first old LB's for all). `listening` replaces the proxy role's listen variables of the i-th LB.
  */
 export async function configureLbs(
   ctx: FleetContext,
@@ -18,6 +18,7 @@ export async function configureLbs(
   oldLbs: InstanceInfo[],
   lbs: InstanceInfo[],
   perLb: boolean,
+  listening: (i: number) => Record<string, unknown> = (i) => ({ proxy_listen_addresses: [lbs[i].publicIPv4] }),
 ) {
   const read = (lb: InstanceInfo) => step('quick', `read ${lb.label} upstreams`, 'readUpstreams', ctx.sshTo(lb));
   let upstreams: Upstream[][];
@@ -29,7 +30,7 @@ export async function configureLbs(
   const hosts = lbs.map((l, i) => ({
     name: l.label,
     address: l.publicIPv4,
-    vars: { proxy_listen_addresses: [l.publicIPv4], proxy_upstreams: upstreams[i] },
+    vars: { ...listening(i), proxy_upstreams: upstreams[i] },
   }));
   await step('long', `Ansible proxy on ${lbs.map((l) => l.label).join(', ')}`, 'runPlaybook', {
     playbook: 'proxy.yml',

@@ -16,6 +16,16 @@ export class LbTracker extends PhaseTracker<LbReplacementStatus> {
     const id = workflowInfo().workflowId;
     const lines = [`**Phase: ${s.phase}** — fleet \`${s.fleet}\``, '', `- old LBs: ${hosts(s.oldLbs)}`];
     lines.push(`- new LBs: ${hosts(s.newLbs)}`);
+    if (s.strategy) {
+      const { chosen, forced, why } = s.strategy;
+      lines.push(`- strategy: **${chosen}**${forced ? ' (forced)' : ''} — ${why}`);
+    }
+    for (const w of s.swaps ?? []) {
+      const proof = w.proof ? `; ${w.proof}` : '';
+      lines.push(
+        `- swap ${w.address}: ${w.oldLb} → ${w.newLb} (${w.otherAddress} → ${w.oldLb}): **${w.state}**${proof}`,
+      );
+    }
     for (const z of s.zones ?? []) {
       lines.push(`- zone ${z.domain}: serial ${z.serialBefore} → ${z.serialAfter}; ${z.moved.join('; ')}`);
     }
