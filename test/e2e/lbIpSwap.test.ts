@@ -206,7 +206,8 @@ test(
       [LBS.lb1, 'verified'],
       [LBS.lb2, 'verified'],
     ]);
-    for (const w of s.swaps!) expect(w.proof).toMatch(/-next answered [1-9]\d* queries, lb\d 0$/);
+    for (const w of s.swaps!)
+      expect(w.proof).toMatch(/-next answered [1-9]\d* queries; lb\d 0 once its sessions ended$/);
     expect(s.glue).toBeUndefined();
     expect(s.zones).toBeUndefined();
 

@@ -3,7 +3,7 @@
 // each; then one LB at a time its old LB's public address moves to it (verified, counters
 // proven), a short quiet window, the next. Nothing changes in DNS: no zone edit, no glue, no
 // drain. While one address moves, resolvers retry the other NS address. Then the old LBs go.
-import { ApplicationFailure, sleep } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { InstanceInfo } from '../../activities/linode';
 import { hostView, labelsOf, type LbReplacementInput, type SwapView } from '../../shared';
 import { formatDuration } from '../../shared/duration';
@@ -59,7 +59,7 @@ export async function replaceByIpSwap(r: IpSwapReplacement): Promise<InstanceInf
   t.phase('verify', 'every record through each new LB at its own address');
   t.event(await verifyNewLbs(ctx, input, newLbs));
 
-  // 3. One LB at a time: swap, verify at the moved address, prove who answers, quiet window.
+  // 3. One LB at a time: swap, verify at the moved address, quiet window, prove who answers there.
   const swaps: SwapView[] = oldLbs.map((l, i) => ({
     oldLb: l.label,
     newLb: newLbs[i].label,
@@ -70,12 +70,11 @@ export async function replaceByIpSwap(r: IpSwapReplacement): Promise<InstanceInf
   t.status.swaps = swaps;
   const quietMs = policies.swapQuietMs ?? DEFAULT_SWAP_QUIET_MS;
   for (let i = 0; i < swaps.length; i++) {
-    const [old, moved] = await swapAddresses({ ctx, saga, t, input }, swaps[i], oldLbs[i], newLbs[i]);
+    const [old, moved] = await swapAddresses({ ctx, saga, t, input, quietMs }, swaps[i], oldLbs[i], newLbs[i]);
     oldLbs = oldLbs.map((l, n) => (n === i ? old : l));
     newLbs = newLbs.map((l, n) => (n === i ? moved : l));
     t.status.oldLbs = oldLbs.map(hostView);
     t.status.newLbs = newLbs.map(hostView);
-    await sleep(quietMs, { summary: `quiet window after ${moved.label} took ${moved.publicIPv4}` });
   }
 
   // 4. Optional approval, then the old LBs (holding the new LBs' first addresses) go.

@@ -3,6 +3,7 @@ import { labelsOf, type LbReplacementInput, type StrategyView } from '../../shar
 import { formatDuration } from '../../shared/duration';
 import { DEFAULT_SWAP_QUIET_MS } from './ipSwap';
 import type { LbPreflight } from './preflight';
+import { SESSION_TAIL_MS } from './swap';
 
 export function lbReplacementPlan(input: LbReplacementInput, pre: LbPreflight, strategy?: StrategyView): string[] {
   if (!strategy) return gluePlan(input, pre);
@@ -23,8 +24,8 @@ function ipSwapPlan(input: LbReplacementInput, pre: LbPreflight): string[] {
     ...pre.oldLbs.map(
       (l) =>
         `swap ${l.publicIPv4} to ${l.label}${input.nextSuffix} (Linode IP assignment; ${l.label} takes its ` +
-        `address), verify every record at ${l.publicIPv4}, prove ${l.label}${input.nextSuffix} answers there ` +
-        `and ${l.label} no more, then ${quiet} quiet`,
+        `address), verify every record at ${l.publicIPv4}, ${quiet} quiet (at least ${formatDuration(SESSION_TAIL_MS)}), ` +
+        `prove ${l.label}${input.nextSuffix} answers there and ${l.label} no more`,
     ),
     'no zone edit, no glue change at the registrar, no TTL drain: the addresses stay',
     ...(policies.approval.beforeRetire

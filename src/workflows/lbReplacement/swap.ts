@@ -3,21 +3,29 @@
 // moved address and the query counters prove who answers there: the new LB's rose, the old
 // one's stayed still. Its undo (registered first, stops the undo if it fails: a new LB deleted
 // while it holds the address would lose it) swaps back and verifies the old LB there again.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { InstanceInfo } from '../../activities/linode';
 import type { LbReplacementInput, SwapView } from '../../shared';
-import { iso } from '../../shared/duration';
+import { formatDuration, iso } from '../../shared/duration';
 import type { FleetContext } from '../lib/fleetContext';
 import type { Saga } from '../lib/saga';
 import { step } from '../lib/steps';
 import { requireClean, verifyThrough, viaPublic } from '../lib/verify';
 import type { LbTracker } from './tracker';
 
+/**
+ * How long the old LB's nginx may still end (and log) sessions it began before the swap: the
+ * proxy role's TCP proxy_timeout (10 s) plus the log flush. Its counter is read from then on.
+ */
+export const SESSION_TAIL_MS = 12_000;
+
 export interface SwapRun {
   ctx: FleetContext;
   saga: Saga;
   t: LbTracker;
   input: LbReplacementInput;
+  /** The quiet window after the swap, before the counters are read and the next LB moves. */
+  quietMs: number;
 }
 
 /** Gives `to[0]` address `addresses[0]` and `to[1]` `addresses[1]`; returns both as they are then. */
@@ -59,12 +67,19 @@ export async function swapAddresses(
   const at = viaPublic(moved);
   const result = await verifyThrough(ctx, at, input.policies.gate, `verify at ${address}`);
   requireClean([at], [result], `verification at the moved address ${address}`, 'VerifyFailed');
-  const count = (h: InstanceInfo) =>
-    step('quick', `queries at ${h.label} since the swap`, 'lbQueryCount', ctx.sshTo(h), { sinceEpochMs: since });
-  const [atNew, atOld] = await Promise.all([count(moved), count(old)]);
+  // The quiet window; the old LB's sessions from before the swap end (and are logged) within it.
+  const tailEnd = since + SESSION_TAIL_MS;
+  const quiet = Math.max(r.quietMs, tailEnd - Date.now());
+  await sleep(quiet, { summary: `quiet window after ${moved.label} took ${address} (${formatDuration(quiet)})` });
+  const count = (h: InstanceInfo, from: number, what: string) =>
+    step('quick', `queries at ${h.label} ${what}`, 'lbQueryCount', ctx.sshTo(h), { sinceEpochMs: from });
+  const [atNew, atOld] = await Promise.all([
+    count(moved, since, 'since the swap'),
+    count(old, tailEnd, `since ${iso(tailEnd)}`),
+  ]);
   const proof =
     `${result.recordsChecked} records at ${address}; since the swap ${moved.label} answered ` +
-    `${atNew.queries} queries, ${old.label} ${atOld.queries}`;
+    `${atNew.queries} queries; ${old.label} ${atOld.queries} once its sessions ended`;
   const { maxQueries } = input.policies.proof;
   if (atNew.queries === 0 || atOld.queries > maxQueries) {
     const why = atNew.queries === 0 ? `${moved.label} logged none of them` : `${old.label} still answers`;
