@@ -44,6 +44,7 @@ export function lbReplacementInput(cfg: FleetConfig, opts: LbReplacementOptions 
         timeoutMs: p.approval.timeout,
         onTimeout: p.approval.onTimeout,
       },
+      swapQuietMs: p.ipSwap.quiet,
       bootTimeoutMs: p.bootTimeout,
       sshTimeoutMs: p.sshTimeout,
     },

@@ -132,6 +132,13 @@ const policies = z.strictObject({
       timeout: duration('7d').prefault('7d'),
     })
     .prefault({}),
+  /** The LB replacement by IP swap. */
+  ipSwap: z
+    .strictObject({
+      /** Pause after one LB's address moved (and was verified), before the next one moves. */
+      quiet: duration('10s').prefault('10s'),
+    })
+    .prefault({}),
 });
 
 const monitor = z

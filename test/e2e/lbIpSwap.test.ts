@@ -108,7 +108,7 @@ async function waitFor(check: (s: LbReplacementStatus) => boolean, timeoutMs: nu
 test('ipSwap with a new LB in another region is refused with the reason, before anything is created', async () => {
   const before = await labels();
   const input = ipSwapInput((i) => {
-    i.loadBalancers[0].region = 'eu-west';
+    i.loadBalancers = i.loadBalancers.map((l) => (l.label === 'lb1' ? { ...l, region: 'eu-west' } : l));
   });
   const { message, status } = await failureOf((await run(input)).result());
   expect(message).toMatch(/strategy ipSwap refused: lb1 is in us-east, its replacement in eu-west/);
