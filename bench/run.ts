@@ -14,6 +14,7 @@ import { benchmark as verify } from './verify';
 import { benchmark as overhead } from './overhead';
 import { benchmark as zonePush } from './zonePush';
 import { benchmark as lbIpSwap } from './lbIpSwap';
+import { benchmark as chaosLbIpSwap } from './chaosLbIpSwap';
 
 const BENCHMARKS: Benchmark[] = [
   lostQueries,
@@ -26,6 +27,7 @@ const BENCHMARKS: Benchmark[] = [
   overhead,
   zonePush,
   lbIpSwap,
+  chaosLbIpSwap,
 ];
 
 const program = new Command('bench')
