@@ -14,6 +14,7 @@ export function lbReplacementPlan(input: LbReplacementInput, pre: LbPreflight, s
 function ipSwapPlan(input: LbReplacementInput, pre: LbPreflight): string[] {
   const { policies } = input;
   const quiet = formatDuration(policies.swapQuietMs ?? DEFAULT_SWAP_QUIET_MS);
+  const tail = formatDuration(SESSION_TAIL_MS);
   return [
     ...pre.oldLbs.map(
       (l) =>
@@ -24,7 +25,7 @@ function ipSwapPlan(input: LbReplacementInput, pre: LbPreflight): string[] {
     ...pre.oldLbs.map(
       (l) =>
         `swap ${l.publicIPv4} to ${l.label}${input.nextSuffix} (Linode IP assignment; ${l.label} takes its ` +
-        `address), verify every record at ${l.publicIPv4}, ${quiet} quiet (at least ${formatDuration(SESSION_TAIL_MS)}), ` +
+        `address), verify every record at ${l.publicIPv4}, ${quiet} quiet (at least ${tail}), ` +
         `prove ${l.label}${input.nextSuffix} answers there and ${l.label} no more`,
     ),
     'no zone edit, no glue change at the registrar, no TTL drain: the addresses stay',
