@@ -66,7 +66,9 @@ const idsOf = async () => Object.fromEntries((await instances()).map((i) => [i.l
 
 /** The glue every parent serves for example.test: the A records in the referral, sorted. */
 async function glueAtParents(): Promise<string[]> {
-  const seen = await Promise.all(PARENTS.map((p) => dig(`@${p}`, 'example.test', 'NS', '+norec')));
+  const seen = await Promise.all(
+    PARENTS.map((p) => dig(`@${p}`, 'example.test', 'NS', '+norec', '+noall', '+additional')),
+  );
   return seen.map((s) => (s.match(/198\.18\.\d+\.\d+/g) ?? []).sort().join(','));
 }
 
