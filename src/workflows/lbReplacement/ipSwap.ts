@@ -47,7 +47,7 @@ export async function replaceByIpSwap(r: IpSwapReplacement): Promise<InstanceInf
   // 2. Each listens on its old LB's address too (ip_nonlocal_bind), its slots on its private address.
   const noPrivate = newLbs.filter((l) => !l.privateIPv4).map((l) => l.label);
   if (noPrivate.length > 0) {
-    const why = `${noPrivate.join(', ')} ha(s) no private address for the upstream slots, which must not move`;
+    const why = `no private address on ${noPrivate.join(', ')} for the upstream slots (which must not move)`;
     throw ApplicationFailure.nonRetryable(why, 'ConfigError');
   }
   t.phase('configure', `Ansible proxy, listening on ${oldLbs.map((l) => l.publicIPv4).join(', ')} too`);
