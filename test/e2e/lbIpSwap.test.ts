@@ -136,7 +136,7 @@ test(
       expect(status.phase).toBe('rolled-back');
       expect(status.swaps?.[0].state).toBe('swapped-back');
       expect(await idsOf()).toEqual(ids);
-      expect((await ssh(LBS.lb1, 'hostname')).stdout).toBe('lb1');
+      expect((await ssh(LBS.lb1, 'hostname')).stdout).toBe(`linode-${ids.lb1}`);
     } finally {
       expect((await share([])).status).toBe(200);
     }
@@ -164,7 +164,7 @@ test(
     expect(status.swaps?.map((w) => w.state)).toEqual(['swapped-back', 'pending']);
     expect(status.events.join('\n')).toMatch(/swapped back: lb1 answers every record at 198\.18\.1\.2 again/);
     expect(await idsOf()).toEqual(ids);
-    expect((await ssh(LBS.lb1, 'hostname')).stdout).toBe('lb1');
+    expect((await ssh(LBS.lb1, 'hostname')).stdout).toBe(`linode-${ids.lb1}`);
     expect(await dig(`@${LBS.lb1}`, 'example.test', 'A', '+short', '+norec')).toBe('198.18.2.80');
   },
   10 * 60_000,
@@ -219,7 +219,7 @@ test(
     for (const id of oldIds) expect(after.map((i) => i.id)).not.toContain(id);
     for (const [label, address] of Object.entries(LBS)) {
       expect(after.find((i) => i.label === label)!.ipv4Public).toBe(address);
-      expect((await ssh(address, 'hostname')).stdout).toBe(`${label}-next`);
+      expect((await ssh(address, 'hostname')).stdout).toBe(`linode-${after.find((i) => i.label === label)!.id}`);
       expect(await dig(`@${address}`, 'example.test', 'A', '+short', '+norec')).toBe('198.18.2.80');
     }
     expect(await glueAtParents()).toEqual(glueBefore);
