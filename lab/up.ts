@@ -10,8 +10,9 @@ import { createAnsibleActivities } from '../src/activities/ansible';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
 import { loadZoneFile } from '../src/dns';
 import { loadFleetConfig, type FleetConfig } from '../src/config';
-import { fleetTag, overPublic, reachedPublicly } from '../src/shared';
-import type { HostRef, LbRef, ZoneRef } from '../src/shared/shape';
+import { fleetTag } from '../src/shared';
+import { fleetPlaybook, instanceOf } from '../src/workflows/lib/fleetPlaybook';
+import type { HostRef, ZoneRef } from '../src/shared/shape';
 import { alertReceiverUrl, startAlertReceiver } from './alertReceiver';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
 import { listHosts } from './hosts';
@@ -65,59 +66,6 @@ export function linodeTarget(cfg: Pick<FleetConfig, 'linode' | 'ssh'>): LinodeTa
     tokenEnv: cfg.linode.tokenEnv,
     knownHostsFile: cfg.ssh.knownHostsFile,
     privateKeyFile: cfg.ssh.privateKeyFile,
-  };
-}
-
-type FleetShape = Pick<FleetConfig, 'zones' | 'nameservers' | 'loadBalancers'>;
-
-const instanceOf = (instances: InstanceInfo[], label: string): InstanceInfo => {
-  const found = instances.find((i) => i.label === label);
-  if (!found) throw new Error(`no live instance ${label}`);
-  return found;
-};
-
-/**
- * Where an LB sends queries: each of its upstreams on its private address when in the LB's
- * region, on its public address otherwise (Linode private addresses do not cross regions).
- */
-export function lbUpstreams(cfg: FleetShape, lb: LbRef, ns: InstanceInfo[]): { address: string; port: number }[] {
-  return lb.upstreams.map((label) => {
-    const instance = instanceOf(ns, label);
-    const address = overPublic(cfg, lb, label) ? instance.publicIPv4 : instance.privateIPv4;
-    if (!address) throw new Error(`nameserver ${label} has no private address for ${lb.label}`);
-    return { address, port: 53 };
-  });
-}
-
-/**
- * Inventory for the live fleet: every zone on every nameserver, which listens on its private
- * address (and its public one when an LB of another region names it); each LB's own upstreams
- * as a host variable (not a group variable: LBs of different regions forward to different
- * nameservers).
- */
-export function fleetPlaybook(cfg: FleetShape & Pick<FleetConfig, 'ssh'>, ns: InstanceInfo[], lbs: InstanceInfo[]) {
-  return {
-    groups: {
-      nameservers: cfg.nameservers.map((h) => {
-        const i = instanceOf(ns, h.label);
-        const listen = [i.privateIPv4, ...(reachedPublicly(cfg, h) ? [i.publicIPv4] : [])].filter(Boolean);
-        return { name: i.label, address: i.publicIPv4, vars: { nameserver_listen_addresses: listen } };
-      }),
-      loadbalancers: cfg.loadBalancers.map((lb) => {
-        const i = instanceOf(lbs, lb.label);
-        return {
-          name: i.label,
-          address: i.publicIPv4,
-          vars: { proxy_listen_addresses: [i.publicIPv4], proxy_upstreams: lbUpstreams(cfg, lb, ns) },
-        };
-      }),
-    },
-    groupVars: {
-      nameservers: { nameserver_zones: cfg.zones.map((z) => ({ name: z.domain, file: z.file })) },
-    },
-    privateKeyFile: cfg.ssh.privateKeyFile,
-    knownHostsFile: cfg.ssh.knownHostsFile,
-    user: cfg.ssh.user,
   };
 }
 
