@@ -1,6 +1,7 @@
 // All activities, built from their dependencies so tests can pass fakes (createActivities(deps)).
 // Workflows import only the *type* of this module.
 import type { Logger } from '../logger';
+import { createAdoptActivities } from './adopt';
 import { createAnsibleActivities } from './ansible';
 import { createDelegationActivities } from './delegation';
 import { createDnsActivities, type DnsDeps } from './dns';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createZonePlanActivities(),
     ...createZonePushActivities(),
     ...createAnsibleActivities(),
+    ...createAdoptActivities(),
     ...createSshActivities(),
     ...createMonitorActivities({ logger: deps.logger }),
   };

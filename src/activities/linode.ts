@@ -312,6 +312,31 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
         }
       });
     },
+
+    /** The instances with these labels, whatever their tags (an adoption finds a fleet this way). */
+    findInstances(t: LinodeTarget, labels: string[]): Promise<{ found: InstanceInfo[]; missing: string[] }> {
+      return inFleet(t, async () => {
+        const found: InstanceInfo[] = [];
+        const missing: string[] = [];
+        for (const label of labels) {
+          const linode = await findByLabel(label);
+          if (linode) found.push(await describe(t, linode));
+          else missing.push(label);
+        }
+        return { found, missing };
+      });
+    },
+
+    /** Adds tags to an instance (keeping its others); idempotent. */
+    addTags(t: LinodeTarget, id: number, tags: string[]): Promise<InstanceInfo> {
+      return inFleet(t, async () => {
+        const linode = await call(`read instance ${id}`, () => getLinode(id));
+        const wanted = [...new Set([...linode.tags, ...tags])];
+        if (wanted.length === linode.tags.length) return describe(t, linode);
+        const updated = await call(`tag ${linode.label}`, () => updateLinode(id, { tags: wanted }));
+        return describe(t, updated);
+      });
+    },
   };
 }
 

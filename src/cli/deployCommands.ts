@@ -15,6 +15,8 @@ import {
   type NsDeployResult,
   type ZonePushResult,
   type ZonePushStatus,
+  type FleetAdoptResult,
+  type FleetAdoptStatus,
   labelsOf,
 } from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
@@ -57,8 +59,8 @@ export async function startDeploy(
 }
 
 /** What the followed workflows' `status` query returns. */
-type FollowedStatus = DeployStatus | LbReplacementStatus | ZonePushStatus;
-type FollowedResult = NsDeployResult | LbReplacementResult | ZonePushResult;
+type FollowedStatus = DeployStatus | LbReplacementStatus | ZonePushStatus | FleetAdoptStatus;
+type FollowedResult = NsDeployResult | LbReplacementResult | ZonePushResult | FleetAdoptResult;
 
 /** Prints each phase and event as it happens; resolves with the result, throws the reason. */
 export async function followDeploy(

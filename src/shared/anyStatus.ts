@@ -6,7 +6,9 @@ import type { MonitorStatus } from './monitor';
 import type { DeployStatus } from './nsDeploy';
 import { STATUS_QUERY } from './status';
 import type { ZonePushStatus } from './zonePush';
+import type { FleetAdoptStatus } from './fleetAdopt';
 
-export type AnyStatus = DeployStatus | LbReplacementStatus | LbUpdateStatus | MonitorStatus | ZonePushStatus;
+export type AnyStatus =
+  DeployStatus | LbReplacementStatus | LbUpdateStatus | MonitorStatus | ZonePushStatus | FleetAdoptStatus;
 
 export const anyStatusQuery = defineQuery<AnyStatus>(STATUS_QUERY);

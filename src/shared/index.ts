@@ -11,6 +11,7 @@ export * from './zonePlan';
 export * from './lbReplacement';
 export * from './lbUpdate';
 export * from './zonePush';
+export * from './fleetAdopt';
 export * from './monitor';
 export * from './anyStatus';
 export * from './shape';
