@@ -8,7 +8,8 @@ import { reportingTypedErrors } from './failures';
 
 export interface PinRequest {
   knownHostsFile: string;
-  address: string;
+  /** The host's addresses (public, and private when it has one), as a created host's are pinned. */
+  addresses: string[];
   publicKey: string;
 }
 
@@ -18,11 +19,13 @@ export function createAdoptActivities() {
       return scanHostKeys(input.address);
     },
 
-    /** Pins the confirmed key for the address (replacing any older line for it). */
+    /** Pins the confirmed key for the addresses (replacing any older line for them). */
     async pinHostKey(input: PinRequest): Promise<void> {
       if (!/^ssh-[a-z0-9-]+ [A-Za-z0-9+/=]+$|^ecdsa-[a-z0-9-]+ [A-Za-z0-9+/=]+$/.test(input.publicKey))
         throw ApplicationFailure.nonRetryable(`not an SSH public key: ${input.publicKey.slice(0, 40)}`, 'InvalidInput');
-      pinHostKey(input.knownHostsFile, [input.address], input.publicKey);
+      if (!Array.isArray(input.addresses) || input.addresses.length === 0)
+        throw ApplicationFailure.nonRetryable('pinHostKey: no address given', 'InvalidInput');
+      pinHostKey(input.knownHostsFile, input.addresses, input.publicKey);
     },
   });
 }

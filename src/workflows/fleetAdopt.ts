@@ -83,7 +83,8 @@ export async function fleetAdopt(input: FleetAdoptInput): Promise<FleetAdoptResu
     t.phase('pin', labelsOf(live));
     for (const [i, h] of live.entries()) {
       const key = confirmed.get(h.label)!;
-      const pin = { knownHostsFile: input.ssh.knownHostsFile, address: h.publicIPv4, publicKey: key.publicKey };
+      const addresses = [h.publicIPv4, ...(h.privateIPv4 ? [h.privateIPv4] : [])];
+      const pin = { knownHostsFile: input.ssh.knownHostsFile, addresses, publicKey: key.publicKey };
       await step('quick', `pin ${h.label}'s ${key.type} key ${key.fingerprint}`, 'pinHostKey', pin);
       t.status.hosts[i].pinned = `${key.type} ${key.fingerprint}`;
     }
