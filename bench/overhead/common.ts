@@ -1,5 +1,7 @@
-// What the overhead benchmark's parts share: rounding, medians, timing, and a private dev server.
+// What the overhead benchmark's parts share: rounding, medians, timing, CPU time, and a private dev server.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
 import { SEARCH_ATTRIBUTES } from '../../src/shared';
 import { devServerArgs, temporalCliPath, type DevServerFlag } from '../../testkit/temporalTools';
 
@@ -24,4 +26,27 @@ export function devServer(flags: readonly DevServerFlag[], dbFile?: string): Pro
       ...(dbFile && { dbFilename: dbFile }),
     },
   });
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execSync('getconf CLK_TCK').toString().trim());
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND; // utime, stime
+}
+
+/** The PID of the dev server listening at `address` (a `temporal server start-dev --port <port>` process). */
+export function devServerPid(address: string): number {
+  const port = address.split(':').pop()!;
+  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    let args: string[];
+    try {
+      args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (args.includes('start-dev') && args[args.indexOf('--port') + 1] === port) return Number(entry);
+  }
+  throw new Error(`no dev server process listens on port ${port}`);
 }

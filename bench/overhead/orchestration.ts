@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { dataConverter } from '../../src/codec';
 import { devServerFlags, type DevServerFlag } from '../../testkit/temporalTools';
 import type { OverheadActivities, OverheadCalls } from '../workflows/overheadWorkflow';
-import { devServer, median, msSince, round } from './common';
+import { cpuMs, devServer, devServerPid, median, msSince, round } from './common';
 
 /**
  * Which of temporal-dev/dev-server.flags a rung's dev server gets: none (the CLI's start-dev as it
@@ -189,9 +189,15 @@ export async function measureRung(rung: Rung, o: OrchestrationOptions) {
       const empty: number[] = [];
       const sequential: number[] = [];
       const parallel: number[] = [];
+      // CPU time during the sequential runs: the dev server's, and this process's (worker and client).
+      const serverPid = devServerPid(env.address);
+      const cpu = { devServer: 0, benchProcess: 0 };
       for (let r = 0; r < (rung.rounds ?? o.rounds); r++) {
         empty.push(await time('overheadSequential', 0));
+        const [server0, self0] = [cpuMs(serverPid), cpuMs(process.pid)];
         sequential.push(await time('overheadSequential', n));
+        cpu.devServer += cpuMs(serverPid) - server0;
+        cpu.benchProcess += cpuMs(process.pid) - self0;
         parallel.push(await time('overheadParallel', n));
       }
       const lastSequential = client.workflow.getHandle(`overhead-${rung.name}-overheadSequential-${seq - 1}`);
@@ -211,6 +217,10 @@ export async function measureRung(rung: Rung, o: OrchestrationOptions) {
           msPerActivityBeyondEmptyWorkflow: round((seqMs - emptyMs) / n),
           activitiesPerSecond: Math.round(n / (seqMs / 1000)),
           phasesOfLastRound: phases(history.events ?? []),
+          cpuMsPerActivity: {
+            devServer: round(cpu.devServer / (sequential.length * n)),
+            workerAndClient: round(cpu.benchProcess / (sequential.length * n)),
+          },
         },
         parallel: {
           wallMsPerRound: parallel.map((x) => round(x, 1)),
