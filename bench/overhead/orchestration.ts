@@ -123,22 +123,19 @@ function phases(events: HistoryEvent[]) {
     'activityDispatch' | 'activityRun' | 'workflowTaskDispatch' | 'workflowTaskRun',
     number[]
   >;
-  let prev = { activity: 0, workflowTask: 0 };
+  const since = { activity: 0, workflowTask: 0 }; // when the current task was scheduled, then started
   for (const e of events) {
     const t = at(e);
-    if (e.activityTaskScheduledEventAttributes || e.workflowTaskScheduledEventAttributes) {
-      prev = e.activityTaskScheduledEventAttributes ? { ...prev, activity: t } : { ...prev, workflowTask: t };
-    } else if (e.activityTaskStartedEventAttributes) {
-      gaps.activityDispatch.push(t - prev.activity);
-      prev.activity = t;
-    } else if (e.activityTaskCompletedEventAttributes) {
-      gaps.activityRun.push(t - prev.activity);
-    } else if (e.workflowTaskStartedEventAttributes) {
-      gaps.workflowTaskDispatch.push(t - prev.workflowTask);
-      prev.workflowTask = t;
-    } else if (e.workflowTaskCompletedEventAttributes) {
-      gaps.workflowTaskRun.push(t - prev.workflowTask);
-    }
+    if (e.activityTaskScheduledEventAttributes) since.activity = t;
+    else if (e.workflowTaskScheduledEventAttributes) since.workflowTask = t;
+    else if (e.activityTaskStartedEventAttributes) {
+      gaps.activityDispatch.push(t - since.activity);
+      since.activity = t;
+    } else if (e.activityTaskCompletedEventAttributes) gaps.activityRun.push(t - since.activity);
+    else if (e.workflowTaskStartedEventAttributes) {
+      gaps.workflowTaskDispatch.push(t - since.workflowTask);
+      since.workflowTask = t;
+    } else if (e.workflowTaskCompletedEventAttributes) gaps.workflowTaskRun.push(t - since.workflowTask);
   }
   return Object.fromEntries(Object.entries(gaps).map(([k, xs]) => [`${k}Ms`, round(median(xs))]));
 }
