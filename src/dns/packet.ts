@@ -80,11 +80,6 @@ export function encodeQuery(id: number, q: WireQuestion, f: QueryFlags): Buffer 
   return dnsPacket.encode(queryPacket(id, q, f));
 }
 
-/** The same query with the 2-byte length prefix of DNS over TCP. */
-export function encodeStreamQuery(id: number, q: WireQuestion, f: QueryFlags): Buffer {
-  return dnsPacket.streamEncode(queryPacket(id, q, f));
-}
-
 /** The message id, readable even when the rest does not decode. */
 export function readId(buf: Buffer): number | undefined {
   return buf.length >= 2 ? buf.readUInt16BE(0) : undefined;
