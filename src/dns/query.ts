@@ -6,10 +6,11 @@ import type { ExchangePlan, Verdict } from './exchange';
 import { toWireName } from './names';
 import {
   decodeMessage,
-  encodeQuery,
+  encodeQueryFast,
   nsidOf,
   readId,
   type DecodedMessage,
+  type DecodedRecord,
   type QueryFlags,
   type WireQuestion,
 } from './packet';
@@ -62,6 +63,18 @@ function wireQuestion(q: Question): WireQuestion {
   return { name, type, class: (q.class ?? 'IN').toUpperCase() };
 }
 
+const undecodable = (ctx: QueryContext, err: unknown) =>
+  new DnsProtocolError(ctx, `undecodable response: ${err instanceof Error ? err.message : String(err)}`);
+
+/** A section decodeMessage decodes when first read; what it cannot decode is a bad answer, as at once. */
+function section(read: () => DecodedRecord[], ctx: QueryContext): DecodedRecord[] {
+  try {
+    return read();
+  } catch (err) {
+    throw undecodable(ctx, err);
+  }
+}
+
 /** Ours = same id, a response, same question (names compare case-insensitively). */
 function judgeFor(wq: WireQuestion, ctx: QueryContext): (buf: Buffer, id: number) => Verdict {
   return (buf, id) => {
@@ -70,7 +83,7 @@ function judgeFor(wq: WireQuestion, ctx: QueryContext): (buf: Buffer, id: number
     try {
       message = decodeMessage(buf);
     } catch (err) {
-      throw new DnsProtocolError(ctx, `undecodable response: ${err instanceof Error ? err.message : String(err)}`);
+      throw undecodable(ctx, err);
     }
     if (!message.isResponse) return { kind: 'ignore', reason: 'not a response' };
     // FORMERR and friends may come back without the question section.
@@ -101,14 +114,10 @@ export const query: QueryFn = async (server, question, options = {}) => {
   const classText = wq.class === 'IN' ? '' : ` ${wq.class}`;
   const questionText = `${wq.name === '.' ? '.' : wq.name}/${question.type.toUpperCase()}${classText}`;
 
-  // Encoded once (a bad question fails here); each send copies it with the id the transport
-  // picked, unique among the queries in flight on its socket or connection.
-  const template = encodeQuery(0, wq, flags);
-  const encode = (id: number) => {
-    const message = Buffer.from(template);
-    message.writeUInt16BE(id, 0);
-    return message;
-  };
+  // Encoded here (a question dns-packet cannot encode fails at once), then with the id the
+  // transport picks for each send: unique among the queries in flight on its socket or connection.
+  encodeQueryFast(0, wq, flags);
+  const encode = (id: number) => encodeQueryFast(id, wq, flags);
   const exchange = (transport: Transport) => {
     const ctx: QueryContext = { server: label, transport, question: questionText };
     const plan: ExchangePlan = {
@@ -137,6 +146,7 @@ export const query: QueryFn = async (server, question, options = {}) => {
   }
 
   const m = result.message;
+  const ctx: QueryContext = { server: label, transport, question: questionText };
   return {
     server: label,
     question: { name: question.name, type: question.type.toUpperCase(), class: wq.class },
@@ -146,8 +156,12 @@ export const query: QueryFn = async (server, question, options = {}) => {
     rcode: m.rcode,
     flags: m.flags,
     answers: m.answers,
-    authorities: m.authorities,
-    additionals: m.additionals,
+    get authorities() {
+      return section(() => m.authorities, ctx);
+    },
+    get additionals() {
+      return section(() => m.additionals, ctx);
+    },
     edns: m.edns && { udpPayloadSize: m.edns.udpPayloadSize, version: m.edns.version },
     nsid: nsidOf(m.edns),
     attempts,
