@@ -424,7 +424,7 @@ const PARAMETERS = {
   origin: 'example.test',
   oldServers: ['ns1', 'ns2'],
   newServers: ['ns1-next', 'ns2-next'],
-  sweep: [4, 32, 64, 128],
+  sweep: [4, 16, 32, 128],
   backToBack: 3,
   settle: { timeWaitBelow: 2000, maxSeconds: 90 },
   dnsperf: { clients: 4, outstanding: 100, timeoutSec: 2, maxSeconds: 60 },
