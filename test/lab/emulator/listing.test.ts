@@ -15,8 +15,9 @@ let lab: Lab;
 const COUNT = 30;
 
 beforeAll(async () => {
-  // Long latencies: the instances keep one status while the listing tests run.
-  lab = await startLab({ latencies: { provisioningMs: 60_000 } });
+  // Long latencies: the instances keep one status while the listing tests run. More creates
+  // than Linode's 20 per 15 s: no dedicated create limit here.
+  lab = await startLab({ latencies: { provisioningMs: 60_000 }, rateLimit: { limit: 10_000, windowMs: 60_000 } });
   for (let n = 1; n <= COUNT; n++) {
     const region = n % 3 === 0 ? 'eu-west' : 'us-east';
     const tags = n % 2 === 0 ? ['even', 'fleet-a'] : ['odd'];
