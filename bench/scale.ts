@@ -193,7 +193,7 @@ export async function scale(say: (s: string) => void) {
         const memoryAtRest = labMemory();
         say(`lab up: ${memoryAtRest.hosts} hosts in ${bringUpSeconds} s; 2-nameserver deploy`);
         const twoDeploy = await deploy(w, twoCfg, say);
-        const loadSeconds = Math.ceil(Math.max(180, 3 * twoDeploy.seconds));
+        const loadSeconds = Math.ceil(Math.max(240, 4 * twoDeploy.seconds));
         say(
           `${scaleCfg.nameservers.length}-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB (${loadSeconds} s)`,
         );
