@@ -42,6 +42,8 @@ const PARAMETERS = {
   bigZoneRecords: 10_000,
   /** dnsperf per LB during the big deploy (raw: one try, 3 s timeout). */
   qpsPerLb: 200,
+  /** The load during the 2-nameserver deploy (it must outlast the deploy by 5 s). */
+  twoDeployLoadSeconds: 300,
   /** A 429's Retry-After counts from when the client could read it: requests this close were on their way. */
   throttleGraceMs: 250,
   memorySampleEveryMs: 10_000,
@@ -71,12 +73,21 @@ async function deploy(w: Worker, cfg: FleetConfig, say: (s: string) => void): Pr
   });
   const seconds = round((Date.now() - t0) / 1000);
   const history = await w.env.client.workflow.getHandle(workflowId).fetchHistory();
-  const spans = activitySpans(history.events ?? [], () => []);
+  // Per activity type; the zone comparisons apart by what they are for (baseline, gate, verify).
+  const converter = w.env.client.options.loadedDataConverter.payloadConverter;
+  const kinds = new Map<number, string>();
+  for (const e of history.events ?? []) {
+    const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (!type) continue;
+    const summary = e.userMetadata?.summary ? String(converter.fromPayload(e.userMetadata.summary)) : '';
+    kinds.set(Number(e.eventId), type === 'compareZoneOnServer' ? `${type} (${summary.split(/[ :]/)[0]})` : type);
+  }
+  const spans = activitySpans(history.events ?? [], () => []).map((x, i) => ({ ...x, type: [...kinds.values()][i] }));
   const activities: DeployFigures['activities'] = {};
-  for (const type of [...new Set(spans.map((s) => s.type))]) {
-    const of = spans.filter((s) => s.type === type);
-    const end = Math.max(...of.map((s) => s.end ?? s.start));
-    activities[type] = { count: of.length, spanSeconds: round(end - Math.min(...of.map((s) => s.start))) };
+  for (const type of [...new Set(spans.map((x) => x.type))]) {
+    const of = spans.filter((x) => x.type === type);
+    const end = Math.max(...of.map((x) => x.end ?? x.start));
+    activities[type] = { count: of.length, spanSeconds: round(end - Math.min(...of.map((x) => x.start))) };
   }
   say(`${cfg.fleet}: ${result.outcome} in ${seconds} s`);
   return {
@@ -192,7 +203,10 @@ export async function scale(say: (s: string) => void) {
         const bringUpThrottling = await throttling();
         const memoryAtRest = labMemory();
         say(`lab up: ${memoryAtRest.hosts} hosts in ${bringUpSeconds} s; 2-nameserver deploy`);
-        const twoDeploy = await deploy(w, twoCfg, say);
+        // Both deploys under the same load per LB, so that the ratio compares like with like.
+        say(`2-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB (${PARAMETERS.twoDeployLoadSeconds} s)`);
+        const two2 = await underLoad(two, PARAMETERS.twoDeployLoadSeconds, files.queries, () => deploy(w, twoCfg, say));
+        const twoDeploy = two2.figures;
         const loadSeconds = Math.ceil(Math.max(240, 4 * twoDeploy.seconds));
         say(
           `${scaleCfg.nameservers.length}-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB (${loadSeconds} s)`,
@@ -206,6 +220,7 @@ export async function scale(say: (s: string) => void) {
           bothDeployed: twoDeploy.outcome === 'deployed' && big20.figures.outcome === 'deployed',
           ratioAtMost1_5: ratio <= 1.5,
           noQueryLost: big20.load.lost === 0 && big20.load.unansweredAtLbs === 0,
+          noQueryLostInTwoServerDeploy: two2.load.lost === 0 && two2.load.unansweredAtLbs === 0,
           every429Honoured: allThrottling.unhonoured === 0,
         };
         return {
@@ -221,12 +236,17 @@ export async function scale(say: (s: string) => void) {
               [two.cfg.fleet]: round(two.configureSeconds),
               [big.cfg.fleet]: round(big.configureSeconds),
             },
+            createsAnsweredAfterSeconds: {
+              [two.cfg.fleet]: two.createsAnsweredAfterSeconds,
+              [big.cfg.fleet]: big.createsAnsweredAfterSeconds,
+            },
             tooManyRequests: bringUpThrottling.tooManyRequests.length,
           },
           twoServerDeploy: twoDeploy,
           scaleDeploy: big20.figures,
           ratioToTwoServerDeploy: ratio,
           load: big20.load,
+          twoServerDeployLoad: two2.load,
           tooManyRequests: {
             count: allThrottling.tooManyRequests.length,
             unhonoured: allThrottling.unhonoured,

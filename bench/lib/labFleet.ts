@@ -53,6 +53,8 @@ export interface LiveFleet {
   cfg: FleetConfig;
   ns: InstanceInfo[];
   lbs: InstanceInfo[];
+  /** When each create was answered (s after the first was asked, sorted): the pacing shows here. */
+  createsAnsweredAfterSeconds: number[];
   /** Create → every instance running, then Ansible, in seconds. */
   createSeconds: number;
   configureSeconds: number;
@@ -65,17 +67,20 @@ export async function bringUpFleet(cfg: FleetConfig, say: (s: string) => void): 
   const wanted = [...cfg.loadBalancers, ...cfg.nameservers];
   say(`${cfg.fleet}: creating ${wanted.length} instances at once (${wanted.map((h) => h.label).join(' ')})`);
   const t0 = Date.now();
+  const answered: number[] = [];
   const created = await Promise.all(
-    wanted.map((h) =>
-      linode.ensureInstance(target, {
+    wanted.map(async (h) => {
+      const made = await linode.ensureInstance(target, {
         label: h.label,
         region: h.region,
         type: cfg.linode.type,
         image: cfg.linode.image,
         tags: [...cfg.linode.tags, fleetTag(cfg.fleet)],
         deployTag: `${cfg.fleet}-bootstrap`,
-      }),
-    ),
+      });
+      answered.push(Math.round((Date.now() - t0) / 100) / 10);
+      return made;
+    }),
   );
   const running = await Promise.all(created.map((i) => linode.waitForRunning(target, i.id)));
   const createSeconds = (Date.now() - t0) / 1000;
@@ -91,7 +96,8 @@ export async function bringUpFleet(cfg: FleetConfig, say: (s: string) => void): 
   });
   const configureSeconds = (Date.now() - t1) / 1000;
   say(`${cfg.fleet}: configured in ${configureSeconds.toFixed(1)} s`);
-  return { cfg, ns, lbs, createSeconds, configureSeconds };
+  const createsAnsweredAfterSeconds = answered.sort((a, b) => a - b);
+  return { cfg, ns, lbs, createsAnsweredAfterSeconds, createSeconds, configureSeconds };
 }
 
 /**
