@@ -49,26 +49,32 @@ export async function withLabHosts<T>(opts: LabOptions, fn: (cfg: LabConfig) => 
 
 /** The lab plus an in-memory dev server and a worker (task queue "bench") with the real activities. */
 export async function withLab<T>(opts: LabOptions, fn: (s: LabSession) => Promise<T>): Promise<T> {
-  return withLabHosts(opts, async (cfg) => {
-    opts.say('dev server + worker');
-    let env: TestWorkflowEnvironment | undefined;
-    let worker: Worker | undefined;
-    let running: Promise<void> | undefined;
-    try {
-      env = await createLocalEnv();
-      const taskQueue = 'bench';
-      worker = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: await bundleWorkflows(),
-        activities: createActivities({ logger: pino({ level: 'warn' }) }),
-      });
-      running = worker.run();
-      return await fn({ env, taskQueue, cfg });
-    } finally {
-      worker?.shutdown();
-      await running?.catch(() => undefined);
-      await env?.teardown();
-    }
-  });
+  return withLabHosts(opts, (cfg) => withBenchWorker(opts.say, (w) => fn({ ...w, cfg })));
+}
+
+/** An in-memory dev server and a worker (task queue "bench") with the real activities, in this process. */
+export async function withBenchWorker<T>(
+  say: (s: string) => void,
+  fn: (w: { env: TestWorkflowEnvironment; taskQueue: string }) => Promise<T>,
+): Promise<T> {
+  say('dev server + worker');
+  let env: TestWorkflowEnvironment | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  try {
+    env = await createLocalEnv();
+    const taskQueue = 'bench';
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await bundleWorkflows(),
+      activities: createActivities({ logger: pino({ level: 'warn' }) }),
+    });
+    running = worker.run();
+    return await fn({ env, taskQueue });
+  } finally {
+    worker?.shutdown();
+    await running?.catch(() => undefined);
+    await env?.teardown();
+  }
 }

@@ -17,7 +17,13 @@ import {
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type LinodeCredentials, toLinodeError, withLinodeCredentials } from '../linode';
+import {
+  type LinodeCredentials,
+  type PacerRegistry,
+  processPacers,
+  toLinodeError,
+  withLinodeCredentials,
+} from '../linode';
 import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../hosts/hostKeys';
 import { pinHostKey, unpinHosts } from '../ssh/knownHosts';
 import { activityHeartbeat as heartbeat } from './context';
@@ -57,6 +63,10 @@ export interface LinodeDeps {
   env?: NodeJS.ProcessEnv;
   sleep?: (ms: number) => Promise<void>;
   pollMs?: number;
+  /** Rate-limit pacing of creates; default: the process's (shared by every activity of the worker). */
+  pacers?: PacerRegistry;
+  /** How long one ensureInstance waits out 429s itself before leaving the retry to Temporal. */
+  maxPacingMs?: number;
 }
 
 /** Pending host keys live next to known_hosts, readable by root only, until the instance exists. */
@@ -91,6 +101,8 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
   const env = deps.env ?? process.env;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const pollMs = deps.pollMs ?? 2000;
+  const pacers = deps.pacers ?? processPacers;
+  const maxPacingMs = deps.maxPacingMs ?? 60_000;
 
   function credentialsOf(t: LinodeTarget): LinodeCredentials {
     const token = env[t.tokenEnv];
@@ -113,6 +125,31 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
       return await fn();
     } catch (err) {
       throw linodeFailure(err, action);
+    }
+  }
+
+  /**
+   * Sends a create in its turn (src/linode/pacer.ts: creates are paced to Linode's dedicated
+   * limit across all activities of this worker). A 429 is waited out here, every create of the
+   * account held back for its Retry-After, up to `maxPacingMs`; then it goes to Temporal's retry,
+   * which waits at least Retry-After too (nextRetryDelay). A 429'd create made nothing: resending
+   * it is safe.
+   */
+  async function pacedCreate<T>(t: LinodeTarget, action: string, send: () => Promise<T>): Promise<T> {
+    const pacer = pacers.pacerFor(credentialsOf(t), 'POST /linode/instances');
+    const deadline = Date.now() + maxPacingMs;
+    for (;;) {
+      const turn = await pacer.take((ms) => heartbeat({ pacing: action, waitMs: ms }));
+      try {
+        return await send();
+      } catch (err) {
+        const e = toLinodeError(err, action);
+        if (e.status !== 429) throw linodeFailure(e, action);
+        const retryAfterSeconds = e.retryAfterSeconds ?? 1;
+        pacer.refused(turn, retryAfterSeconds, e.rateLimit);
+        heartbeat({ pacing: action, rateLimited: true, retryAfterSeconds });
+        if (Date.now() + retryAfterSeconds * 1000 > deadline) throw linodeFailure(e, action);
+      }
     }
   }
 
@@ -175,7 +212,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
         const hostKey = await loadOrCreatePendingKey(t, spec.label);
         const authorizedKey = readPublicKey(t.privateKeyFile);
         const userData = cloudConfigFor({ hostname: spec.label, hostKey, authorizedKeys: [authorizedKey] });
-        const created = await call(`create ${spec.label}`, () =>
+        const created = await pacedCreate(t, `create ${spec.label}`, () =>
           createLinode({
             label: spec.label,
             region: spec.region,
