@@ -94,7 +94,7 @@ async function adopt(given: FleetAdoptInput, during?: (h: WorkflowHandle<typeof 
 }
 
 async function whenPhase(h: WorkflowHandle<typeof fleetAdopt>, phase: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const s = await h.query(fleetAdoptStatusQuery).catch(() => undefined);
     if (s?.phase === phase) return;
     await new Promise((r) => setTimeout(r, 50));

@@ -243,7 +243,7 @@ describe('approval after the canary', () => {
   const withApproval = (onTimeout: 'abort' | 'continue') =>
     input({}, { approval: { afterCanary: true, timeoutMs: 30 * MIN, onTimeout } });
   async function whenPending(h: WorkflowHandle<typeof zonePush>): Promise<void> {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 1200; i++) {
       const s = await h.query(zonePushStatusQuery).catch(() => undefined);
       if (s?.approval?.pending) return;
       await new Promise((r) => setTimeout(r, 50));
