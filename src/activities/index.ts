@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { createAnsibleActivities } from './ansible';
 import { createDelegationActivities } from './delegation';
 import { createDnsActivities, type DnsDeps } from './dns';
+import { createFirewallActivities } from './firewall';
 import { createLinodeActivities, type LinodeDeps } from './linode';
 import { createMonitorActivities } from './monitor';
 import { createSshActivities } from './ssh';
@@ -21,6 +22,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLinodeActivities(deps.linode),
+    ...createFirewallActivities(deps.linode),
     ...createDnsActivities({ logger: deps.logger, ...deps.dns }),
     ...createDelegationActivities({ logger: deps.logger, query: deps.dns?.query }),
     ...createZoneActivities(),

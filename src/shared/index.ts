@@ -14,3 +14,4 @@ export * from './zonePush';
 export * from './monitor';
 export * from './anyStatus';
 export * from './shape';
+export * from './firewall';
