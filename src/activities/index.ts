@@ -7,6 +7,7 @@ import { createDnsActivities, type DnsDeps } from './dns';
 import { createFirewallActivities } from './firewall';
 import { createLinodeActivities, type LinodeDeps } from './linode';
 import { createMonitorActivities } from './monitor';
+import { createRegistrarActivities } from './registrar';
 import { createSshActivities } from './ssh';
 import { createZoneActivities } from './zone';
 import { createZoneChangeActivities } from './zoneChange';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createZoneChangeActivities(),
     ...createZonePlanActivities(),
     ...createZonePushActivities(),
+    ...createRegistrarActivities(),
     ...createAnsibleActivities(),
     ...createSshActivities(),
     ...createMonitorActivities({ logger: deps.logger }),

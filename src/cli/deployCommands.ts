@@ -8,6 +8,8 @@ import {
   rejectUpdate,
   STATUS_QUERY,
   type DeployStatus,
+  type FleetCreateResult,
+  type FleetCreateStatus,
   type StatusBase,
   type GlueChange,
   type LbReplacementResult,
@@ -57,8 +59,8 @@ export async function startDeploy(
 }
 
 /** What the followed workflows' `status` query returns. */
-type FollowedStatus = DeployStatus | LbReplacementStatus | ZonePushStatus;
-type FollowedResult = NsDeployResult | LbReplacementResult | ZonePushResult;
+type FollowedStatus = DeployStatus | LbReplacementStatus | ZonePushStatus | FleetCreateStatus;
+type FollowedResult = NsDeployResult | LbReplacementResult | ZonePushResult | FleetCreateResult;
 
 /** Prints each phase and event as it happens; resolves with the result, throws the reason. */
 export async function followDeploy(

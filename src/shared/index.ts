@@ -15,3 +15,4 @@ export * from './monitor';
 export * from './anyStatus';
 export * from './shape';
 export * from './firewall';
+export * from './fleetCreate';

@@ -5,3 +5,4 @@ export { lbReplacement } from './lbReplacement';
 export { lbUpdate } from './lbUpdate';
 export { monitorFleet } from './monitorFleet';
 export { zonePush } from './zonePush';
+export { fleetCreate } from './fleetCreate';
