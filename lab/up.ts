@@ -16,7 +16,7 @@ import { buildFleet } from '../src/workflows/fleetCreate/build';
 import { fleetPlaybook, lbUpstreams } from '../src/workflows/fleetCreate/inventory';
 import { alertReceiverUrl, startAlertReceiver } from './alertReceiver';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
-import { listHosts } from './hosts';
+import { createLabNetwork, listHosts } from './hosts';
 import { labPaths } from './labPaths';
 import { directBuildSteps } from './fleetBuild';
 import { startParents, startResolver } from './parent';
@@ -109,6 +109,19 @@ async function main(): Promise<void> {
     `Alert receiver ${alerts.started ? 'started' : 'already running'} (pid ${alerts.pid}) at ${alertReceiverUrl()} ` +
       '(monitor.webhookUrl; alerts in .lab/alerts.jsonl)',
   );
+
+  if (process.argv.includes('--no-fleet')) {
+    // An empty account for `nsdeploy fleet create` (the phoenix drill, its e2e test): the lab
+    // network, parents and resolver, and no instance.
+    await createLabNetwork({ stateDir: labPaths.hostsState });
+    const { delegations, glue } = await labDelegations(cfg.zones);
+    const parentState = { stateDir: labPaths.parentState, addresses: cfg.parents.map((p) => p.address) };
+    const parents = await startParents({ ...parentState, zones: delegations, glue });
+    await startResolver({ stateDir: labPaths.resolverState, parents: parents.map((p) => p.address) });
+    say(`Lab up without a fleet: parents ${parents.map((p) => p.address).join(' ')}; build it with`);
+    say(`  LINODE_TOKEN=$(cat .lab/linode-token) npm run fleet-create -- --config config/lab.yaml`);
+    return;
+  }
 
   const linode = createLinodeActivities({ pollMs: 250 });
   const target = linodeTarget(cfg);
