@@ -31,10 +31,10 @@ export interface DeployTimeResult {
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const seconds = (e: HistoryEvent) => Number(e.eventTime!.seconds) + (e.eventTime!.nanos ?? 0) / 1e9;
+export const seconds = (e: HistoryEvent) => Number(e.eventTime!.seconds) + (e.eventTime!.nanos ?? 0) / 1e9;
 
 /** Per activity: type, its first argument's label (if any), when it was scheduled and when it completed. */
-function activitySpans(events: HistoryEvent[], decode: (p: unknown) => unknown[]) {
+export function activitySpans(events: HistoryEvent[], decode: (p: unknown) => unknown[]) {
   const spans = new Map<number, { type: string; args: unknown[]; start: number; end?: number }>();
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;

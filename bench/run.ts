@@ -13,6 +13,7 @@ import { benchmark as chaosLinodeFaults } from './chaosFaults';
 import { benchmark as verify } from './verify';
 import { benchmark as overhead } from './overhead';
 import { benchmark as zonePush } from './zonePush';
+import { benchmark as phoenix } from './phoenix';
 
 const BENCHMARKS: Benchmark[] = [
   lostQueries,
@@ -24,6 +25,7 @@ const BENCHMARKS: Benchmark[] = [
   verify,
   overhead,
   zonePush,
+  phoenix,
 ];
 
 const program = new Command('bench')
