@@ -1,5 +1,6 @@
 // The status of whichever workflow answers (`nsdeploy status <id>` does not know the type).
 import { defineQuery } from '@temporalio/workflow';
+import type { FleetCreateStatus } from './fleetCreate';
 import type { LbReplacementStatus } from './lbReplacement';
 import type { LbUpdateStatus } from './lbUpdate';
 import type { MonitorStatus } from './monitor';
@@ -7,6 +8,12 @@ import type { DeployStatus } from './nsDeploy';
 import { STATUS_QUERY } from './status';
 import type { ZonePushStatus } from './zonePush';
 
-export type AnyStatus = DeployStatus | LbReplacementStatus | LbUpdateStatus | MonitorStatus | ZonePushStatus;
+export type AnyStatus =
+  | DeployStatus
+  | LbReplacementStatus
+  | LbUpdateStatus
+  | MonitorStatus
+  | ZonePushStatus
+  | FleetCreateStatus;
 
 export const anyStatusQuery = defineQuery<AnyStatus>(STATUS_QUERY);
