@@ -9,11 +9,6 @@ import { STATUS_QUERY } from './status';
 import type { ZonePushStatus } from './zonePush';
 
 export type AnyStatus =
-  | DeployStatus
-  | LbReplacementStatus
-  | LbUpdateStatus
-  | MonitorStatus
-  | ZonePushStatus
-  | FleetCreateStatus;
+  DeployStatus | LbReplacementStatus | LbUpdateStatus | MonitorStatus | ZonePushStatus | FleetCreateStatus;
 
 export const anyStatusQuery = defineQuery<AnyStatus>(STATUS_QUERY);
