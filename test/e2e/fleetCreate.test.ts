@@ -3,7 +3,8 @@
 // proven by the parents. Then the firewalls as an outsider meets them (a parent server's
 // namespace: DNS through the LBs works, a nameserver's DNS and every SSH port do not) and as
 // Linode's own CLI lists them; a re-run that changes nothing; a run cut off half-way whose
-// re-run completes without a duplicate instance; and an NS deploy on the fleet it built.
+// re-run completes without a duplicate instance; and an NS deploy on the fleet it built (both
+// histories checked for secrets and, with NSDEPLOY_RECORD_HISTORIES=1, kept for test/replay).
 import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,8 @@ import { emulatorUrl, labToken } from '../../lab/emulatorProcess';
 import { labPaths } from '../../lab/labPaths';
 import { listParents } from '../../lab/parent';
 import { ensureLabZones, LAB_CONFIG, linodeTarget } from '../../lab/up';
+import { recordHistories } from '../../testkit/histories';
+import { expectNoSecrets, labSecrets } from '../helpers/histories';
 import { labWithWorker } from '../helpers/labE2e';
 
 ensureLabZones();
@@ -203,4 +206,12 @@ test('an NS deploy runs on the fleet fleet create built, through its firewalls',
   const devices = (await linodeCli(['firewalls', 'list'])) as { label: string; entities: { label: string }[] }[];
   const ns = devices.find((f) => f.label === 'nsdeploy-lab-ns');
   expect(ns?.entities.map((e) => e.label).sort()).toEqual(['ns1', 'ns2']);
+
+  // No secret in any payload of either; keep them for replay (NSDEPLOY_RECORD_HISTORIES=1).
+  const histories = await expectNoSecrets(
+    lab.env().client,
+    ['lab/fleet-create', 'lab/deploy'],
+    await labSecrets(cfg.ssh.privateKeyFile),
+  );
+  recordHistories('fleet-create', histories);
 }, 900_000);
