@@ -14,6 +14,7 @@ import { benchmark as verify } from './verify';
 import { benchmark as overhead } from './overhead';
 import { benchmark as zonePush } from './zonePush';
 import { benchmark as scale } from './scale';
+import { benchmark as phoenix } from './phoenix';
 
 const BENCHMARKS: Benchmark[] = [
   lostQueries,
@@ -26,6 +27,7 @@ const BENCHMARKS: Benchmark[] = [
   overhead,
   zonePush,
   scale,
+  phoenix,
 ];
 
 const program = new Command('bench')

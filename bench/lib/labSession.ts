@@ -14,6 +14,8 @@ import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 export interface LabOptions {
   provisioningMs?: number;
   bootingMs?: number;
+  /** Arguments of `lab:up`, e.g. ['--', '--no-fleet'] for an empty account. */
+  labUpArgs?: string[];
   say: (s: string) => void;
 }
 export type LabConfig = ReturnType<typeof loadFleetConfig>;
@@ -32,7 +34,7 @@ export async function withLabHosts<T>(opts: LabOptions, fn: (cfg: LabConfig) => 
   if (opts.provisioningMs !== undefined) process.env.LAB_PROVISIONING_MS = String(opts.provisioningMs);
   if (opts.bootingMs !== undefined) process.env.LAB_BOOTING_MS = String(opts.bootingMs);
   try {
-    const up = await npmRun('lab:up');
+    const up = await npmRun('lab:up', ...(opts.labUpArgs ?? []));
     if (up.exitCode !== 0) throw new Error(`lab:up failed:\n${up.all}`);
     const cfg = loadFleetConfig(LAB_CONFIG);
     process.env[cfg.linode.tokenEnv] = labToken();

@@ -5,8 +5,10 @@ import { createAdoptActivities } from './adopt';
 import { createAnsibleActivities } from './ansible';
 import { createDelegationActivities } from './delegation';
 import { createDnsActivities, type DnsDeps } from './dns';
+import { createFirewallActivities } from './firewall';
 import { createLinodeActivities, type LinodeDeps } from './linode';
 import { createMonitorActivities } from './monitor';
+import { createRegistrarActivities } from './registrar';
 import { createSshActivities } from './ssh';
 import { createZoneActivities } from './zone';
 import { createZoneChangeActivities } from './zoneChange';
@@ -22,12 +24,14 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createLinodeActivities(deps.linode),
+    ...createFirewallActivities(deps.linode),
     ...createDnsActivities({ logger: deps.logger, ...deps.dns }),
     ...createDelegationActivities({ logger: deps.logger, query: deps.dns?.query }),
     ...createZoneActivities(),
     ...createZoneChangeActivities(),
     ...createZonePlanActivities(),
     ...createZonePushActivities(),
+    ...createRegistrarActivities(),
     ...createAnsibleActivities(),
     ...createAdoptActivities(),
     ...createSshActivities(),

@@ -46,6 +46,8 @@ export interface InstanceSpec {
   tags: string[];
   /** Tag naming the deploy that owns the instance: a retry finds its own instance by it. */
   deployTag: string;
+  /** The Cloud Firewall of its role, attached at create (src/activities/firewall.ts). */
+  firewallId?: number;
 }
 
 export interface InstanceInfo {
@@ -97,6 +99,31 @@ function pendingPublicKey(t: LinodeTarget, label: string): string | undefined {
   }
 }
 
+function credentialsOf(env: NodeJS.ProcessEnv, t: LinodeTarget): LinodeCredentials {
+  const token = env[t.tokenEnv];
+  if (!token) {
+    throw ApplicationFailure.nonRetryable(
+      `the Linode API token is not set: export ${t.tokenEnv} in the worker's environment`,
+      'ConfigError',
+    );
+  }
+  return { apiUrl: t.apiUrl, token };
+}
+
+/** Runs one activity's Linode calls with the credentials of the fleet `t` names (read per activity). */
+export async function inFleetOf<T>(env: NodeJS.ProcessEnv, t: LinodeTarget, calls: () => Promise<T>): Promise<T> {
+  return withLinodeCredentials(credentialsOf(env, t), calls);
+}
+
+/** One Linode call; its failure becomes an activity failure naming `action` (retryable or not). */
+export async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw linodeFailure(err, action);
+  }
+}
+
 export function createLinodeActivities(deps: LinodeDeps = {}) {
   const env = deps.env ?? process.env;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
@@ -104,29 +131,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
   const pacers = deps.pacers ?? processPacers;
   const maxPacingMs = deps.maxPacingMs ?? 60_000;
 
-  function credentialsOf(t: LinodeTarget): LinodeCredentials {
-    const token = env[t.tokenEnv];
-    if (!token) {
-      throw ApplicationFailure.nonRetryable(
-        `the Linode API token is not set: export ${t.tokenEnv} in the worker's environment`,
-        'ConfigError',
-      );
-    }
-    return { apiUrl: t.apiUrl, token };
-  }
-
-  /** Runs one activity's Linode calls with the credentials of the fleet `t` names (read per activity). */
-  async function inFleet<T>(t: LinodeTarget, calls: () => Promise<T>): Promise<T> {
-    return withLinodeCredentials(credentialsOf(t), calls);
-  }
-
-  async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw linodeFailure(err, action);
-    }
-  }
+  const inFleet = <T>(t: LinodeTarget, calls: () => Promise<T>) => inFleetOf(env, t, calls);
 
   /**
    * Sends a create in its turn (src/linode/pacer.ts: creates are paced to Linode's dedicated
@@ -136,7 +141,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
    * it is safe.
    */
   async function pacedCreate<T>(t: LinodeTarget, action: string, send: () => Promise<T>): Promise<T> {
-    const pacer = pacers.pacerFor(credentialsOf(t), 'POST /linode/instances');
+    const pacer = pacers.pacerFor(credentialsOf(env, t), 'POST /linode/instances');
     const deadline = Date.now() + maxPacingMs;
     for (;;) {
       const turn = await pacer.take((ms) => heartbeat({ pacing: action, waitMs: ms }));
@@ -225,6 +230,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
             root_pass: crypto.randomBytes(24).toString('base64url') + 'aA1!',
             authorized_keys: [authorizedKey],
             metadata: { user_data: Buffer.from(userData).toString('base64') },
+            ...(spec.firewallId !== undefined ? { firewall_id: spec.firewallId } : {}),
           }),
         );
         const info = await describe(t, created);

@@ -23,6 +23,7 @@ export function nsDeployInput(
     nameservers: cfg.nameservers,
     loadBalancers: cfg.loadBalancers,
     nextSuffix: cfg.nextSuffix,
+    firewall: cfg.firewall,
     policies: {
       approval: {
         beforeCutover: opts.approveBeforeCutover ?? p.approval.beforeCutover,

@@ -1,19 +1,23 @@
-// CLI for bringing a fleet under nsdeploy: `fleet adopt` (a fleet that runs without it) and
-// `fleet confirm-keys` (the fingerprints the adoption waits for, read out of band).
+// CLI for the whole fleet: `fleet create` builds everything the config describes (in an account
+// that may be empty) and follows it to the registrar step; `fleet adopt` brings a fleet that runs
+// without nsdeploy under it, and `fleet confirm-keys` gives it the fingerprints it waits for.
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { loadFleetConfig, type FleetConfig } from '../config';
+import { loadFleetConfig, zoneNames, type FleetConfig } from '../config';
 import {
   confirmHostKeysUpdate,
   fleetAdoptWorkflowId,
+  fleetCreateWorkflowId,
   labelsOf,
   type FleetAdoptInput,
   type FleetAdoptResult,
 } from '../shared';
 import type { TemporalTarget } from '../temporal/connection';
 import { fleetAdopt } from '../workflows/fleetAdopt';
+import { fleetCreate } from '../workflows/fleetCreate';
 import { followDeploy } from './deployCommands';
 import { nsDeployInput } from './deployInput';
+import { fleetCreateInput } from './fleetCreateInput';
 import type { MonitorCommandHelpers } from './monitorCommands';
 import { refusedAsError } from './refusedAsError';
 import { startExclusive } from './startExclusive';
@@ -37,6 +41,37 @@ export function fleetAdoptInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {
     },
     ...(opts.dryRun && { dryRun: true }),
   };
+}
+
+export async function startFleetCreate(
+  client: Client,
+  target: TemporalTarget,
+  cfg: FleetConfig,
+  opts: { detach?: boolean },
+  out: Out,
+) {
+  const workflowId = fleetCreateWorkflowId(cfg.fleet);
+  const input = fleetCreateInput(cfg);
+  await startExclusive(
+    client,
+    target,
+    {
+      workflow: fleetCreate,
+      workflowId,
+      args: [input],
+      fleet: cfg.fleet,
+      what: 'a fleet create',
+      aloneInFleet: true,
+      staticSummary: `Fleet create: ${cfg.fleet} serving ${zoneNames(cfg)}`,
+      staticDetails:
+        `LBs ${labelsOf(input.loadBalancers)}, nameservers ${labelsOf(input.nameservers)}` +
+        `${input.firewall ? ', each with its Cloud Firewall' : ''}; every record verified through each LB; ` +
+        'then the NS and glue records to publish at the registrar.',
+    },
+    out,
+  );
+  if (opts.detach) return undefined;
+  return followDeploy(client, workflowId, out);
 }
 
 export async function startAdopt(
@@ -78,7 +113,25 @@ function parseFingerprint(value: string, previous: Record<string, string> = {}):
 }
 
 export function registerFleetCommands(program: Command, h: MonitorCommandHelpers): void {
-  const fleet = program.command('fleet').description('Bring a fleet under nsdeploy: adopt one that runs without it');
+  const fleet = program
+    .command('fleet')
+    .description('The whole fleet: build it (create), or bring one that runs without nsdeploy under it (adopt)');
+  h.connectionOptions(
+    fleet
+      .command('create')
+      .description(
+        'Build every LB, nameserver and firewall the config describes (an empty account is fine; ' +
+          'a re-run continues), verify every zone through each LB, then show the registrar step ' +
+          'and wait until every parent serves the delegation',
+      )
+      .requiredOption('--config <file>', 'fleet config (YAML)')
+      .option('--detach', 'print the workflow ID and Web UI link and return'),
+  ).action(async (opts) => {
+    const cfg = loadFleetConfig(opts.config);
+    await h.withClient({ ...opts, config: opts.config }, (client, target) =>
+      startFleetCreate(client, target, cfg, { detach: opts.detach }, h.out),
+    );
+  });
 
   h.connectionOptions(
     fleet

@@ -15,6 +15,7 @@ export function lbReplacementInput(cfg: FleetConfig, opts: { dryRun?: boolean } 
     nameservers: ns.nameservers,
     loadBalancers: ns.loadBalancers,
     nextSuffix: ns.nextSuffix,
+    firewall: ns.firewall,
     parents: cfg.parents.map((s) => ({ address: s.address, port: s.port })),
     proxyVars: cfg.proxyVars,
     policies: {

@@ -15,3 +15,5 @@ export * from './fleetAdopt';
 export * from './monitor';
 export * from './anyStatus';
 export * from './shape';
+export * from './firewall';
+export * from './fleetCreate';

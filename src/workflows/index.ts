@@ -6,3 +6,4 @@ export { lbUpdate } from './lbUpdate';
 export { monitorFleet } from './monitorFleet';
 export { zonePush } from './zonePush';
 export { fleetAdopt } from './fleetAdopt';
+export { fleetCreate } from './fleetCreate';

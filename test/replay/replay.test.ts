@@ -28,6 +28,7 @@ test('histories of every changing workflow are stored, from successful and rolle
   expect(types).toContain('nsBlueGreen');
   expect(types).toContain('lbReplacement');
   expect(types).toContain('zonePush');
+  expect(types).toContain('fleetCreate');
 });
 
 test('every stored history replays against the current workflow code', async () => {

@@ -1,6 +1,8 @@
 // The whole fleet as one Ansible inventory (site.yml: the nameserver role, then the proxy role):
-// what lab:up and an adoption apply to the live fleet. Each LB forwards to its own upstreams, on
-// their private addresses in its region and their public ones across regions.
+// what fleet create, lab:up and an adoption apply to the live fleet; pure, so workflows use it.
+// Each LB forwards to its own upstreams, on their private addresses in its region and their
+// public ones across regions.
+import { ApplicationFailure } from '@temporalio/common';
 import type { InstanceInfo } from '../../activities/linode';
 import { overPublic, reachedPublicly, type HostRef, type LbRef, type SshSettings, type ZoneRef } from '../../shared';
 
@@ -13,7 +15,7 @@ export interface FleetShape {
 /** The live instance with this label (an error naming it when there is none). */
 export const instanceOf = (instances: InstanceInfo[], label: string): InstanceInfo => {
   const found = instances.find((i) => i.label === label);
-  if (!found) throw new Error(`no live instance ${label}`);
+  if (!found) throw ApplicationFailure.nonRetryable(`no live instance ${label}`, 'FleetMismatch');
   return found;
 };
 
@@ -25,7 +27,8 @@ export function lbUpstreams(cfg: FleetShape, lb: LbRef, ns: InstanceInfo[]): { a
   return lb.upstreams.map((label) => {
     const instance = instanceOf(ns, label);
     const address = overPublic(cfg, lb, label) ? instance.publicIPv4 : instance.privateIPv4;
-    if (!address) throw new Error(`nameserver ${label} has no private address for ${lb.label}`);
+    if (!address)
+      throw ApplicationFailure.nonRetryable(`nameserver ${label} has no private address for ${lb.label}`, 'NoAddress');
     return { address, port: 53 };
   });
 }
