@@ -25,7 +25,7 @@ import { startExclusive } from './startExclusive';
 type Out = (line: string) => void;
 
 export function fleetAdoptInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {}): FleetAdoptInput {
-  const { fleet, zones, linode, ssh, nameservers, loadBalancers } = nsDeployInput(cfg);
+  const { fleet, zones, linode, ssh, nameservers, loadBalancers, nextSuffix, firewall } = nsDeployInput(cfg);
   const p = cfg.policies;
   return {
     fleet,
@@ -34,6 +34,8 @@ export function fleetAdoptInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {
     ssh,
     nameservers,
     loadBalancers,
+    nextSuffix,
+    ...(firewall && { firewall }),
     proxyVars: cfg.proxyVars as Record<string, unknown>,
     policies: {
       approval: { timeoutMs: p.approval.timeout, onTimeout: 'abort' },

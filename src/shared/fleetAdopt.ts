@@ -6,7 +6,7 @@ import type { ApprovalPolicy, ApprovalView } from './approval';
 import type { FleetSpec, Transports } from './nsDeploy';
 import { STATUS_QUERY, type HostView, type StatusBase } from './status';
 
-export interface FleetAdoptInput extends Omit<FleetSpec, 'nextSuffix'> {
+export interface FleetAdoptInput extends FleetSpec {
   /** Variables of the proxy role for every LB (config `proxyVars`). */
   proxyVars: Record<string, unknown>;
   policies: {

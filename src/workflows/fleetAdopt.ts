@@ -1,8 +1,9 @@
 // Adopting a fleet that runs without nsdeploy, as a runbook: find its instances by label, scan
 // their host keys (nothing pinned), show the plan, wait for the operator's fingerprints (read
-// out of band; a mismatch is refused, naming the host), pin, tag, show the roles' --check --diff,
-// and on approval apply them and verify every record. Nothing is changed before the fingerprints
-// match; an adoption that stops after that has only pinned keys and added tags.
+// out of band; a mismatch is refused, naming the host), pin, tag, attach the fleet's Cloud
+// Firewalls (when configured), show the roles' --check --diff, and on approval apply them and
+// verify every record. Nothing is changed before the fingerprints match; an adoption that stops
+// after that has only pinned keys, added tags and attached firewalls.
 import { ApplicationFailure, isCancellation, log, setHandler } from '@temporalio/workflow';
 import {
   fleetAdoptStatusQuery,
@@ -18,6 +19,7 @@ import { ApprovalGate } from './lib/approvalGate';
 import { reasonOf } from './lib/failures';
 import { fleetContext } from './lib/fleetContext';
 import { fleetPlaybook } from './lib/fleetPlaybook';
+import { syncFleetFirewalls } from './lib/firewalls';
 import { step } from './lib/steps';
 import { requireClean, verifyEach, viaPrivate, viaPublic } from './lib/verify';
 import { KeyConfirmation } from './fleetAdopt/keyConfirmation';
@@ -94,6 +96,7 @@ export async function fleetAdopt(input: FleetAdoptInput): Promise<FleetAdoptResu
       await step('quick', `tag ${h.label}`, 'addTags', ctx.linode, h.id, tags);
       t.status.hosts[i].tagsAdded = tags.filter((x) => !h.tags.includes(x));
     }
+    await syncFleetFirewalls(ctx, input, "each adopted host gets its role's firewall", (e) => t.event(e));
 
     // 6. The roles' plan; 7. on approval, apply them.
     const ns = live.filter((_, i) => refs[i].role === 'nameserver');

@@ -23,7 +23,7 @@ const t = timeSkippingPerTest();
 let seq = 0;
 
 function input(extra: Partial<FleetAdoptInput> = {}): FleetAdoptInput {
-  const { fleet, zones, linode, ssh, nameservers, loadBalancers } = LAB_FLEET;
+  const { fleet, zones, linode, ssh, nameservers, loadBalancers, nextSuffix } = LAB_FLEET;
   return {
     fleet,
     zones,
@@ -31,6 +31,7 @@ function input(extra: Partial<FleetAdoptInput> = {}): FleetAdoptInput {
     ssh,
     nameservers,
     loadBalancers,
+    nextSuffix,
     proxyVars: {},
     policies: {
       approval: { timeoutMs: 30 * 60_000, onTimeout: 'abort' },

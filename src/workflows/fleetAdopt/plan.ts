@@ -11,7 +11,8 @@ export function adoptPlan(input: FleetAdoptInput, hosts: AdoptHostView[]): strin
     }),
     `pin each host's key in ${input.ssh.knownHostsFile} once you confirm its fingerprint ` +
       '(read it out of band, e.g. on the Lish console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)',
-    "tag the instances, then show the roles' plan (Ansible site.yml --check --diff)",
+    `tag the instances${input.firewall ? ", attach each role's Cloud Firewall" : ''}, then show the roles' plan ` +
+      '(Ansible site.yml --check --diff)',
     `on approval: apply the roles, then verify every record of ${input.zones.length} zone(s) on each ` +
       'nameserver and through each LB',
   ];
