@@ -16,7 +16,7 @@ import type { TemporalTarget } from '../temporal/connection';
 import { fleetAdopt } from '../workflows/fleetAdopt';
 import { fleetCreate } from '../workflows/fleetCreate';
 import { followDeploy } from './deployCommands';
-import { nsDeployInput } from './deployInput';
+import { fleetSpecOf } from './deployInput';
 import { fleetCreateInput } from './fleetCreateInput';
 import type { MonitorCommandHelpers } from './monitorCommands';
 import { refusedAsError } from './refusedAsError';
@@ -25,17 +25,9 @@ import { startExclusive } from './startExclusive';
 type Out = (line: string) => void;
 
 export function fleetAdoptInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {}): FleetAdoptInput {
-  const { fleet, zones, linode, ssh, nameservers, loadBalancers, nextSuffix, firewall } = nsDeployInput(cfg);
   const p = cfg.policies;
   return {
-    fleet,
-    zones,
-    linode,
-    ssh,
-    nameservers,
-    loadBalancers,
-    nextSuffix,
-    ...(firewall && { firewall }),
+    ...fleetSpecOf(cfg),
     proxyVars: cfg.proxyVars as Record<string, unknown>,
     policies: {
       approval: { timeoutMs: p.approval.timeout, onTimeout: 'abort' },

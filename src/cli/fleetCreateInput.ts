@@ -2,20 +2,13 @@
 // policies only; no secret).
 import type { FleetConfig } from '../config';
 import type { FleetCreateInput } from '../shared';
-import { nsDeployInput } from './deployInput';
+import { fleetSpecOf, nsDeployInput } from './deployInput';
 
 export function fleetCreateInput(cfg: FleetConfig): FleetCreateInput {
   const ns = nsDeployInput(cfg);
   const p = cfg.policies;
   return {
-    fleet: ns.fleet,
-    zones: ns.zones,
-    linode: ns.linode,
-    ssh: ns.ssh,
-    nameservers: ns.nameservers,
-    loadBalancers: ns.loadBalancers,
-    nextSuffix: ns.nextSuffix,
-    ...(cfg.firewall ? { firewall: cfg.firewall } : {}),
+    ...fleetSpecOf(cfg),
     parents: cfg.parents.map((s) => ({ address: s.address, port: s.port })),
     policies: {
       gate: ns.policies.gate,

@@ -2,20 +2,13 @@
 // addresses and policies only).
 import type { FleetConfig } from '../config';
 import type { LbReplacementInput } from '../shared';
-import { nsDeployInput } from './deployInput';
+import { fleetSpecOf, nsDeployInput } from './deployInput';
 
 export function lbReplacementInput(cfg: FleetConfig, opts: { dryRun?: boolean } = {}): LbReplacementInput {
   const ns = nsDeployInput(cfg);
   const p = cfg.policies;
   return {
-    fleet: ns.fleet,
-    zones: ns.zones,
-    linode: ns.linode,
-    ssh: ns.ssh,
-    nameservers: ns.nameservers,
-    loadBalancers: ns.loadBalancers,
-    nextSuffix: ns.nextSuffix,
-    firewall: ns.firewall,
+    ...fleetSpecOf(cfg),
     parents: cfg.parents.map((s) => ({ address: s.address, port: s.port })),
     proxyVars: cfg.proxyVars,
     policies: {

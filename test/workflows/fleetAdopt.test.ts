@@ -23,15 +23,8 @@ const t = timeSkippingPerTest();
 let seq = 0;
 
 function input(extra: Partial<FleetAdoptInput> = {}): FleetAdoptInput {
-  const { fleet, zones, linode, ssh, nameservers, loadBalancers, nextSuffix } = LAB_FLEET;
   return {
-    fleet,
-    zones,
-    linode,
-    ssh,
-    nameservers,
-    loadBalancers,
-    nextSuffix,
+    ...LAB_FLEET,
     proxyVars: {},
     policies: {
       approval: { timeoutMs: 30 * 60_000, onTimeout: 'abort' },
