@@ -2,10 +2,10 @@
 // realistic provisioning + boot time, compared with (a) the slowest single new host's own path
 // (create → running → SSH, then the Ansible run that configures it) and (b) the same steps run
 // one host after another (what a serial script does), both read from the deploy's history.
-import type { temporal } from '@temporalio/proto';
 import { nsDeployInput } from '../src/cli/deployInput';
 import { nsBlueGreen } from '../src/workflows';
 import type { Benchmark } from './lib/benchmark';
+import { activitySpans, seconds } from './lib/history';
 import { withLab } from './lib/labSession';
 
 export interface DeployTimeOptions {
@@ -28,21 +28,6 @@ export interface DeployTimeResult {
   ratioToSerial: number;
   otherStepsSeconds: number;
   outcome: string;
-}
-
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const seconds = (e: HistoryEvent) => Number(e.eventTime!.seconds) + (e.eventTime!.nanos ?? 0) / 1e9;
-
-/** Per activity: type, its first argument's label (if any), when it was scheduled and when it completed. */
-function activitySpans(events: HistoryEvent[], decode: (p: unknown) => unknown[]) {
-  const spans = new Map<number, { type: string; args: unknown[]; start: number; end?: number }>();
-  for (const e of events) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) spans.set(Number(e.eventId), { type: s.activityType!.name!, args: decode(s.input), start: seconds(e) });
-    const c = e.activityTaskCompletedEventAttributes;
-    if (c) spans.get(Number(c.scheduledEventId))!.end = seconds(e);
-  }
-  return [...spans.values()];
 }
 
 export async function deployTime(o: DeployTimeOptions): Promise<DeployTimeResult> {

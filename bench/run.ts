@@ -13,6 +13,8 @@ import { benchmark as chaosLinodeFaults } from './chaosFaults';
 import { benchmark as verify } from './verify';
 import { benchmark as overhead } from './overhead';
 import { benchmark as zonePush } from './zonePush';
+import { benchmark as scale } from './scale';
+import { benchmark as phoenix } from './phoenix';
 import { benchmark as lbIpSwap } from './lbIpSwap';
 import { benchmark as chaosLbIpSwap } from './chaosLbIpSwap';
 
@@ -26,6 +28,8 @@ const BENCHMARKS: Benchmark[] = [
   verify,
   overhead,
   zonePush,
+  scale,
+  phoenix,
   lbIpSwap,
   chaosLbIpSwap,
 ];

@@ -338,7 +338,7 @@ export async function verifyBenchmark(o: VerifyOptions) {
       }
 
       o.say(
-        `back to back: ${o.backToBack} verifications of ${sweepServer.label} in a row, no pause (compareZone reuses at most ${gate.concurrency} TCP connections and closes them at the end: each run leaves at most that many in TIME_WAIT for 60 s, instead of one per RRset when every query had its own connection)`,
+        `back to back: ${o.backToBack} verifications of ${sweepServer.label} in a row, no pause (compareZone pipelines TCP over a few reused connections, at most ${gate.concurrency}, and closes them at the end: each run leaves at most that many in TIME_WAIT for 60 s, instead of one per RRset when every query had its own connection)`,
       );
       await waitForQuiet();
       const backToBack: Run[] = [];
@@ -389,7 +389,7 @@ export async function verifyBenchmark(o: VerifyOptions) {
         transportsApart: { server: sweepServer.label, concurrency: gate.concurrency, runs: apart },
         backToBack: {
           server: sweepServer.label,
-          note: 'the same verification repeated without a pause: compareZone carries its TCP queries one after another over at most `concurrency` reused connections (RFC 7766 §6.2.1) and closes them at the end, so each run leaves at most `concurrency` TIME_WAIT sockets on this machine for 60 s (when every TCP query had its own connection, each run left one per RRset and the system CPU time of each later run grew with them: connect() searching for a free source port); see cpu.systemSeconds and timeWaitAtStart',
+          note: 'the same verification repeated without a pause: compareZone pipelines its TCP queries over a few reused connections (RFC 7766 §6.2.1.1; at most `concurrency`) and closes them at the end, so each run leaves at most that many TIME_WAIT sockets on this machine for 60 s (when every TCP query had its own connection, each run left one per RRset and the system CPU time of each later run grew with them: connect() searching for a free source port); see cpu.systemSeconds and timeWaitAtStart',
           runs: backToBack,
         },
         settle: {
@@ -409,7 +409,7 @@ export async function verifyBenchmark(o: VerifyOptions) {
             udp: Math.round(avg(dnsperf.filter((d) => d.mode === 'udp').map((d) => d.qps))),
             tcp: Math.round(avg(dnsperf.filter((d) => d.mode === 'tcp').map((d) => d.qps))),
           },
-          note: 'dnsperf -e (EDNS, no NSID option) keeps up to -q queries outstanding over -c clients and reuses its TCP connections; nsdeploy asks with EDNS + NSID, at most `concurrency` queries in flight, over TCP on at most `concurrency` reused connections with one query at a time on each (no pipelining), and checks every answer',
+          note: 'dnsperf -e (EDNS, no NSID option) keeps up to -q queries outstanding over -c clients and reuses its TCP connections; nsdeploy asks with EDNS + NSID, at most `concurrency` queries in flight, over UDP on one socket and over TCP pipelined on a few reused connections, and checks every answer',
         },
         loadAverageAtStart: loadAtStart,
         note: 'all on one machine: the benchmark process, dnsperf and the four named share its CPUs',
@@ -424,7 +424,7 @@ const PARAMETERS = {
   origin: 'example.test',
   oldServers: ['ns1', 'ns2'],
   newServers: ['ns1-next', 'ns2-next'],
-  sweep: [4, 32, 64],
+  sweep: [4, 16, 32, 128],
   backToBack: 3,
   settle: { timeWaitBelow: 2000, maxSeconds: 90 },
   dnsperf: { clients: 4, outstanding: 100, timeoutSec: 2, maxSeconds: 60 },

@@ -9,6 +9,7 @@ import { zonePushInput } from '../src/cli/zonePushInput';
 import { nsBlueGreen, zonePush } from '../src/workflows';
 import type { Benchmark } from './lib/benchmark';
 import { dnsperf, queryFile, type DnsperfResult } from './lib/dnsperf';
+import { secondsPerActivity, workflowSpans } from './lib/history';
 import { withLab, type LabSession } from './lib/labSession';
 import { generateZone } from './lib/zoneGenerator';
 import { emulatorUrl } from '../lab/emulatorProcess';
@@ -17,7 +18,7 @@ const PARAMETERS = {
   records: 10_000,
   qpsPerLb: 500,
   /** dnsperf runs this long around the push (from 3 s before it); bounded. */
-  pushLoadSeconds: 30,
+  pushLoadSeconds: 60,
   /** …and around the NS deploy (the lab config's policies: soak 30 s). */
   deployLoadSeconds: 150,
   queryNames: 2_000,
@@ -35,6 +36,8 @@ export interface ZonePushBenchResult {
   /** Wall time of the one-record push, from its start to verified on every server (and through every LB). */
   pushSeconds: number;
   push: Loaded;
+  /** Where the push's time went: seconds per activity type (parallel ones added up). */
+  pushSteps: Record<string, number>;
   /** The NS deploy of the same kind of change (one added record) in the same run. */
   nsDeploySeconds: number;
   nsDeploy: Loaded;
@@ -81,12 +84,14 @@ export async function zonePushBench(say: (s: string) => void): Promise<ZonePushB
     const zone = labZone(PARAMETERS.records);
     const queries = queryFile(zone.queries);
     const run = async (id: string, force = false) => {
+      const workflowId = `lab/zone-push-bench-${id}-${Date.now()}`;
       const r = await s.env.client.workflow.execute(zonePush, {
         taskQueue: s.taskQueue,
-        workflowId: `lab/zone-push-bench-${id}-${Date.now()}`,
+        workflowId,
         args: [zonePushInput(s.cfg, { force })],
       });
       if (r.outcome !== 'pushed') throw new Error(`zone push ${id}: ${r.outcome}`);
+      return workflowId;
     };
 
     say(`serve a generated ${PARAMETERS.records}-record example.test (zone push --force, not measured)`);
@@ -95,7 +100,11 @@ export async function zonePushBench(say: (s: string) => void): Promise<ZonePushB
 
     say(`one added record by zone push, ${PARAMETERS.qpsPerLb} qps through each LB`);
     fs.appendFileSync(file, 'bench-push 300 IN A 192.0.2.201\n');
-    const push = await underLoad(s, queries, PARAMETERS.pushLoadSeconds, () => run('one-record'));
+    let pushed = '';
+    const push = await underLoad(s, queries, PARAMETERS.pushLoadSeconds, async () => {
+      pushed = await run('one-record');
+    });
+    const pushSteps = secondsPerActivity(await workflowSpans(s.env, pushed));
 
     say('one more added record by NS blue-green deploy, same load');
     fs.appendFileSync(file, 'bench-deploy 300 IN A 192.0.2.202\n');
@@ -111,6 +120,7 @@ export async function zonePushBench(say: (s: string) => void): Promise<ZonePushB
       records: PARAMETERS.records,
       pushSeconds: push.seconds,
       push,
+      pushSteps,
       nsDeploySeconds: nsDeploy.seconds,
       nsDeploy,
       speedup: Math.round((nsDeploy.seconds / push.seconds) * 10) / 10,

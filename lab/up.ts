@@ -6,17 +6,22 @@ import execa from 'execa';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { createAnsibleActivities } from '../src/activities/ansible';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../src/activities/linode';
-import { loadZoneFile } from '../src/dns';
+import { readZoneDelegations } from '../src/activities/registrar';
+import { fleetCreateInput } from '../src/cli/fleetCreateInput';
 import { loadFleetConfig, type FleetConfig } from '../src/config';
-import { fleetTag, overPublic, reachedPublicly } from '../src/shared';
-import type { HostRef, LbRef, ZoneRef } from '../src/shared/shape';
+import { fleetTag } from '../src/shared';
+import type { HostRef, ZoneRef } from '../src/shared/shape';
+import { buildFleet } from '../src/workflows/fleetCreate/build';
+import { fleetPlaybook, lbUpstreams } from '../src/workflows/lib/fleetPlaybook';
 import { alertReceiverUrl, startAlertReceiver } from './alertReceiver';
 import { emulatorUrl, labToken, startEmulator } from './emulatorProcess';
-import { listHosts } from './hosts';
+import { createLabNetwork, listHosts } from './hosts';
 import { labPaths } from './labPaths';
-import { startParents, startResolver, zoneBelow } from './parent';
+import { directBuildSteps } from './fleetBuild';
+import { startParents, startResolver } from './parent';
+
+export { fleetPlaybook, lbUpstreams };
 
 const ROOT = path.resolve(__dirname, '..');
 const say = (line: string) => process.stdout.write(line + '\n');
@@ -68,8 +73,6 @@ export function linodeTarget(cfg: Pick<FleetConfig, 'linode' | 'ssh'>): LinodeTa
   };
 }
 
-type FleetShape = Pick<FleetConfig, 'zones' | 'nameservers' | 'loadBalancers'>;
-
 const instanceOf = (instances: InstanceInfo[], label: string): InstanceInfo => {
   const found = instances.find((i) => i.label === label);
   if (!found) throw new Error(`no live instance ${label}`);
@@ -77,79 +80,10 @@ const instanceOf = (instances: InstanceInfo[], label: string): InstanceInfo => {
 };
 
 /**
- * Where an LB sends queries: each of its upstreams on its private address when in the LB's
- * region, on its public address otherwise (Linode private addresses do not cross regions).
+ * What the parents delegate, read from the zones themselves (as `fleet create`'s registrar step
+ * shows it): example.test: ns1/ns2 with glue; shop.test: NS ns1/ns2.example.test, no glue of its own.
  */
-export function lbUpstreams(cfg: FleetShape, lb: LbRef, ns: InstanceInfo[]): { address: string; port: number }[] {
-  return lb.upstreams.map((label) => {
-    const instance = instanceOf(ns, label);
-    const address = overPublic(cfg, lb, label) ? instance.publicIPv4 : instance.privateIPv4;
-    if (!address) throw new Error(`nameserver ${label} has no private address for ${lb.label}`);
-    return { address, port: 53 };
-  });
-}
-
-/**
- * Inventory for the live fleet: every zone on every nameserver, which listens on its private
- * address (and its public one when an LB of another region names it); each LB's own upstreams
- * as a host variable (not a group variable: LBs of different regions forward to different
- * nameservers).
- */
-export function fleetPlaybook(cfg: FleetShape & Pick<FleetConfig, 'ssh'>, ns: InstanceInfo[], lbs: InstanceInfo[]) {
-  return {
-    groups: {
-      nameservers: cfg.nameservers.map((h) => {
-        const i = instanceOf(ns, h.label);
-        const listen = [i.privateIPv4, ...(reachedPublicly(cfg, h) ? [i.publicIPv4] : [])].filter(Boolean);
-        return { name: i.label, address: i.publicIPv4, vars: { nameserver_listen_addresses: listen } };
-      }),
-      loadbalancers: cfg.loadBalancers.map((lb) => {
-        const i = instanceOf(lbs, lb.label);
-        return {
-          name: i.label,
-          address: i.publicIPv4,
-          vars: { proxy_listen_addresses: [i.publicIPv4], proxy_upstreams: lbUpstreams(cfg, lb, ns) },
-        };
-      }),
-    },
-    groupVars: {
-      nameservers: { nameserver_zones: cfg.zones.map((z) => ({ name: z.domain, file: z.file })) },
-    },
-    privateKeyFile: cfg.ssh.privateKeyFile,
-    knownHostsFile: cfg.ssh.knownHostsFile,
-    user: cfg.ssh.user,
-  };
-}
-
-/**
- * What the parents delegate, read from the zones themselves: each zone's apex NS names, and glue
- * for the NS names inside a delegated zone (their A/AAAA records there). example.test: ns1/ns2
- * with glue; shop.test: NS ns1/ns2.example.test, no glue of its own.
- */
-export async function labDelegations(zones: ZoneRef[]) {
-  const loaded = await Promise.all(zones.map((z) => loadZoneFile(z.file, z.domain)));
-  const plain = (n: string) => n.replace(/\.$/, '').toLowerCase();
-  const delegations = zones.map((z, i) => ({
-    domain: z.domain,
-    nameservers: loaded[i].records
-      .filter((r) => r.type === 'NS' && plain(r.name) === z.domain)
-      .map((r) => plain(r.rdata))
-      .sort(),
-  }));
-  const glue: Record<string, string[]> = {};
-  for (const name of new Set(delegations.flatMap((d) => d.nameservers))) {
-    const zone = zoneBelow(
-      name,
-      zones.map((z) => z.domain),
-    );
-    if (!zone) continue;
-    const records = loaded[zones.findIndex((z) => z.domain === zone)].records;
-    glue[name] = records
-      .filter((r) => plain(r.name) === name && (r.type === 'A' || r.type === 'AAAA'))
-      .map((r) => r.rdata);
-  }
-  return { delegations, glue };
-}
+export const labDelegations = (zones: ZoneRef[]) => readZoneDelegations(zones);
 
 /** dig through `server` (optionally from inside a lab host's netns): the answer section, or null. */
 async function digSoa(server: string, zone: string, options: string[], netns?: string): Promise<string | null> {
@@ -176,18 +110,21 @@ async function main(): Promise<void> {
       '(monitor.webhookUrl; alerts in .lab/alerts.jsonl)',
   );
 
+  if (process.argv.includes('--no-fleet')) {
+    // An empty account for `nsdeploy fleet create` (the phoenix drill, its e2e test): the lab
+    // network, parents and resolver, and no instance.
+    await createLabNetwork({ stateDir: labPaths.hostsState });
+    const { delegations, glue } = await labDelegations(cfg.zones);
+    const parentState = { stateDir: labPaths.parentState, addresses: cfg.parents.map((p) => p.address) };
+    const parents = await startParents({ ...parentState, zones: delegations, glue });
+    await startResolver({ stateDir: labPaths.resolverState, parents: parents.map((p) => p.address) });
+    say(`Lab up without a fleet: parents ${parents.map((p) => p.address).join(' ')}; build it with`);
+    say(`  LINODE_TOKEN=$(cat .lab/linode-token) npm run fleet-create -- --config config/lab.yaml`);
+    return;
+  }
+
   const linode = createLinodeActivities({ pollMs: 250 });
   const target = linodeTarget(cfg);
-  const spec = (host: HostRef) => ({
-    label: host.label,
-    region: host.region,
-    type: cfg.linode.type,
-    image: cfg.linode.image,
-    tags: [...cfg.linode.tags, fleetTag(cfg.fleet)],
-    deployTag: BOOTSTRAP_TAG,
-  });
-  // LBs first, in config order, so a fresh lab hands out the same addresses every time (the lab
-  // zone's ns1/ns2 records point at the LBs' public addresses).
   const wanted: HostRef[] = [...cfg.loadBalancers, ...cfg.nameservers];
   const live = await linode.listInstances(target, fleetTag(cfg.fleet));
   let lbs: InstanceInfo[];
@@ -198,33 +135,19 @@ async function main(): Promise<void> {
     ns = cfg.nameservers.map((h) => instanceOf(live, h.label));
     say(`Fleet already up: ${[...lbs, ...ns].map((i) => `${i.label} ${i.publicIPv4}`).join(', ')}`);
   } else {
-    const created: InstanceInfo[] = [];
-    for (const host of wanted) created.push(await linode.ensureInstance(target, spec(host)));
+    // The fleet create workflow's own steps, with its activities called directly (no Temporal
+    // server here), so every lab exercises the production path.
     say(
-      `Instances: ${created
-        .map((i, n) => `${i.label} (${wanted[n].region}) ${i.publicIPv4}/${i.privateIPv4}`)
-        .join(', ')}; waiting until running…`,
-    );
-    const running = await Promise.all(created.map((i) => linode.waitForRunning(target, i.id)));
-    lbs = running.slice(0, cfg.loadBalancers.length);
-    ns = running.slice(cfg.loadBalancers.length);
-
-    say(
-      `Configuring with Ansible (site.yml: nameserver with ${cfg.zones.map((z) => z.domain).join(', ')}, ` +
-        'then proxy)…',
+      `Building the fleet as \`nsdeploy fleet create\` does (site.yml: ${cfg.zones.map((z) => z.domain).join(', ')})…`,
     );
     fs.mkdirSync(labPaths.ansibleLogs, { recursive: true });
-    const ansible = createAnsibleActivities();
-    const result = await ansible.runPlaybook({
-      playbook: 'site.yml',
-      ...fleetPlaybook(cfg, ns, lbs),
-      logFile: path.join(labPaths.ansibleLogs, 'lab-up.log'),
-    });
-    say(
-      `Ansible done: ${Object.entries(result.recap)
-        .map(([h, r]) => `${h} changed=${r.changed}`)
-        .join(', ')} (log ${result.logFile})`,
+    const input = fleetCreateInput(cfg);
+    const built = await buildFleet(
+      input,
+      directBuildSteps(input, { say, ansibleLog: path.join(labPaths.ansibleLogs, 'lab-up.log') }),
     );
+    lbs = built.lbs;
+    ns = built.nameservers;
   }
 
   // Every zone through every LB, UDP and TCP, answered by one of the LB's own upstreams (NSID).

@@ -452,7 +452,18 @@ async function main(): Promise<void> {
     // (b) The LB replacement at the human step: glue instructions and every parent's state.
     const lbId = lbReplacementWorkflowId(FLEET);
     say(`LB replacement ${lbId}`);
-    await run('npm', ['run', '-s', 'nsdeploy', '--', 'start-lb-replacement', '--config', CONFIG, '--detach']);
+    await run('npm', [
+      'run',
+      '-s',
+      'nsdeploy',
+      '--',
+      'start-lb-replacement',
+      '--config',
+      CONFIG,
+      '--strategy',
+      'glue',
+      '--detach',
+    ]);
     const lbRun = await runId(c, lbId);
     ours.push({ id: lbId, runId: lbRun });
     const atGlue = await waitForPhase<LbReplacementStatus>(

@@ -4,11 +4,13 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { temporalConnectionOptions, temporalTarget } from './temporal/connection';
+import { workerWorkflowCode } from './temporal/workflowCode';
 import { dataConverter } from './codec';
 import { logger } from './logger';
 
 async function main(): Promise<void> {
   const target = temporalTarget();
+  const code = workerWorkflowCode(); // before connecting: a missing bundle is the first thing to hear of
   const converter = dataConverter(); // payload encryption, if keys are configured (docs/encryption.md)
   // TLS / API key from TEMPORAL_TLS_*, TEMPORAL_API_KEY
   const connection = await NativeConnection.connect(temporalConnectionOptions(target));
@@ -16,7 +18,7 @@ async function main(): Promise<void> {
     connection,
     namespace: target.namespace,
     taskQueue: target.taskQueue,
-    workflowsPath: require.resolve('./workflows'),
+    ...code, // compiled: the bundle `npm run build` wrote; under ts-node: src/workflows, bundled now
     activities: createActivities({ logger }),
     dataConverter: converter,
   });
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
       namespace: target.namespace,
       taskQueue: target.taskQueue,
       payloadEncryption: converter ? 'on' : 'off',
+      workflowCode: code.workflowBundle ? 'prebuilt bundle' : 'bundled at start',
     },
     'worker started',
   );

@@ -21,6 +21,9 @@ TEMPORAL_DB="$TEMPORAL_STATE_DIR/temporal.db"
 TEMPORAL_PID_FILE="$TEMPORAL_STATE_DIR/server.pid"
 TEMPORAL_LOG_FILE="$TEMPORAL_STATE_DIR/server.log"
 
+# Flags every dev server of the project starts with (temporal-dev/start, tests, benchmarks).
+TEMPORAL_DEV_FLAGS_FILE="$TEMPORAL_DEV_DIR/dev-server.flags"
+
 # Search attributes the workflows set (name=type), kept in step with src/shared.ts.
 TEMPORAL_SEARCH_ATTRIBUTES=(DeployPhase=Keyword Fleet=Keyword FleetHealth=Keyword)
 

@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../src/shared';
-import { PROJECT_DIR, temporalCliPath, testServerPath } from './temporalTools';
+import { devServerArgs, PROJECT_DIR, temporalCliPath, testServerPath } from './temporalTools';
 
 /** Java time-skipping test server; custom search attributes registered like the dev server's. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -18,13 +18,14 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** The real dev server (the CLI's start-dev), headless, in memory, for end-to-end tests. */
+/** The real dev server (the CLI's start-dev), headless, in memory, with the project's dev-server flags. */
 export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       searchAttributes: SEARCH_ATTRIBUTES,
       ip: '127.0.0.1',
+      extraArgs: devServerArgs(),
     },
   });
 }

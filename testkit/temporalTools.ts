@@ -31,3 +31,20 @@ export const testServerPath = (): string =>
       'temporal-test-server',
     ),
   );
+
+/** One flag of temporal-dev/dev-server.flags and its value, e.g. ['--sqlite-pragma', 'journal_mode=wal']. */
+export type DevServerFlag = readonly [flag: string, value: string];
+
+/** The flags every dev server of the project starts with (temporal-dev/dev-server.flags, read as start reads it). */
+export function devServerFlags(): DevServerFlag[] {
+  const text = fs.readFileSync(path.join(PROJECT_DIR, 'temporal-dev', 'dev-server.flags'), 'utf8');
+  return text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([flag]) => flag !== '' && !flag.startsWith('#'))
+    .map(([flag, value]) => [flag, value ?? ''] as const);
+}
+
+/** The same flags as the command-line arguments of `temporal server start-dev`. */
+export const devServerArgs = (flags: readonly DevServerFlag[] = devServerFlags()): string[] =>
+  flags.flatMap(([flag, value]) => [flag, value]);

@@ -14,6 +14,8 @@ import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 export interface LabOptions {
   provisioningMs?: number;
   bootingMs?: number;
+  /** Arguments of `lab:up`, e.g. ['--', '--no-fleet'] for an empty account. */
+  labUpArgs?: string[];
   say: (s: string) => void;
 }
 export type LabConfig = ReturnType<typeof loadFleetConfig>;
@@ -32,7 +34,7 @@ export async function withLabHosts<T>(opts: LabOptions, fn: (cfg: LabConfig) => 
   if (opts.provisioningMs !== undefined) process.env.LAB_PROVISIONING_MS = String(opts.provisioningMs);
   if (opts.bootingMs !== undefined) process.env.LAB_BOOTING_MS = String(opts.bootingMs);
   try {
-    const up = await npmRun('lab:up');
+    const up = await npmRun('lab:up', ...(opts.labUpArgs ?? []));
     if (up.exitCode !== 0) throw new Error(`lab:up failed:\n${up.all}`);
     const cfg = loadFleetConfig(LAB_CONFIG);
     process.env[cfg.linode.tokenEnv] = labToken();
@@ -49,26 +51,32 @@ export async function withLabHosts<T>(opts: LabOptions, fn: (cfg: LabConfig) => 
 
 /** The lab plus an in-memory dev server and a worker (task queue "bench") with the real activities. */
 export async function withLab<T>(opts: LabOptions, fn: (s: LabSession) => Promise<T>): Promise<T> {
-  return withLabHosts(opts, async (cfg) => {
-    opts.say('dev server + worker');
-    let env: TestWorkflowEnvironment | undefined;
-    let worker: Worker | undefined;
-    let running: Promise<void> | undefined;
-    try {
-      env = await createLocalEnv();
-      const taskQueue = 'bench';
-      worker = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: await bundleWorkflows(),
-        activities: createActivities({ logger: pino({ level: 'warn' }) }),
-      });
-      running = worker.run();
-      return await fn({ env, taskQueue, cfg });
-    } finally {
-      worker?.shutdown();
-      await running?.catch(() => undefined);
-      await env?.teardown();
-    }
-  });
+  return withLabHosts(opts, (cfg) => withBenchWorker(opts.say, (w) => fn({ ...w, cfg })));
+}
+
+/** An in-memory dev server and a worker (task queue "bench") with the real activities, in this process. */
+export async function withBenchWorker<T>(
+  say: (s: string) => void,
+  fn: (w: { env: TestWorkflowEnvironment; taskQueue: string }) => Promise<T>,
+): Promise<T> {
+  say('dev server + worker');
+  let env: TestWorkflowEnvironment | undefined;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  try {
+    env = await createLocalEnv();
+    const taskQueue = 'bench';
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await bundleWorkflows(),
+      activities: createActivities({ logger: pino({ level: 'warn' }) }),
+    });
+    running = worker.run();
+    return await fn({ env, taskQueue });
+  } finally {
+    worker?.shutdown();
+    await running?.catch(() => undefined);
+    await env?.teardown();
+  }
 }

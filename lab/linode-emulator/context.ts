@@ -7,6 +7,7 @@ import type { RateLimiter } from './ratelimit';
 import type { ReceivedTokens } from './receivedTokens';
 import type { IpPools } from './ipam';
 import type { StateStore } from './state';
+import type { ThrottleLog } from './throttleLog';
 import type { LifecycleEngine } from './transitions';
 
 export interface EmulatorContext {
@@ -19,5 +20,6 @@ export interface EmulatorContext {
   pools: IpPools;
   faults: FaultInjector;
   limiter: RateLimiter;
+  throttleLog: ThrottleLog;
   receivedTokens: ReceivedTokens;
 }

@@ -13,6 +13,7 @@ import { REGIONS } from './catalog';
 import { INVALID_JSON } from './messages';
 import { apiPipeline } from './pipeline';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitSettings } from './ratelimit';
+import { ThrottleLog } from './throttleLog';
 import { ReceivedTokens } from './receivedTokens';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
@@ -95,6 +96,7 @@ export function createLinodeEmulator(options: LinodeEmulatorOptions): LinodeEmul
     ips: new IpAssignmentService(store, engine),
     faults: new FaultInjector(options.faultSeed ?? 1),
     limiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+    throttleLog: new ThrottleLog(),
     receivedTokens: new ReceivedTokens(),
   };
 

@@ -18,7 +18,13 @@ import {
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type LinodeCredentials, toLinodeError, withLinodeCredentials } from '../linode';
+import {
+  type LinodeCredentials,
+  type PacerRegistry,
+  processPacers,
+  toLinodeError,
+  withLinodeCredentials,
+} from '../linode';
 import { cloudConfigFor, generateHostKey, readPublicKey, type HostKeyPair } from '../hosts/hostKeys';
 import { pinHostKey, pinnedKeyOf, unpinHosts } from '../ssh/knownHosts';
 import { activityHeartbeat as heartbeat } from './context';
@@ -41,6 +47,8 @@ export interface InstanceSpec {
   tags: string[];
   /** Tag naming the deploy that owns the instance: a retry finds its own instance by it. */
   deployTag: string;
+  /** The Cloud Firewall of its role, attached at create (src/activities/firewall.ts). */
+  firewallId?: number;
 }
 
 export interface InstanceInfo {
@@ -67,6 +75,10 @@ export interface LinodeDeps {
   env?: NodeJS.ProcessEnv;
   sleep?: (ms: number) => Promise<void>;
   pollMs?: number;
+  /** Rate-limit pacing of creates; default: the process's (shared by every activity of the worker). */
+  pacers?: PacerRegistry;
+  /** How long one ensureInstance waits out 429s itself before leaving the retry to Temporal. */
+  maxPacingMs?: number;
 }
 
 /** Pending host keys live next to known_hosts, readable by root only, until the instance exists. */
@@ -113,32 +125,62 @@ function hostKeyOf(t: LinodeTarget, i: InstanceInfo): string {
   return pinned;
 }
 
+function credentialsOf(env: NodeJS.ProcessEnv, t: LinodeTarget): LinodeCredentials {
+  const token = env[t.tokenEnv];
+  if (!token) {
+    throw ApplicationFailure.nonRetryable(
+      `the Linode API token is not set: export ${t.tokenEnv} in the worker's environment`,
+      'ConfigError',
+    );
+  }
+  return { apiUrl: t.apiUrl, token };
+}
+
+/** Runs one activity's Linode calls with the credentials of the fleet `t` names (read per activity). */
+export async function inFleetOf<T>(env: NodeJS.ProcessEnv, t: LinodeTarget, calls: () => Promise<T>): Promise<T> {
+  return withLinodeCredentials(credentialsOf(env, t), calls);
+}
+
+/** One Linode call; its failure becomes an activity failure naming `action` (retryable or not). */
+export async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw linodeFailure(err, action);
+  }
+}
+
 export function createLinodeActivities(deps: LinodeDeps = {}) {
   const env = deps.env ?? process.env;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const pollMs = deps.pollMs ?? 2000;
+  const pacers = deps.pacers ?? processPacers;
+  const maxPacingMs = deps.maxPacingMs ?? 60_000;
 
-  function credentialsOf(t: LinodeTarget): LinodeCredentials {
-    const token = env[t.tokenEnv];
-    if (!token) {
-      throw ApplicationFailure.nonRetryable(
-        `the Linode API token is not set: export ${t.tokenEnv} in the worker's environment`,
-        'ConfigError',
-      );
-    }
-    return { apiUrl: t.apiUrl, token };
-  }
+  const inFleet = <T>(t: LinodeTarget, calls: () => Promise<T>) => inFleetOf(env, t, calls);
 
-  /** Runs one activity's Linode calls with the credentials of the fleet `t` names (read per activity). */
-  async function inFleet<T>(t: LinodeTarget, calls: () => Promise<T>): Promise<T> {
-    return withLinodeCredentials(credentialsOf(t), calls);
-  }
-
-  async function call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw linodeFailure(err, action);
+  /**
+   * Sends a create in its turn (src/linode/pacer.ts: creates are paced to Linode's dedicated
+   * limit across all activities of this worker). A 429 is waited out here, every create of the
+   * account held back for its Retry-After, up to `maxPacingMs`; then it goes to Temporal's retry,
+   * which waits at least Retry-After too (nextRetryDelay). A 429'd create made nothing: resending
+   * it is safe.
+   */
+  async function pacedCreate<T>(t: LinodeTarget, action: string, send: () => Promise<T>): Promise<T> {
+    const pacer = pacers.pacerFor(credentialsOf(env, t), 'POST /linode/instances');
+    const deadline = Date.now() + maxPacingMs;
+    for (;;) {
+      const turn = await pacer.take((ms) => heartbeat({ pacing: action, waitMs: ms }));
+      try {
+        return await send();
+      } catch (err) {
+        const e = toLinodeError(err, action);
+        if (e.status !== 429) throw linodeFailure(e, action);
+        const retryAfterSeconds = e.retryAfterSeconds ?? 1;
+        pacer.refused(turn, retryAfterSeconds, e.rateLimit);
+        heartbeat({ pacing: action, rateLimited: true, retryAfterSeconds });
+        if (Date.now() + retryAfterSeconds * 1000 > deadline) throw linodeFailure(e, action);
+      }
     }
   }
 
@@ -202,7 +244,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
         const hostKey = await loadOrCreatePendingKey(t, spec.label);
         const authorizedKey = readPublicKey(t.privateKeyFile);
         const userData = cloudConfigFor({ hostname: spec.label, hostKey, authorizedKeys: [authorizedKey] });
-        const created = await call(`create ${spec.label}`, () =>
+        const created = await pacedCreate(t, `create ${spec.label}`, () =>
           createLinode({
             label: spec.label,
             region: spec.region,
@@ -215,6 +257,7 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
             root_pass: crypto.randomBytes(24).toString('base64url') + 'aA1!',
             authorized_keys: [authorizedKey],
             metadata: { user_data: Buffer.from(userData).toString('base64') },
+            ...(spec.firewallId !== undefined ? { firewall_id: spec.firewallId } : {}),
           }),
         );
         const info = await describe(t, created);
@@ -375,6 +418,31 @@ export function createLinodeActivities(deps: LinodeDeps = {}) {
           for (const l of res.data) out.push(await describe(t, l));
           if (page >= res.pages) return out;
         }
+      });
+    },
+
+    /** The instances with these labels, whatever their tags (an adoption finds a fleet this way). */
+    findInstances(t: LinodeTarget, labels: string[]): Promise<{ found: InstanceInfo[]; missing: string[] }> {
+      return inFleet(t, async () => {
+        const found: InstanceInfo[] = [];
+        const missing: string[] = [];
+        for (const label of labels) {
+          const linode = await findByLabel(label);
+          if (linode) found.push(await describe(t, linode));
+          else missing.push(label);
+        }
+        return { found, missing };
+      });
+    },
+
+    /** Adds tags to an instance (keeping its others); idempotent. */
+    addTags(t: LinodeTarget, id: number, tags: string[]): Promise<InstanceInfo> {
+      return inFleet(t, async () => {
+        const linode = await call(`read instance ${id}`, () => getLinode(id));
+        const wanted = [...new Set([...linode.tags, ...tags])];
+        if (wanted.length === linode.tags.length) return describe(t, linode);
+        const updated = await call(`tag ${linode.label}`, () => updateLinode(id, { tags: wanted }));
+        return describe(t, updated);
       });
     },
   };

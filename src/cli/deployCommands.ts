@@ -8,6 +8,8 @@ import {
   rejectUpdate,
   STATUS_QUERY,
   type DeployStatus,
+  type FleetCreateResult,
+  type FleetCreateStatus,
   type StatusBase,
   type GlueChange,
   type LbReplacementResult,
@@ -15,6 +17,8 @@ import {
   type NsDeployResult,
   type ZonePushResult,
   type ZonePushStatus,
+  type FleetAdoptResult,
+  type FleetAdoptStatus,
   labelsOf,
 } from '../shared';
 import { nsBlueGreen } from '../workflows/nsBlueGreen';
@@ -57,8 +61,8 @@ export async function startDeploy(
 }
 
 /** What the followed workflows' `status` query returns. */
-type FollowedStatus = DeployStatus | LbReplacementStatus | ZonePushStatus;
-type FollowedResult = NsDeployResult | LbReplacementResult | ZonePushResult;
+type FollowedStatus = DeployStatus | LbReplacementStatus | ZonePushStatus | FleetAdoptStatus | FleetCreateStatus;
+type FollowedResult = NsDeployResult | LbReplacementResult | ZonePushResult | FleetAdoptResult | FleetCreateResult;
 
 /** Prints each phase and event as it happens; resolves with the result, throws the reason. */
 export async function followDeploy(

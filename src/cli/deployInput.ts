@@ -1,13 +1,10 @@
 // Turns a fleet config into the NS deploy's workflow input: names, paths and policies only
 // (secrets stay in the worker's environment and key files).
 import type { FleetConfig } from '../config';
-import type { NsDeployInput } from '../shared';
+import type { FleetSpec, NsDeployInput } from '../shared';
 
-export function nsDeployInput(
-  cfg: FleetConfig,
-  opts: { dryRun?: boolean; approveBeforeCutover?: boolean } = {},
-): NsDeployInput {
-  const p = cfg.policies;
+/** The fleet part every change's input extends (FleetSpec): zones, hosts, and how to reach them. */
+export function fleetSpecOf(cfg: FleetConfig): FleetSpec {
   return {
     fleet: cfg.fleet,
     zones: cfg.zones,
@@ -23,6 +20,17 @@ export function nsDeployInput(
     nameservers: cfg.nameservers,
     loadBalancers: cfg.loadBalancers,
     nextSuffix: cfg.nextSuffix,
+    firewall: cfg.firewall,
+  };
+}
+
+export function nsDeployInput(
+  cfg: FleetConfig,
+  opts: { dryRun?: boolean; approveBeforeCutover?: boolean } = {},
+): NsDeployInput {
+  const p = cfg.policies;
+  return {
+    ...fleetSpecOf(cfg),
     policies: {
       approval: {
         beforeCutover: opts.approveBeforeCutover ?? p.approval.beforeCutover,

@@ -2,7 +2,7 @@
 // addresses and policies only).
 import type { FleetConfig } from '../config';
 import type { LbReplacementInput, LbStrategy } from '../shared';
-import { nsDeployInput } from './deployInput';
+import { fleetSpecOf, nsDeployInput } from './deployInput';
 
 export interface LbReplacementOptions {
   dryRun?: boolean;
@@ -19,13 +19,7 @@ export function lbReplacementInput(cfg: FleetConfig, opts: LbReplacementOptions 
   const ns = nsDeployInput(cfg);
   const p = cfg.policies;
   return {
-    fleet: ns.fleet,
-    zones: ns.zones,
-    linode: ns.linode,
-    ssh: ns.ssh,
-    nameservers: ns.nameservers,
-    loadBalancers: ns.loadBalancers,
-    nextSuffix: ns.nextSuffix,
+    ...fleetSpecOf(cfg),
     parents: cfg.parents.map((s) => ({ address: s.address, port: s.port })),
     proxyVars: cfg.proxyVars,
     policies: {

@@ -12,6 +12,7 @@ import { connectClient, temporalTarget, workflowUrl, type TemporalTarget } from 
 import { formatDuration } from '../shared/duration';
 import { registerCodecServerCommand } from '../codec/server';
 import { registerMonitorCommands } from './monitorCommands';
+import { registerFleetCommands } from './fleetCommands';
 
 const out = (line: string) => process.stdout.write(line + '\n');
 
@@ -273,6 +274,7 @@ export function buildProgram(): Command {
   });
 
   registerMonitorCommands(program, { connectionOptions, withClient, out });
+  registerFleetCommands(program, { connectionOptions, withClient, out });
   registerCodecServerCommand(program);
   return program;
 }

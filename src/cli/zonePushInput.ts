@@ -2,7 +2,7 @@
 // (secrets stay in the worker's environment and key files).
 import type { FleetConfig } from '../config';
 import type { ZonePushInput } from '../shared';
-import { nsDeployInput } from './deployInput';
+import { fleetSpecOf } from './deployInput';
 
 export interface ZonePushOptions {
   dryRun?: boolean;
@@ -12,15 +12,9 @@ export interface ZonePushOptions {
 }
 
 export function zonePushInput(cfg: FleetConfig, opts: ZonePushOptions = {}): ZonePushInput {
-  const { fleet, zones, linode, ssh, nameservers, loadBalancers } = nsDeployInput(cfg);
   const p = cfg.policies;
   return {
-    fleet,
-    zones,
-    linode,
-    ssh,
-    nameservers,
-    loadBalancers,
+    ...fleetSpecOf(cfg),
     policies: {
       thresholds: {
         maxUpdatePercent: p.zonePush.maxUpdatePercent,

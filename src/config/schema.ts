@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import ms from 'ms';
 import { z } from 'zod';
+import { FIREWALL_FLEET_MAX } from '../shared/firewall';
 import { checkShape, checkZoneChoice } from './fleetShape';
 import { linodeLabelProblem, LABEL_MAX } from './linodeLabel';
 
@@ -34,6 +35,16 @@ const dnsName = z
 
 const address = z.string().refine((s) => isIP(s) !== 0, { message: 'must be an IPv4 or IPv6 address' });
 const port = z.number().int().min(1).max(65535);
+/** An address, or a network such as "192.0.2.0/24". */
+const addressOrNetwork = z.string().refine(
+  (s) => {
+    const [a, prefix, ...rest] = s.split('/');
+    const family = isIP(a);
+    if (family === 0 || rest.length > 0) return false;
+    return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  },
+  { message: 'must be an IPv4 or IPv6 address or network, such as "192.0.2.10" or "192.0.2.0/24"' },
+);
 
 /** A region as Linode names it (checked against Linode's list before anything changes). */
 const region = z
@@ -232,11 +243,24 @@ export const fleetConfigSchema = z
     proxyVars: proxyVars.default({}),
     /** Continuous monitoring (`nsdeploy monitor create`, docs/monitoring.md): how often, and where alerts go. */
     monitor: monitor.prefault({}),
+    /**
+     * Cloud Firewalls (docs/production.md): every instance nsdeploy creates gets its role's. The
+     * worker's addresses are the only ones allowed SSH, and (with the LBs) DNS to a nameserver.
+     */
+    firewall: z
+      .strictObject({ workerAddresses: z.array(addressOrNetwork).min(1, { message: "needs the worker's address" }) })
+      .optional(),
   })
   // Runs even when other fields are wrong, so that a missing zone is reported with them.
   .superRefine((cfg, ctx) => checkZoneChoice(cfg, ctx), { when: () => true })
   .superRefine((cfg, ctx) => {
     checkShape(cfg, ctx);
+    if (cfg.firewall && cfg.fleet.length > FIREWALL_FLEET_MAX)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fleet'],
+        message: `must be at most ${FIREWALL_FLEET_MAX} characters with firewall: (its firewalls' labels)`,
+      });
     const all = [
       ...cfg.nameservers.map((h, i) => ({ path: ['nameservers', i, 'label'], label: h.label })),
       ...cfg.loadBalancers.map((h, i) => ({ path: ['loadBalancers', i, 'label'], label: h.label })),

@@ -4,7 +4,7 @@ import type { Difference, DifferenceBase, SkippedCheck } from './difference';
 import { nameKey, presentName } from './names';
 import { normaliseRdata } from './normalise';
 import type { DecodedRecord } from './packet';
-import { presentRecord, SUPPORTED_TYPES } from './rdata';
+import { presentRdata, SUPPORTED_TYPES } from './rdata';
 import type { ExpectedRRset } from './rrsets';
 import { fromPacketType } from './rrtypes';
 import type { DnsResponse, TransportMode } from './types';
@@ -37,13 +37,25 @@ const withoutSerial = (normalised: string) =>
     .map((f, i) => (i === SOA_SERIAL_FIELD ? '*' : f))
     .join(' ');
 
+/** Each RRset's expected RDATA by comparable form, worked out once (a zone check asks each set once per transport). */
+const expectedForms = new WeakMap<ExpectedRRset, Map<string, string>>();
+
+function expectedByForm(set: ExpectedRRset, normalise: (rdata: string) => string): Map<string, string> {
+  let forms = expectedForms.get(set);
+  if (!forms) {
+    forms = new Map(set.rdata.map((r) => [normalise(r), r]));
+    expectedForms.set(set, forms);
+  }
+  return forms;
+}
+
 /** Compare served records with the expected set: TTL, then RDATA (SOA serial on its own). */
 function compareRecords(set: ExpectedRRset, served: DecodedRecord[], base: DifferenceBase): Difference[] {
   const diffs: Difference[] = [];
   const actualTtl = Math.min(...served.map((r) => r.ttl));
   if (actualTtl !== set.ttl) diffs.push({ ...base, kind: 'ttl', expected: set.ttl, actual: actualTtl });
 
-  const presented = served.map(presentRecord);
+  const presented = served.map((r) => ({ rdata: presentRdata(r) }));
   if (!SUPPORTED_TYPES.has(set.type) || presented.some((p) => p.rdata === undefined)) {
     diffs.push({
       ...base,
@@ -62,7 +74,7 @@ function compareRecords(set: ExpectedRRset, served: DecodedRecord[], base: Diffe
     normalise = (rdata) => withoutSerial(normaliseRdata('SOA', rdata));
   }
 
-  const expected = new Map(set.rdata.map((r) => [normalise(r), r]));
+  const expected = expectedByForm(set, normalise);
   const actual = new Map(presented.map((p) => [normalise(p.rdata ?? ''), p.rdata ?? '']));
   const expectedOnly = [...expected]
     .filter(([k]) => !actual.has(k))

@@ -1,12 +1,14 @@
 // Compare every RRset of an expected zone with one server's answers, over each transport the
-// caller asks for, with bounded concurrency.
-import pLimit from 'p-limit';
+// caller asks for, with bounded concurrency: `concurrency` workers each ask one question at a
+// time, and their queries share UDP sockets and pipelined TCP connections (many in flight on
+// each) instead of a socket or connection per query.
 import { checkAnswer } from './check';
 import { sortDifferences, type Difference, type SkippedCheck, type ZoneComparison } from './difference';
 import { toWireName } from './names';
 import { query as realQuery, serverLabel, type QueryFn } from './query';
 import { groupRRsets, type ExpectedRRset } from './rrsets';
 import { TcpConnectionPool } from './tcpPool';
+import { UdpSocketPool } from './udpPool';
 import type { DnsServer, QueryOptions, TransportMode } from './types';
 import type { Zone } from './zone';
 
@@ -73,17 +75,20 @@ export async function compareZone(
     for (const transport of transports) tasks.push({ set, transport });
   }
 
-  // TCP queries reuse connections (RFC 7766 §6.2.1): at most `concurrency` open at once, all
-  // closed at the end, instead of one per query each leaving a TIME_WAIT socket behind.
-  const tcpPool = new TcpConnectionPool({ maxIdlePerServer: concurrency });
-  const limit = pLimit(concurrency);
+  // Shared by every query of this comparison, all closed at the end: one UDP socket for all
+  // UDP queries; TCP over at most `concurrency` connections, pipelined (RFC 7766), instead of
+  // one per query each leaving a TIME_WAIT socket behind.
+  const udpPool = new UdpSocketPool();
+  const tcpPool = new TcpConnectionPool({ maxConnectionsPerServer: concurrency });
+  const optionsFor: Record<TransportMode, QueryOptions> = {
+    udp: { ...options.query, transport: 'udp', udpPool },
+    tcp: { ...options.query, transport: 'tcp', tcpPool },
+    auto: { ...options.query, transport: 'auto', udpPool, tcpPool },
+  };
   const run = async ({ set, transport }: Task) => {
-    if (options.signal?.aborted) return;
     queriesSent += 1;
     try {
-      const queryOptions: QueryOptions =
-        transport === 'udp' ? { ...options.query, transport } : { ...options.query, transport, tcpPool };
-      const res = await doQuery(server, { name: set.name, type: set.type, class: set.class }, queryOptions);
+      const res = await doQuery(server, { name: set.name, type: set.type, class: set.class }, optionsFor[transport]);
       if (res.nsid !== undefined) nsids.add(res.nsid);
       const result = checkAnswer(set, transport, res);
       differences.push(...result.differences);
@@ -104,9 +109,14 @@ export async function compareZone(
       options.onProgress?.(done, tasks.length);
     }
   };
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length && !options.signal?.aborted) await run(tasks[next++]);
+  };
   try {
-    await Promise.all(tasks.map((t) => limit(() => run(t))));
+    await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
   } finally {
+    udpPool.close();
     tcpPool.close();
   }
   if (options.signal?.aborted)

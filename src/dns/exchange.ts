@@ -14,8 +14,13 @@ export interface ExchangePlan {
   attempts: number;
   /** Epoch ms after which no new attempt starts and running ones are cut short. */
   deadline: number;
-  /** Judges a received message; throws DnsProtocolError for an answer that is ours but unusable. */
-  judge: (message: Buffer) => Verdict;
+  /** The query as sent with this message id (no TCP length prefix). */
+  encode: (id: number) => Buffer;
+  /**
+   * Judges a received message that carries `id`, the id its query went out with; throws
+   * DnsProtocolError for an answer that is ours but unusable.
+   */
+  judge: (message: Buffer, id: number) => Verdict;
 }
 
 export interface ExchangeResult {

@@ -56,8 +56,17 @@ export function formatIPv6(bytes: Uint8Array): string {
   return out;
 }
 
+/** Recent results: a zone check normalises each address several times (expected, served, per transport). */
+const recent = new Map<string, string>();
+const RECENT_MAX = 8192;
+
 /** Canonical text of an IPv6 address, or the input unchanged when it does not parse. */
 export function normaliseIPv6(text: string): string {
+  const known = recent.get(text);
+  if (known !== undefined) return known;
   const bytes = parseIPv6(text);
-  return bytes ? formatIPv6(bytes) : text;
+  const canonical = bytes ? formatIPv6(bytes) : text;
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(text, canonical);
+  return canonical;
 }

@@ -7,6 +7,11 @@
 /** Characters BIND escapes with a backslash inside a label (dns_name_totext). */
 const SPECIAL = new Set(['"', '(', ')', '.', ';', '\\', '@', '$']);
 
+/** Characters printed as they are (printable ASCII other than SPECIAL); "." separates labels. */
+const PLAIN_NAME = /^[!#%&'*+,\-./0-9:<=>?A-Z[\]^_`a-z{|}~]*$/;
+/** Printable ASCII without a backslash: a presentation name whose labels are its plain text. */
+const UNESCAPED = /^[\x20-\x5b\x5d-\x7e]*$/;
+
 /** Escape one label (given as bytes) the way BIND prints it. */
 export function escapeLabel(bytes: Uint8Array): string {
   let out = '';
@@ -26,6 +31,8 @@ export function escapeLabel(bytes: Uint8Array): string {
  */
 export function presentName(decoded: string, opts: { mail?: boolean } = {}): string {
   if (decoded === '.' || decoded === '') return '.';
+  // Nothing to escape (nearly every name): the common case costs one regular expression test.
+  if (PLAIN_NAME.test(decoded)) return decoded + '.';
   const labels = opts.mail ? decoded.split(/(?<!\\)\./).map((l) => l.replace(/\\\./g, '.')) : decoded.split('.');
   return labels.map((l) => escapeLabel(Buffer.from(l, 'utf8'))).join('.') + '.';
 }
@@ -67,6 +74,10 @@ export function parseName(presentation: string): Buffer[] {
  * represent it (a "." inside a label, or bytes that are not UTF-8).
  */
 export function toWireName(presentation: string): string | undefined {
+  if (UNESCAPED.test(presentation)) {
+    const text = presentation.endsWith('.') ? presentation.slice(0, -1) : presentation;
+    return text === '' ? '.' : text;
+  }
   const labels = parseName(presentation);
   if (labels.length === 0) return '.';
   const parts: string[] = [];

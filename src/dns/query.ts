@@ -1,17 +1,16 @@
 // One DNS question to one server over UDP, TCP, or UDP with a fallback to TCP on TC ("auto").
 // Every call is bounded: per-attempt timeout, attempt count, and a total time limit.
-import crypto from 'node:crypto';
 import net from 'node:net';
 import { DnsProtocolError, type QueryContext } from './errors';
 import type { ExchangePlan, Verdict } from './exchange';
 import { toWireName } from './names';
 import {
   decodeMessage,
-  encodeQuery,
-  encodeStreamQuery,
+  encodeQueryFast,
   nsidOf,
   readId,
   type DecodedMessage,
+  type DecodedRecord,
   type QueryFlags,
   type WireQuestion,
 } from './packet';
@@ -35,15 +34,24 @@ export type QueryFn = (server: DnsServer, question: Question, options?: QueryOpt
 
 /** Options with defaults filled in; explicit `undefined` means "default", limits stay ≥ 1. */
 function withDefaults(options: QueryOptions) {
-  const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as QueryOptions;
-  const o = { ...QUERY_DEFAULTS, ...set };
-  return { ...o, timeoutMs: Math.max(1, o.timeoutMs), attempts: Math.max(1, Math.floor(o.attempts)) };
+  const d = QUERY_DEFAULTS;
+  return {
+    transport: options.transport ?? d.transport,
+    timeoutMs: Math.max(1, options.timeoutMs ?? d.timeoutMs),
+    attempts: Math.max(1, Math.floor(options.attempts ?? d.attempts)),
+    recursionDesired: options.recursionDesired ?? d.recursionDesired,
+    edns: options.edns ?? d.edns,
+    udpPayloadSize: options.udpPayloadSize ?? d.udpPayloadSize,
+    nsid: options.nsid ?? d.nsid,
+  };
 }
 
 /** "127.0.0.1:53", "[2001:db8::1]:53" */
 export function serverLabel(server: DnsServer): string {
   const port = server.port ?? 53;
-  return net.isIPv6(server.address) ? `[${server.address}]:${port}` : `${server.address}:${port}`;
+  // The cheap test first: this runs for every query.
+  const v6 = server.address.includes(':') && net.isIPv6(server.address);
+  return v6 ? `[${server.address}]:${port}` : `${server.address}:${port}`;
 }
 
 function wireQuestion(q: Question): WireQuestion {
@@ -55,15 +63,27 @@ function wireQuestion(q: Question): WireQuestion {
   return { name, type, class: (q.class ?? 'IN').toUpperCase() };
 }
 
+const undecodable = (ctx: QueryContext, err: unknown) =>
+  new DnsProtocolError(ctx, `undecodable response: ${err instanceof Error ? err.message : String(err)}`);
+
+/** A section decodeMessage decodes when first read; what it cannot decode is a bad answer, as at once. */
+function section(read: () => DecodedRecord[], ctx: QueryContext): DecodedRecord[] {
+  try {
+    return read();
+  } catch (err) {
+    throw undecodable(ctx, err);
+  }
+}
+
 /** Ours = same id, a response, same question (names compare case-insensitively). */
-function judgeFor(id: number, wq: WireQuestion, ctx: QueryContext): (buf: Buffer) => Verdict {
-  return (buf) => {
+function judgeFor(wq: WireQuestion, ctx: QueryContext): (buf: Buffer, id: number) => Verdict {
+  return (buf, id) => {
     if (readId(buf) !== id) return { kind: 'ignore', reason: 'id' };
     let message: DecodedMessage;
     try {
       message = decodeMessage(buf);
     } catch (err) {
-      throw new DnsProtocolError(ctx, `undecodable response: ${err instanceof Error ? err.message : String(err)}`);
+      throw undecodable(ctx, err);
     }
     if (!message.isResponse) return { kind: 'ignore', reason: 'not a response' };
     // FORMERR and friends may come back without the question section.
@@ -94,8 +114,11 @@ export const query: QueryFn = async (server, question, options = {}) => {
   const classText = wq.class === 'IN' ? '' : ` ${wq.class}`;
   const questionText = `${wq.name === '.' ? '.' : wq.name}/${question.type.toUpperCase()}${classText}`;
 
-  const exchange = async (transport: Transport) => {
-    const id = crypto.randomInt(0, 0x10000);
+  // Encoded here (a question dns-packet cannot encode fails at once), then with the id the
+  // transport picks for each send: unique among the queries in flight on its socket or connection.
+  encodeQueryFast(0, wq, flags);
+  const encode = (id: number) => encodeQueryFast(id, wq, flags);
+  const exchange = (transport: Transport) => {
     const ctx: QueryContext = { server: label, transport, question: questionText };
     const plan: ExchangePlan = {
       address: server.address,
@@ -104,11 +127,10 @@ export const query: QueryFn = async (server, question, options = {}) => {
       timeoutMs: o.timeoutMs,
       attempts: o.attempts,
       deadline,
-      judge: judgeFor(id, wq, ctx),
+      encode,
+      judge: judgeFor(wq, ctx),
     };
-    return transport === 'udp'
-      ? udpExchange(plan, encodeQuery(id, wq, flags))
-      : tcpExchange(plan, encodeStreamQuery(id, wq, flags), options.tcpPool);
+    return transport === 'udp' ? udpExchange(plan, options.udpPool) : tcpExchange(plan, options.tcpPool);
   };
 
   let transport: Transport = o.transport === 'tcp' ? 'tcp' : 'udp';
@@ -124,6 +146,7 @@ export const query: QueryFn = async (server, question, options = {}) => {
   }
 
   const m = result.message;
+  const ctx: QueryContext = { server: label, transport, question: questionText };
   return {
     server: label,
     question: { name: question.name, type: question.type.toUpperCase(), class: wq.class },
@@ -133,8 +156,12 @@ export const query: QueryFn = async (server, question, options = {}) => {
     rcode: m.rcode,
     flags: m.flags,
     answers: m.answers,
-    authorities: m.authorities,
-    additionals: m.additionals,
+    get authorities() {
+      return section(() => m.authorities, ctx);
+    },
+    get additionals() {
+      return section(() => m.additionals, ctx);
+    },
     edns: m.edns && { udpPayloadSize: m.edns.udpPayloadSize, version: m.edns.version },
     nsid: nsidOf(m.edns),
     attempts,

@@ -161,16 +161,24 @@ export function formatRdata(type: string, data: unknown): string | undefined {
   }
 }
 
+/** A decoded record's RDATA in presentation form; undefined for unsupported types. */
+export function presentRdata(r: DecodedRecord): string | undefined {
+  try {
+    return formatRdata(fromPacketType(r.type), r.data);
+  } catch {
+    return undefined; // Malformed data for its type: treat like an unsupported type.
+  }
+}
+
 /** A decoded record in BIND's presentation form (names absolute, type mnemonic as BIND's). */
 export function presentRecord(r: DecodedRecord): PresentedRecord {
-  const type = fromPacketType(r.type);
-  let rdata: string | undefined;
-  try {
-    rdata = formatRdata(type, r.data);
-  } catch {
-    rdata = undefined; // Malformed data for its type: treat like an unsupported type.
-  }
-  return { name: presentName(r.name), ttl: r.ttl, class: r.class, type, rdata };
+  return {
+    name: presentName(r.name),
+    ttl: r.ttl,
+    class: r.class,
+    type: fromPacketType(r.type),
+    rdata: presentRdata(r),
+  };
 }
 
 /** RFC 3597 generic form, for showing records we cannot print in their own syntax. */

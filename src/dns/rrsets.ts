@@ -23,7 +23,8 @@ export interface ExpectedRRset {
 
 function roleOf(r: ZoneRecord, cuts: string[]): { role: RRsetRole; cut?: string } {
   // The deepest cut wins when delegations nest (a parent must not even hold those, but be exact).
-  const cut = cuts.filter((c) => isAtOrBelow(r.name, c)).sort((a, b) => b.length - a.length)[0];
+  let cut: string | undefined;
+  for (const c of cuts) if (isAtOrBelow(r.name, c) && (cut === undefined || c.length > cut.length)) cut = c;
   if (cut === undefined) return { role: 'authoritative' };
   if (r.name === cut && r.type === 'NS') return { role: 'delegation', cut };
   if (r.name === cut && r.type === 'DS') return { role: 'authoritative' }; // DS lives in the parent.

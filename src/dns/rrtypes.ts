@@ -69,6 +69,7 @@ export function toPacketType(bindName: string): string | undefined {
 
 /** dns-packet's decoded type string → BIND's mnemonic (TYPEnnn when BIND has none). */
 export function fromPacketType(packetType: string): string {
+  if (!packetType.startsWith('UNKNOWN_')) return packetType;
   const unknown = /^UNKNOWN_(\d+)$/.exec(packetType);
   if (!unknown) return packetType;
   const n = Number(unknown[1]);

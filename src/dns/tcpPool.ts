@@ -1,25 +1,25 @@
-// Reused DNS-over-TCP connections (RFC 7766 §6.2.1): a connection that carried one answer
-// carries the next query instead of a new connection per query. Opening and closing one
-// connection per query leaves a TIME_WAIT socket on this machine per query for 60 s, and with
-// thousands of them connect() spends seconds of system CPU looking for a free source port.
+// Reused, pipelined DNS-over-TCP connections (RFC 7766 §6.2.1, §6.2.1.1): queries to one
+// server share a few connections, many in flight on each, instead of a connection per query.
+// Opening and closing one connection per query leaves a TIME_WAIT socket on this machine per
+// query for 60 s (with thousands of them connect() spends seconds of system CPU looking for a
+// free source port), and one query at a time per connection pays a round trip per query.
 //
-// One query at a time per connection (no pipelining). A connection is handed to one query by
-// acquire() and given back by release() only after a clean answer; anything else (timeout,
-// garbage, a close, an error) destroys it. An idle connection that the server closes (BIND's
-// tcp-idle-timeout, its tcp-clients limit) or that receives anything is dropped at once. The
-// pool never opens a connection by itself: the number open is at most the number of queries
-// in flight at once (compareZone's `concurrency`), plus none once close() has run.
-import net from 'node:net';
+// Where a query goes: onto a connection that has answered before and has room in its window
+// (the first such, so that queries share as few writes as possible); else, when no connection
+// is still waiting for its first answer, onto a new connection, which carries only that query
+// until it answers (a server that does not pipeline, or resets a connection on its second
+// query, then costs nothing but time); else it waits in the server's queue, in order, for room.
+// At most `maxConnectionsPerServer` connections are open to one server. A connection on which a
+// query timed out takes nothing new and closes when its other queries are done; one that
+// carried garbage is closed at once. The pool never opens a connection by itself, and close()
+// ends every idle one (the rest as they finish).
+import { PipelinedConnection, type TcpTicket } from './tcpConnection';
 
 export interface TcpConnectionPoolOptions {
-  /** Idle connections kept per server at most; more are closed on release. Default 16. */
-  maxIdlePerServer?: number;
-}
-
-export interface AcquiredConnection {
-  socket: net.Socket;
-  /** It carried an answer before: the server may have closed it since (then retry on a fresh one). */
-  reused: boolean;
+  /** Connections open to one server at most. Default 16. */
+  maxConnectionsPerServer?: number;
+  /** Queries in flight on one connection at most. Default 64. */
+  window?: number;
 }
 
 export interface TcpPoolStats {
@@ -29,121 +29,123 @@ export interface TcpPoolStats {
   reused: number;
   /** Connections open now (idle or in use). */
   open: number;
-  /** Idle connections now. */
+  /** Open connections with nothing in flight that take new queries. */
   idle: number;
+  /** The most queries in flight on one connection at once. */
+  maxInFlight: number;
 }
 
-const keyOf = (address: string, port: number) => `${address}|${port}`;
+interface ServerConnections {
+  connections: PipelinedConnection[];
+  /** Queries waiting for room, oldest (or retried) first. */
+  queue: TcpTicket[];
+}
 
 export class TcpConnectionPool {
-  private readonly maxIdle: number;
-  private readonly idle = new Map<string, net.Socket[]>();
-  /** The idle-state listeners of each idle socket, removed again by acquire(). */
-  private readonly idleListeners = new Map<net.Socket, () => void>();
-  private readonly open = new Set<net.Socket>();
+  private readonly maxConnections: number;
+  private readonly window: number;
+  private readonly servers = new Map<string, ServerConnections>();
   private closed = false;
   private opened = 0;
   private reusedCount = 0;
+  private maxInFlight = 0;
 
   constructor(options: TcpConnectionPoolOptions = {}) {
-    this.maxIdle = Math.max(0, Math.floor(options.maxIdlePerServer ?? 16));
+    this.maxConnections = Math.max(1, Math.floor(options.maxConnectionsPerServer ?? 16));
+    this.window = Math.min(16_384, Math.max(1, Math.floor(options.window ?? 64)));
   }
 
-  /**
-   * An idle connection to the server if there is one (`fresh` forbids that), else a new one
-   * (maybe still connecting).
-   */
-  acquire(address: string, port: number, fresh = false): AcquiredConnection {
-    const list = this.idle.get(keyOf(address, port));
-    while (!fresh && list && list.length > 0) {
-      const socket = list.pop()!;
-      this.idleListeners.get(socket)?.();
-      this.idleListeners.delete(socket);
-      if (usable(socket)) {
-        this.reusedCount += 1;
-        return { socket, reused: true };
-      }
-      destroyQuietly(socket);
-    }
-    const socket = net.connect({ host: address, port });
-    socket.setNoDelay(true);
-    this.opened += 1;
-    if (!this.closed) {
-      this.open.add(socket);
-      socket.once('close', () => this.open.delete(socket));
-    }
-    return { socket, reused: false };
+  /** Sends the ticket's query now or as soon as there is room; `retry` puts it first in line. */
+  submit(ticket: TcpTicket, retry = false): void {
+    const server = this.serverOf(ticket);
+    if (server.queue.length === 0 && this.place(server, ticket)) return;
+    if (retry) server.queue.unshift(ticket);
+    else server.queue.push(ticket);
+    this.pump(server);
   }
 
-  /**
-   * Gives back a connection whose last query got a clean answer (nothing else read, nothing
-   * pending). It stays open for the next query unless the pool is closed or has enough idle.
-   */
-  release(socket: net.Socket, address: string, port: number): void {
-    const key = keyOf(address, port);
-    const list = this.idle.get(key) ?? [];
-    if (this.closed || !usable(socket) || list.length >= this.maxIdle) {
-      destroyQuietly(socket);
+  /** The query gave up (timed out): out of the queue, or off its connection, which then drains. */
+  withdraw(ticket: TcpTicket): void {
+    const server = this.serverOf(ticket);
+    const i = server.queue.indexOf(ticket);
+    if (i >= 0) {
+      server.queue.splice(i, 1);
       return;
     }
-    // While idle, anything from the server (data, FIN, RST, an error) ends the connection.
-    const drop = () => {
-      const i = list.indexOf(socket);
-      if (i >= 0) list.splice(i, 1);
-      unlisten();
-      this.idleListeners.delete(socket);
-      destroyQuietly(socket);
-    };
-    const unlisten = () => {
-      socket.off('data', drop);
-      socket.off('end', drop);
-      socket.off('error', drop);
-      socket.off('close', drop);
-    };
-    socket.on('data', drop);
-    socket.on('end', drop);
-    socket.on('error', drop);
-    socket.on('close', drop);
-    this.idleListeners.set(socket, unlisten);
-    list.push(socket);
-    this.idle.set(key, list);
-  }
-
-  /** Ends a connection that must not carry another query (timeout, garbage, error). */
-  discard(socket: net.Socket): void {
-    destroyQuietly(socket);
+    server.connections.find((c) => c.holds(ticket))?.withdraw(ticket);
   }
 
   /**
-   * Closes every idle connection now; connections in use are closed when released. Afterwards
-   * the pool keeps nothing: acquire() still works but each connection is closed after its query.
+   * Closes every idle connection now; the others close when their queries are done. Afterwards
+   * the pool keeps nothing: queries still work, each new connection closes once it is idle.
    */
   close(): void {
     this.closed = true;
-    for (const list of this.idle.values()) {
-      for (const socket of list) {
-        this.idleListeners.get(socket)?.();
-        destroyQuietly(socket);
+    for (const server of this.servers.values()) {
+      for (const c of [...server.connections]) {
+        c.drain();
+        if (c.size === 0) c.destroy();
       }
     }
-    this.idle.clear();
-    this.idleListeners.clear();
   }
 
   stats(): TcpPoolStats {
+    let open = 0;
     let idle = 0;
-    for (const list of this.idle.values()) idle += list.length;
-    return { opened: this.opened, reused: this.reusedCount, open: this.open.size, idle };
+    for (const server of this.servers.values()) {
+      open += server.connections.length;
+      idle += server.connections.filter((c) => c.usable && c.size === 0).length;
+    }
+    return { opened: this.opened, reused: this.reusedCount, open, idle, maxInFlight: this.maxInFlight };
   }
-}
 
-/** Connected, both directions open, nothing half-read. */
-function usable(socket: net.Socket): boolean {
-  return !socket.destroyed && !socket.connecting && socket.writable && socket.readable && !socket.readableEnded;
-}
+  private serverOf(ticket: TcpTicket): ServerConnections {
+    const key = `${ticket.plan.address}|${ticket.plan.port}`;
+    let server = this.servers.get(key);
+    if (!server) {
+      server = { connections: [], queue: [] };
+      this.servers.set(key, server);
+    }
+    return server;
+  }
 
-/** Our listeners may be gone by now: a late socket error must not become an uncaught one. */
-export function destroyQuietly(socket: net.Socket): void {
-  if (socket.listenerCount('error') === 0) socket.on('error', () => undefined);
-  socket.destroy();
+  /** Puts the query on a connection if the rules above allow it now. */
+  private place(server: ServerConnections, ticket: TcpTicket): boolean {
+    const proven = server.connections.find((c) => c.usable && c.answers > 0 && c.size < this.window);
+    if (proven) {
+      this.reusedCount += 1;
+      this.sendOn(proven, ticket);
+      return true;
+    }
+    if (server.connections.some((c) => c.usable && c.answers === 0)) return false;
+    if (server.connections.length >= this.maxConnections) return false;
+    const { address, port } = ticket.plan;
+    const fresh = new PipelinedConnection(address, port, (c) => this.changed(server, c));
+    this.opened += 1;
+    server.connections.push(fresh);
+    this.sendOn(fresh, ticket);
+    return true;
+  }
+
+  private sendOn(connection: PipelinedConnection, ticket: TcpTicket): void {
+    connection.send(ticket);
+    this.maxInFlight = Math.max(this.maxInFlight, connection.size);
+    if (this.closed) connection.drain();
+  }
+
+  /** Waiting queries onto connections, in order, while the rules allow. */
+  private pump(server: ServerConnections): void {
+    while (server.queue.length > 0 && this.place(server, server.queue[0])) server.queue.shift();
+  }
+
+  private changed(server: ServerConnections, connection: PipelinedConnection): void {
+    if (connection.closed) {
+      const i = server.connections.indexOf(connection);
+      if (i >= 0) server.connections.splice(i, 1);
+    } else if ((connection.draining || this.closed) && connection.size === 0) {
+      connection.destroy();
+      return; // destroy() reports the close, which lands above.
+    }
+    this.pump(server);
+  }
 }

@@ -2,6 +2,10 @@
 // as is, '"' and '\' with a backslash, every other byte as \DDD.
 
 export function escapeCharString(bytes: Uint8Array): string {
+  if (bytes.every((b) => b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c)) {
+    // Nothing to escape (the usual TXT record): the bytes are the text.
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  }
   let out = '';
   for (const b of bytes) {
     if (b < 0x20 || b >= 0x7f) out += '\\' + String(b).padStart(3, '0');

@@ -1,6 +1,7 @@
 // Shared shapes of the DNS probe library: where to ask, how to ask, what came back.
 import type { DecodedRecord } from './packet';
 import type { TcpConnectionPool } from './tcpPool';
+import type { UdpSocketPool } from './udpPool';
 
 /** An authoritative (or parent, or LB) server: one address and port. */
 export interface DnsServer {
@@ -45,11 +46,16 @@ export interface QueryOptions {
   /** Ask for the server's NSID (RFC 5001). Default true (needs edns). */
   nsid?: boolean;
   /**
-   * TCP connections to reuse (compareZone passes its own). Without it each TCP attempt opens a
-   * connection and closes it. A live object: never put it in anything serialised (activity
-   * inputs carry `ProbeSettings`, not QueryOptions).
+   * TCP connections to reuse, many queries in flight on each (compareZone passes its own).
+   * Without it each TCP attempt opens a connection and closes it. A live object: never put it
+   * in anything serialised (activity inputs carry `ProbeSettings`, not QueryOptions).
    */
   tcpPool?: TcpConnectionPool;
+  /**
+   * UDP sockets to share (compareZone passes its own): many queries in flight on each. Without
+   * it each UDP query has a socket of its own. A live object, like `tcpPool`.
+   */
+  udpPool?: UdpSocketPool;
 }
 
 export interface ResponseFlags {

@@ -19,6 +19,8 @@ export class LinodeApiError extends Error {
     readonly retryAfterSeconds?: number,
     /** Node/axios error code of a connection failure, e.g. ECONNRESET. */
     readonly code?: string,
+    /** The endpoint's limit from a 429's X-RateLimit-Limit header. */
+    readonly rateLimit?: number,
   ) {
     super(message);
     this.name = 'LinodeApiError';
@@ -71,11 +73,14 @@ export function toLinodeError(err: unknown, action?: string): LinodeApiError {
     ];
     const headers = isObject(response.headers) ? response.headers : {};
     const retryAfter = Number(headers['retry-after']);
+    const limit = Number(headers['x-ratelimit-limit']);
     return new LinodeApiError(
       `${prefix}Linode API answered ${status ?? 'an error'}: ${describeReasons(reasons)}`,
       reasons,
       status,
       Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+      undefined,
+      status === 429 && Number.isInteger(limit) && limit > 0 ? limit : undefined,
     );
   }
 

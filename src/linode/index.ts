@@ -2,3 +2,4 @@
 // API URL, and readable errors.
 export { apiRootFor, LINODE_API_ORIGIN, type LinodeCredentials, withLinodeCredentials } from './client';
 export { describeReasons, LinodeApiError, type LinodeReason, toLinodeError } from './errors';
+export { LINODE_CREATE_LIMIT, PacerRegistry, processPacers, RequestPacer, type WindowLimit } from './pacer';

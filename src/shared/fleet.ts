@@ -20,4 +20,7 @@ export const monitorScheduleId = (fleet: string) => `${fleet}/monitor`;
 export const zonePushWorkflowId = (fleet: string) => `${fleet}/zone-push`;
 
 /** The workflows that change a fleet: one of them at a time per fleet (monitoring and waits aside). */
-export const FLEET_CHANGES = ['nsBlueGreen', 'lbReplacement', 'lbUpdate', 'zonePush'];
+export const FLEET_CHANGES = ['nsBlueGreen', 'lbReplacement', 'lbUpdate', 'zonePush', 'fleetAdopt', 'fleetCreate'];
+
+/** Adopting a fleet that runs without nsdeploy. */
+export const fleetAdoptWorkflowId = (fleet: string) => `${fleet}/adopt`;

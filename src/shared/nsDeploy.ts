@@ -1,6 +1,7 @@
 // The NS blue-green deploy: its input, phases, status and result.
 import { defineQuery } from '@temporalio/workflow';
 import type { ApprovalPolicy, ApprovalView } from './approval';
+import type { FirewallSettings } from './firewall';
 import type { HostRef, LbRef, ZoneRef } from './shape';
 import { STATUS_QUERY, type HostView, type StatusBase } from './status';
 
@@ -78,6 +79,8 @@ export interface FleetSpec {
   loadBalancers: LbRef[];
   /** Suffix of the replacements' labels during a change ("-next"). */
   nextSuffix: string;
+  /** Cloud Firewalls on every instance created (absent: none, as in histories from before them). */
+  firewall?: FirewallSettings;
 }
 
 /** Everything the NS deploy needs, none of it secret (paths and env var names only). */

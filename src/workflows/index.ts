@@ -5,3 +5,5 @@ export { lbReplacement } from './lbReplacement';
 export { lbUpdate } from './lbUpdate';
 export { monitorFleet } from './monitorFleet';
 export { zonePush } from './zonePush';
+export { fleetAdopt } from './fleetAdopt';
+export { fleetCreate } from './fleetCreate';

@@ -16,6 +16,7 @@ import {
 import { formatDuration, iso } from '../shared/duration';
 import { ApprovalGate } from './lib/approvalGate';
 import { fleetContext } from './lib/fleetContext';
+import { syncFleetFirewalls } from './lib/firewalls';
 import { glueInstructions } from './lib/glue';
 import { createNewInstances } from './lib/newInstances';
 import { rollBack } from './lib/rollback';
@@ -84,8 +85,12 @@ export async function lbReplacement(
     const next = nextLbs(input);
     t.phase('create', next.map((l) => `${l.label} (${l.region})`).join(', '));
     const bounds = { bootTimeoutMs: policies.bootTimeoutMs, sshTimeoutMs: policies.sshTimeoutMs };
-    let newLbs = await createNewInstances({ ctx, saga, linode: input.linode, hosts: next, ...bounds });
+    const firewalls = await syncFleetFirewalls(ctx, input, 'before the new LBs', (e) => t.event(e));
+    const firewallId = firewalls?.lb;
+    let newLbs = await createNewInstances({ ctx, saga, linode: input.linode, hosts: next, firewallId, ...bounds });
     t.status.newLbs = newLbs.map(hostView);
+    // The nameservers accept DNS from the new LBs before these forward anything.
+    await syncFleetFirewalls(ctx, input, 'the new LBs may query the nameservers', (e) => t.event(e));
 
     // 3. Configure them to the nameservers the live LBs use right now; 4. the whole zone through each.
     t.phase('configure', 'Ansible proxy role');
@@ -142,6 +147,7 @@ export async function lbReplacement(
     );
     t.status.oldLbs = [];
     t.status.newLbs = newLbs.map(hostView);
+    await syncFleetFirewalls(ctx, input, 'the old LBs are gone', (e) => t.event(e));
     await keepZoneMoves(ctx, pre);
     t.phase(
       'done',

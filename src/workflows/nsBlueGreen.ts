@@ -14,6 +14,7 @@ import {
 import { formatDuration } from '../shared/duration';
 import { ApprovalGate } from './lib/approvalGate';
 import { fleetContext } from './lib/fleetContext';
+import { syncFleetFirewalls } from './lib/firewalls';
 import { createNewInstances } from './lib/newInstances';
 import { checkZones, liveFleet } from './lib/preflight';
 import { step } from './lib/steps';
@@ -93,11 +94,13 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
 
     // 2. Create the new servers in parallel, each one's undo registered before its create.
     t.phase('create', next.map((n) => `${n.label} (${n.region})`).join(', '));
+    const firewalls = await syncFleetFirewalls(ctx, input, 'before the new servers', (e) => t.event(e));
     let newServers = await createNewInstances({
       ctx,
       saga,
       linode: input.linode,
       hosts: next,
+      firewallId: firewalls?.ns,
       bootTimeoutMs: policies.bootTimeoutMs,
       sshTimeoutMs: policies.sshTimeoutMs,
       onCreated: (made) => {

@@ -16,7 +16,7 @@ import { durableWait } from '../../src/workflows';
 import { readableHistory } from '../helpers/histories';
 import { freePort } from '../../testkit/ports';
 import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
-import { temporalCliPath } from '../../testkit/temporalTools';
+import { devServerArgs, temporalCliPath } from '../../testkit/temporalTools';
 import { SEARCH_ATTRIBUTES } from '../../src/shared';
 
 const UI_ORIGIN = 'http://127.0.0.1:8233';
@@ -260,7 +260,7 @@ test('the Web UI started with --ui-codec-endpoint points the browser at the code
       ip: '127.0.0.1',
       ui: true,
       uiPort,
-      extraArgs: ['--ui-codec-endpoint', codecServer.url],
+      extraArgs: [...devServerArgs(), '--ui-codec-endpoint', codecServer.url],
     },
   });
   try {

@@ -16,6 +16,7 @@ import {
 } from '../../src/dns';
 import { TcpConnectionPool } from '../../src/dns/tcpPool';
 import { startBind, type RunningBind } from '../helpers/bind';
+import { frame, framer } from '../helpers/fakeDns';
 import { generatedZone } from './zones';
 
 const HOSTS = 300;
@@ -33,21 +34,6 @@ afterAll(async () => {
   for (const close of closers) await close();
   await bind?.stop();
 });
-
-/** Splits a TCP byte stream into DNS messages (2-byte length framing). */
-function framer(onMessage: (msg: Buffer) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
-  return (chunk) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
-      const length = pending.readUInt16BE(0);
-      const msg = pending.subarray(2, 2 + length);
-      pending = pending.subarray(2 + length);
-      onMessage(msg);
-    }
-  };
-}
-const frame = (msg: Buffer) => Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 0xff]), msg]);
 
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

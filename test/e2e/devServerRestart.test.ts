@@ -3,11 +3,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import execa from 'execa';
+import fs from 'node:fs';
+import path from 'node:path';
 import { changeWaitUpdate, waitStatusQuery } from '../../src/shared';
 import { durableWait } from '../../src/workflows';
 import { persistentDevServer, type PersistentDevServer } from '../../testkit/devServer';
 import { bundleWorkflows } from '../../testkit/temporalEnv';
-import { temporalCliPath } from '../../testkit/temporalTools';
+import { devServerFlags, temporalCliPath } from '../../testkit/temporalTools';
 
 const DAY = 24 * 3600_000;
 let server: PersistentDevServer;
@@ -55,6 +57,16 @@ test('start is healthy and idempotent, with the Web UI and search attributes', a
   const list = await execa(temporalCliPath(), ['operator', 'search-attribute', 'list', '--address', address]);
   expect(list.stdout).toMatch(/DeployPhase\s+Keyword/);
   expect(list.stdout).toMatch(/Fleet\s+Keyword/);
+});
+
+test("start passes the project's dev-server flags: each on the server's command line, SQLite in WAL mode", async () => {
+  await server.start();
+  const pid = fs.readFileSync(path.join(server.stateDir, 'server.pid'), 'utf8').trim();
+  const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const flags = devServerFlags();
+  expect(flags.map(([flag]) => flag)).toEqual(expect.arrayContaining(['--dynamic-config-value', '--sqlite-pragma']));
+  for (const [flag, value] of flags) expect(args[args.indexOf(value) - 1]).toBe(flag);
+  expect(fs.existsSync(path.join(server.stateDir, 'temporal.db-wal'))).toBe(true);
 });
 
 test('a waiting workflow and its timer survive a server restart', async () => {

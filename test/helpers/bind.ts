@@ -20,7 +20,7 @@ export interface BindOptions {
   zones?: BindZone[];
   /** Run as a forwarding resolver to this server instead of (or besides) serving zones. */
   forwardTo?: { address: string; port: number };
-  /** How long to wait for the first answer. Default 10 s. */
+  /** How long to wait for the first answers (and every zone loaded). Default 10 s. */
   readyTimeoutMs?: number;
 }
 
@@ -101,25 +101,39 @@ ${zones.join('\n')}
 `;
 }
 
+/**
+ * Until named answers, and answers for each of its zones: it answers id.server before it has
+ * loaded a large zone, and SERVFAIL for that zone until then.
+ */
 async function waitUntilAnswering(
   bind: { port: number },
   child: ChildProcess,
+  zones: string[],
   timeoutMs: number,
   log: () => string,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
+  const ask = (name: string, type: string, klass = 'IN') =>
+    query(
+      { address: ADDRESS, port: bind.port },
+      { name, type, class: klass },
+      { transport: 'udp', timeoutMs: 200, attempts: 1 },
+    );
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`named exited (${child.exitCode ?? child.signalCode}) before answering:\n${log()}`);
     }
     try {
-      await query(
-        { address: ADDRESS, port: bind.port },
-        { name: 'id.server', type: 'TXT', class: 'CH' },
-        { transport: 'udp', timeoutMs: 200, attempts: 1 },
-      );
-      return;
+      await ask('id.server', 'TXT', 'CH');
+      const loading = [];
+      for (const origin of zones) {
+        const soa = await ask(origin, 'SOA');
+        if (soa.rcode !== 'NOERROR') loading.push(`${origin} SOA: ${soa.rcode}`);
+      }
+      if (loading.length === 0) return;
+      lastError = loading.join(', ');
+      await new Promise((r) => setTimeout(r, 50));
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
       await new Promise((r) => setTimeout(r, 50));
@@ -163,7 +177,8 @@ export async function startBind(opts: BindOptions): Promise<RunningBind> {
       stderr += chunk.toString();
     });
     const log = () => stderr;
-    await waitUntilAnswering({ port }, started, opts.readyTimeoutMs ?? 10_000, log);
+    const origins = (opts.zones ?? []).map((z) => z.origin);
+    await waitUntilAnswering({ port }, started, origins, opts.readyTimeoutMs ?? 10_000, log);
 
     return {
       address: ADDRESS,

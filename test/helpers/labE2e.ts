@@ -10,7 +10,13 @@ import { npmRun, refuseIfLabUp } from '../../testkit/lab';
 import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 
 /** Registers the hooks; read the environment through the getter once the tests run. */
-export function labWithWorker(opts: { taskQueue: string; logLevel?: string; tokenEnv?: string }): {
+export function labWithWorker(opts: {
+  taskQueue: string;
+  logLevel?: string;
+  tokenEnv?: string;
+  /** Arguments of `lab:up`, e.g. ['--', '--no-fleet'] for an empty account. */
+  labUpArgs?: string[];
+}): {
   env: () => TestWorkflowEnvironment;
 } {
   let env: TestWorkflowEnvironment | undefined;
@@ -18,7 +24,7 @@ export function labWithWorker(opts: { taskQueue: string; logLevel?: string; toke
   let running: Promise<void> | undefined;
   beforeAll(async () => {
     refuseIfLabUp();
-    const up = await npmRun('lab:up');
+    const up = await npmRun('lab:up', ...(opts.labUpArgs ?? []));
     if (up.exitCode !== 0) throw new Error(`lab:up failed:\n${up.all}`);
     process.env[opts.tokenEnv ?? 'LINODE_TOKEN'] = labToken();
     env = await createLocalEnv();

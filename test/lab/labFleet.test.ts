@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { InstanceInfo } from '../../src/activities/linode';
 import { loadFleetConfig } from '../../src/config';
-import { fleetPlaybook, LAB_CONFIG } from '../../lab/up';
+import { LAB_CONFIG } from '../../lab/up';
+import { fleetPlaybook } from '../../src/workflows/lib/fleetPlaybook';
 
 const ROOT = path.resolve(__dirname, '../..');
 const instance = (label: string, pub: string, priv: string): InstanceInfo => ({

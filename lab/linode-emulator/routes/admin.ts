@@ -53,7 +53,20 @@ export function adminRoutes(app: FastifyInstance, ctx: EmulatorContext): void {
     await ctx.instances.reset();
     faults.clear();
     limiter.reset();
+    ctx.throttleLog.clear();
     return {};
+  });
+
+  /**
+   * Every 429 answered since the start (or reset), each with the same client's next request on
+   * that route and whether it waited Retry-After; `?graceMs=` (default 100): requests arriving
+   * that soon after a 429 were already on their way.
+   */
+  app.get('/__admin/throttling', async (request: FastifyRequest<{ Querystring: { graceMs?: string } }>) => {
+    const graceMs = request.query.graceMs === undefined ? 100 : Number(request.query.graceMs);
+    if (!Number.isInteger(graceMs) || graceMs < 0)
+      throw new ApiError(400, [{ field: 'graceMs', reason: 'Must be a non-negative integer' }]);
+    return ctx.throttleLog.report(graceMs);
   });
 
   /**

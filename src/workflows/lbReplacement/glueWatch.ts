@@ -7,14 +7,29 @@ import {
   glueUpdatedCheck,
   glueUpdatedSignal,
   type GlueChange,
+  type GlueStatus,
   type GlueUpdatedArgs,
-  type LbReplacementInput,
   type ParentGlue,
+  type ZoneRef,
 } from '../../shared';
 import { formatDuration, iso } from '../../shared/duration';
 import { glueInstructions, judgeParent } from '../lib/glue';
 import { step } from '../lib/steps';
-import type { LbTracker } from './tracker';
+
+/** What the watch shows its progress on: the LB replacement's tracker, or fleet create's. */
+export interface GlueTracker {
+  status: { phase: string; glue?: GlueStatus };
+  event(line: string): void;
+  render(): void;
+  phase(phase: 'glue-revert', note?: string): void;
+}
+
+/** What the watch reads of a workflow's input. */
+export interface GlueWatchInput {
+  zones: ZoneRef[];
+  parents: { address: string; port: number }[];
+  policies: { glueCheckEveryMs: number; glueTimeoutMs: number };
+}
 
 /** Histories from before this patch judged a signal by a poll that may have begun before it. */
 const POLL_AFTER_SIGNAL = 'glue-poll-after-signal';
@@ -34,8 +49,8 @@ export class GlueWatch {
 
   /** Registers the signal and the update; call once, before the workflow's first step. */
   constructor(
-    private readonly t: LbTracker,
-    private readonly input: Pick<LbReplacementInput, 'zones' | 'parents' | 'policies'>,
+    private readonly t: GlueTracker,
+    private readonly input: GlueWatchInput,
   ) {
     this.domains = input.zones.map((z) => z.domain);
     setHandler(glueUpdatedSignal, (args) => {

@@ -9,6 +9,7 @@ import { hostView, labelsOf, type LbReplacementInput, type SwapView } from '../.
 import { formatDuration } from '../../shared/duration';
 import type { ApprovalGate } from '../lib/approvalGate';
 import type { FleetContext } from '../lib/fleetContext';
+import { syncFleetFirewalls } from '../lib/firewalls';
 import { createNewInstances } from '../lib/newInstances';
 import { retireAndRename } from '../lib/retire';
 import type { Saga } from '../lib/saga';
@@ -41,8 +42,12 @@ export async function replaceByIpSwap(r: IpSwapReplacement): Promise<InstanceInf
   const next = nextLbs(input);
   t.phase('create', next.map((l) => `${l.label} (${l.region})`).join(', '));
   const bounds = { bootTimeoutMs: policies.bootTimeoutMs, sshTimeoutMs: policies.sshTimeoutMs };
-  let newLbs = await createNewInstances({ ctx, saga, linode: input.linode, hosts: next, ...bounds });
+  const firewalls = await syncFleetFirewalls(ctx, input, 'before the new LBs', (e) => t.event(e));
+  const firewallId = firewalls?.lb;
+  let newLbs = await createNewInstances({ ctx, saga, linode: input.linode, hosts: next, firewallId, ...bounds });
   t.status.newLbs = newLbs.map(hostView);
+  // The nameservers accept DNS from the new LBs (their private addresses) before these forward anything.
+  await syncFleetFirewalls(ctx, input, 'the new LBs may query the nameservers', (e) => t.event(e));
 
   // 2. Each listens on its old LB's address too (ip_nonlocal_bind), its slots on its private address.
   const noPrivate = newLbs.filter((l) => !l.privateIPv4).map((l) => l.label);
@@ -93,6 +98,7 @@ export async function replaceByIpSwap(r: IpSwapReplacement): Promise<InstanceInf
   newLbs = await retireAndRename(ctx, t, oldLbs, newLbs, names);
   t.status.oldLbs = [];
   t.status.newLbs = newLbs.map(hostView);
+  await syncFleetFirewalls(ctx, input, 'the old LBs are gone', (e) => t.event(e));
   const served = newLbs.map((l) => `${l.label} ${l.publicIPv4}`).join(', ');
   t.phase(
     'done',

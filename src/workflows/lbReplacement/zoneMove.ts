@@ -37,6 +37,7 @@ export async function moveZonesToNewLbs(m: ZoneMove): Promise<Record<string, str
     const loadBalancers = [...input.loadBalancers, ...nextLbs(input)];
     const policies = input.nsDeployPolicies;
     const child: NsDeployInput = { fleet, zones, linode, ssh, nameservers, loadBalancers, nextSuffix, policies };
+    if (input.firewall) child.firewall = input.firewall; // its new servers get the fleet's firewall
     t.event(`NS deploy ${deployWorkflowId(fleet)} (child): ${note}`);
     const staticSummary = `NS deploy for ${workflowInfo().workflowId}: ${note}`;
     return executeChild(nsBlueGreen, { workflowId: deployWorkflowId(fleet), args: [child], staticSummary });

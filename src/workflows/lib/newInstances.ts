@@ -17,6 +17,8 @@ export interface NewInstancesRequest {
   hosts: HostRef[];
   bootTimeoutMs?: number;
   sshTimeoutMs?: number;
+  /** The Cloud Firewall every one of them gets at create (their role's), if the fleet has them. */
+  firewallId?: number;
   /** Called once every create has answered, before the waits (e.g. to show the new hosts). */
   onCreated?: (created: InstanceInfo[]) => void;
 }
@@ -30,6 +32,7 @@ export async function createNewInstances(r: NewInstancesRequest): Promise<Instan
     image: linode.image,
     tags: [...linode.tags, fleetTag(ctx.fleet)],
     deployTag: ctx.deployTag,
+    ...(r.firewallId !== undefined ? { firewallId: r.firewallId } : {}),
   });
   const created = await Promise.allSettled(
     r.hosts.map((host) => {

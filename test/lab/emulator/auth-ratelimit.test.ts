@@ -95,3 +95,49 @@ describe('rate limits', () => {
     expect((await raw(lab.url, '/v4/linode/instances')).status).toBe(200);
   });
 });
+
+describe("Linode's create limit and the throttle log", () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab(); // the default limits
+  });
+  afterAll(async () => {
+    await lab.stop();
+  });
+
+  it('allows 20 creates per 15 s, answers the 21st 429, and logs it with the next request', async () => {
+    for (let n = 1; n <= 20; n++) await createLinode(instanceBody(`burst-${n}`));
+    const refusedAt = Date.now();
+    const limited = await raw(lab.url, '/v4/linode/instances', { method: 'POST', body: instanceBody('burst-21') });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('20');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(14);
+    expect(retryAfter).toBeLessThanOrEqual(15);
+    // Too early: this one is not honouring the 429.
+    await sleep(300);
+    expect(
+      (await raw(lab.url, '/v4/linode/instances', { method: 'POST', body: instanceBody('burst-21') })).status,
+    ).toBe(429);
+    const report = (await raw(lab.url, '/__admin/throttling')).body as {
+      tooManyRequests: {
+        route: string;
+        source: string;
+        retryAfterSeconds: number;
+        waitedMs: number;
+        honoured: boolean;
+      }[];
+      unhonoured: number;
+    };
+    expect(report.tooManyRequests).toHaveLength(2);
+    const [first, second] = report.tooManyRequests;
+    expect(first).toMatchObject({ route: 'POST /linode/instances', source: 'limit', retryAfterSeconds: retryAfter });
+    expect(first.honoured).toBe(false);
+    expect(first.waitedMs).toBeLessThan(retryAfter * 1000);
+    expect(second).toMatchObject({ honoured: true, waitedMs: null }); // nothing after it yet
+    expect(report.unhonoured).toBe(1);
+    expect(Date.now() - refusedAt).toBeLessThan(retryAfter * 1000);
+    await raw(lab.url, '/__admin/reset', { method: 'POST' });
+    expect((await raw(lab.url, '/__admin/throttling')).body).toEqual({ tooManyRequests: [], unhonoured: 0 });
+  });
+});

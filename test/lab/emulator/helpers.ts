@@ -14,6 +14,8 @@ import type { LinodeCredentials } from '../../../src/linode';
 
 export const TOKEN = 'lab-test-token';
 export const ROOT_PASS = 'Lab-Passw0rd!';
+/** The emulator's general limit without Linode's create limit: for tests that make more than 20 creates in 15 s. */
+export const WITHOUT_CREATE_LIMIT = { limit: 10_000, windowMs: 60_000 };
 export const FAST_LATENCIES = { provisioningMs: 60, bootingMs: 60, rebootingMs: 60, shuttingDownMs: 60 };
 
 export interface HookCall {

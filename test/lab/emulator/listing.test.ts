@@ -8,15 +8,16 @@ import {
   RegionSchema,
 } from '../../../lab/linode-emulator/schemas';
 import { toLinodeError } from '../../../src/linode';
-import { expectSchema, instanceBody, type Lab, raw, rejectionOf, startLab } from './helpers';
+import { expectSchema, instanceBody, type Lab, raw, rejectionOf, startLab, WITHOUT_CREATE_LIMIT } from './helpers';
 import { createLinode, getImages, getLinodes, getLinodeTypes, getRegions } from './labApi';
 
 let lab: Lab;
 const COUNT = 30;
 
 beforeAll(async () => {
-  // Long latencies: the instances keep one status while the listing tests run.
-  lab = await startLab({ latencies: { provisioningMs: 60_000 } });
+  // Long latencies: the instances keep one status while the listing tests run. More creates
+  // than Linode's 20 per 15 s: no dedicated create limit here.
+  lab = await startLab({ latencies: { provisioningMs: 60_000 }, rateLimit: WITHOUT_CREATE_LIMIT });
   for (let n = 1; n <= COUNT; n++) {
     const region = n % 3 === 0 ? 'eu-west' : 'us-east';
     const tags = n % 2 === 0 ? ['even', 'fleet-a'] : ['odd'];

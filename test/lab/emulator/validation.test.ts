@@ -4,13 +4,22 @@
 import { ErrorEnvelopeSchema } from '../../../lab/linode-emulator/schemas';
 import { isStrongPassword, labelProblem } from '../../../lab/linode-emulator/validation';
 import { toLinodeError } from '../../../src/linode';
-import { expectSchema, instanceBody, type Lab, raw, rejectionOf, ROOT_PASS, startLab } from './helpers';
+import {
+  expectSchema,
+  instanceBody,
+  type Lab,
+  raw,
+  rejectionOf,
+  ROOT_PASS,
+  startLab,
+  WITHOUT_CREATE_LIMIT,
+} from './helpers';
 import { createLinode, updateLinode } from './labApi';
 
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab();
+  lab = await startLab({ rateLimit: WITHOUT_CREATE_LIMIT }); // many creates, refused or not: all counted
 });
 
 afterAll(async () => {

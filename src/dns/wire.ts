@@ -1,0 +1,34 @@
+// Walking a DNS message's records without decoding them (RFC 1035 4.1.3, 4.1.4): where each
+// record starts and what type it is, so that packet.ts decodes only the sections a check reads.
+// Bounds are checked as dns-packet checks them when it decodes: a name or record that runs off
+// the end of the message, a label of an unknown kind, or a compression pointer that does not
+// point back, makes the message undecodable.
+
+/** Offset just past the domain name at `offset`. */
+export function skipName(buf: Buffer, offset: number): number {
+  const start = offset;
+  let length = 0;
+  for (;;) {
+    if (offset >= buf.length) throw new Error('Cannot decode name (buffer overflow)');
+    const len = buf[offset];
+    if (len === 0) return offset + 1;
+    if ((len & 0xc0) === 0xc0) {
+      if (offset + 2 > buf.length) throw new Error('Cannot decode name (buffer overflow)');
+      if ((buf.readUInt16BE(offset) & 0x3fff) >= start) throw new Error('Cannot decode name (bad pointer)');
+      return offset + 2;
+    }
+    if ((len & 0xc0) !== 0) throw new Error('Cannot decode name (bad label)');
+    length += len + 1;
+    if (length > 254) throw new Error('Cannot decode name (name too long)');
+    offset += 1 + len;
+  }
+}
+
+/** The record at `offset`: its type number, and the offset just past it. */
+export function skipRecord(buf: Buffer, offset: number): { type: number; next: number } {
+  const fixed = skipName(buf, offset);
+  if (fixed + 10 > buf.length) throw new Error('record runs off the end of the message');
+  const next = fixed + 10 + buf.readUInt16BE(fixed + 8);
+  if (next > buf.length) throw new Error('record data runs off the end of the message');
+  return { type: buf.readUInt16BE(fixed), next };
+}

@@ -1,0 +1,217 @@
+// `fleet create` on the lab from an empty emulator account, with the real dev server: every LB,
+// nameserver and Cloud Firewall, the roles, every zone through every LB, the registrar step
+// proven by the parents. Then the firewalls as an outsider meets them (a parent server's
+// namespace: DNS through the LBs works, a nameserver's DNS and every SSH port do not) and as
+// Linode's own CLI lists them; a re-run that changes nothing; a run cut off half-way whose
+// re-run completes without a duplicate instance; and an NS deploy on the fleet it built (both
+// histories checked for secrets and, with NSDEPLOY_RECORD_HISTORIES=1, kept for test/replay).
+import execa from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLinodeActivities } from '../../src/activities/linode';
+import { fleetCreateInput } from '../../src/cli/fleetCreateInput';
+import { nsDeployInput } from '../../src/cli/deployInput';
+import { loadFleetConfig } from '../../src/config';
+import {
+  fleetCreateStatusQuery,
+  fleetTag,
+  TASK_QUEUE,
+  type FleetCreateResult,
+  type NsDeployResult,
+} from '../../src/shared';
+import { fleetCreate, nsBlueGreen } from '../../src/workflows';
+import { emulatorUrl, labToken } from '../../lab/emulatorProcess';
+import { labPaths } from '../../lab/labPaths';
+import { listParents } from '../../lab/parent';
+import { ensureLabZones, LAB_CONFIG, linodeTarget } from '../../lab/up';
+import { recordHistories } from '../../testkit/histories';
+import { expectNoSecrets, labSecrets } from '../helpers/histories';
+import { labWithWorker } from '../helpers/labE2e';
+
+ensureLabZones();
+const cfg = loadFleetConfig(LAB_CONFIG);
+const lab = labWithWorker({ taskQueue: TASK_QUEUE, labUpArgs: ['--', '--no-fleet'] });
+const CLI = path.resolve(__dirname, '../../.tools/linode-cli/bin/linode-cli');
+
+const run = (cmd: string[], netns?: string) =>
+  execa(netns ? 'ip' : cmd[0], netns ? ['netns', 'exec', netns, ...cmd] : cmd.slice(1), {
+    reject: false,
+    timeout: 20_000,
+  });
+const digSoa = (server: string, zone: string, transport: string, netns?: string) =>
+  run(['dig', `@${server}`, zone, 'SOA', '+short', '+time=2', '+tries=1', transport], netns).then((r) =>
+    r.exitCode === 0 ? r.stdout.trim() : '',
+  );
+/** A TCP connection to port 22 within 3 s (bash's /dev/tcp, no other tool needed). */
+const sshPortOpen = (address: string, netns?: string) =>
+  run(['timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${address}/22`], netns).then((r) => r.exitCode === 0);
+
+async function instances() {
+  const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() } });
+  const all = await linode.listInstances(linodeTarget(cfg), fleetTag(cfg.fleet));
+  return new Map(all.map((i) => [i.label, i]));
+}
+
+async function emulatorInstances(): Promise<{ id: number; label: string }[]> {
+  const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as {
+    instances: { id: number; label: string }[];
+  };
+  return state.instances;
+}
+
+function runFleetCreate(): Promise<FleetCreateResult> {
+  return lab.env().client.workflow.execute(fleetCreate, {
+    taskQueue: TASK_QUEUE,
+    workflowId: 'lab/fleet-create',
+    args: [fleetCreateInput(cfg)],
+  });
+}
+
+async function linodeCli(args: string[]): Promise<unknown> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-linode-cli-'));
+  try {
+    const r = await execa(CLI, [...args, '--json', '--suppress-warnings', '--no-defaults'], {
+      reject: false,
+      timeout: 30_000,
+      extendEnv: false,
+      env: {
+        HOME: home,
+        PATH: process.env.PATH,
+        LINODE_CLI_TOKEN: labToken(),
+        LINODE_CLI_API_HOST: new URL(emulatorUrl()).host,
+        LINODE_CLI_API_SCHEME: 'http',
+        LINODE_CLI_API_VERSION: 'v4',
+        LINODE_CLI_SUPPRESS_VERSION_WARNING: '1',
+      },
+    });
+    if (r.exitCode !== 0) throw new Error(`linode-cli ${args.join(' ')} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+let first: FleetCreateResult;
+
+test('from an empty account: every host with its firewall and roles, every zone through every LB, the registrar step', async () => {
+  expect(await emulatorInstances()).toEqual([]);
+  first = await runFleetCreate();
+  expect(first.outcome).toBe('created');
+  expect(first.status.phase).toBe('done');
+  expect(first.status.registrar).toEqual(
+    expect.arrayContaining([
+      'example.test NS ns1.example.test ns2.example.test',
+      'shop.test NS ns1.example.test ns2.example.test',
+      'glue ns1.example.test 198.18.1.2',
+      'glue ns2.example.test 198.18.1.3',
+    ]),
+  );
+  expect(first.status.glue?.parents.map((p) => p.serves)).toEqual(cfg.parents.map(() => 'new'));
+  const live = await instances();
+  expect([...live.keys()].sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+  expect(live.get('lb1')?.publicIPv4).toBe('198.18.1.2');
+  expect(live.get('lb2')?.publicIPv4).toBe('198.18.1.3');
+  expect(first.status.events.join('\n')).toMatch(/created firewall nsdeploy-lab-lb/);
+  expect(first.status.events.join('\n')).toMatch(/every record of example\.test, shop\.test through lb1, lb2/);
+}, 600_000);
+
+test('an outsider reaches DNS through the LBs only: no nameserver, no SSH; the worker reaches both', async () => {
+  const live = await instances();
+  const outsider = listParents({ stateDir: labPaths.parentState })[0].netns;
+  for (const lb of ['lb1', 'lb2'].map((l) => live.get(l)!)) {
+    for (const transport of ['+notcp', '+tcp'])
+      expect(await digSoa(lb.publicIPv4, 'example.test', transport, outsider)).toMatch(/ns1\.example\.test\./);
+    expect(await sshPortOpen(lb.publicIPv4, outsider)).toBe(false);
+    expect(await sshPortOpen(lb.publicIPv4)).toBe(true);
+  }
+  for (const ns of ['ns1', 'ns2'].map((l) => live.get(l)!)) {
+    for (const address of [ns.publicIPv4, ns.privateIPv4!]) {
+      expect(await digSoa(address, 'example.test', '+notcp', outsider)).toBe('');
+      expect(await sshPortOpen(address, outsider)).toBe(false);
+    }
+    expect(await digSoa(ns.privateIPv4!, 'example.test', '+tcp')).toMatch(/ns1\.example\.test\./);
+    expect(await sshPortOpen(ns.publicIPv4)).toBe(true);
+  }
+}, 120_000);
+
+test("the firewalls as Linode's own CLI lists them", async () => {
+  expect(fs.existsSync(CLI)).toBe(true); // scripts/setup installs it; without it this suite fails
+  const live = await instances();
+  const firewalls = (await linodeCli(['firewalls', 'list'])) as { id: number; label: string; status: string }[];
+  const byLabel = new Map(firewalls.map((f) => [f.label, f]));
+  expect([...byLabel.keys()].sort()).toEqual(['nsdeploy-lab-lb', 'nsdeploy-lab-ns']);
+  for (const [role, labels] of [
+    ['lb', ['lb1', 'lb2']],
+    ['ns', ['ns1', 'ns2']],
+  ] as const) {
+    const fw = byLabel.get(`nsdeploy-lab-${role}`)!;
+    expect(fw.status).toBe('enabled');
+    const devices = (await linodeCli(['firewalls', 'devices-list', String(fw.id)])) as {
+      entity: { id: number; label: string };
+    }[];
+    expect(devices.map((d) => d.entity.label).sort()).toEqual([...labels]);
+    expect(devices.map((d) => d.entity.id).sort()).toEqual(labels.map((l) => live.get(l)!.id).sort());
+    const rules = (await linodeCli(['firewalls', 'rules-list', String(fw.id)])) as {
+      inbound_policy: string;
+      inbound: { ports: string; addresses: { ipv4?: string[] } }[];
+    }[];
+    expect(rules[0].inbound_policy).toBe('DROP');
+    const ssh = rules[0].inbound.find((r) => r.ports === '22');
+    expect(ssh?.addresses.ipv4).toEqual(['198.18.0.1/32']);
+  }
+}, 120_000);
+
+test('a re-run changes nothing: same instances, no firewall change', async () => {
+  const before = await emulatorInstances();
+  const again = await runFleetCreate();
+  expect(again.outcome).toBe('created');
+  expect(await emulatorInstances()).toEqual(before);
+  expect(again.status.events.join('\n')).not.toMatch(/created firewall|attached firewall|updated the rules/);
+}, 600_000);
+
+test('cut off half-way (terminated during the creates) and run again: completes, no duplicate instance', async () => {
+  const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() } });
+  const live = await instances();
+  for (const label of ['ns1', 'ns2']) await linode.deleteInstance(linodeTarget(cfg), live.get(label)!.id);
+  const handle = await lab.env().client.workflow.start(fleetCreate, {
+    taskQueue: TASK_QUEUE,
+    workflowId: 'lab/fleet-create',
+    args: [fleetCreateInput(cfg)],
+  });
+  const deadline = Date.now() + 120_000;
+  while ((await handle.query(fleetCreateStatusQuery)).nameservers.length < 1 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  await handle.terminate('the test cuts it off half-way');
+  const cutOff = await emulatorInstances();
+  expect(cutOff.map((i) => i.label)).toContain('ns1');
+  expect(cutOff.length).toBeLessThanOrEqual(4);
+
+  const result = await runFleetCreate();
+  expect(result.status.phase).toBe('done');
+  const after = await emulatorInstances();
+  expect(after.map((i) => i.label).sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+  expect(after.find((i) => i.label === 'ns1')?.id).toBe(cutOff.find((i) => i.label === 'ns1')?.id);
+}, 600_000);
+
+test('an NS deploy runs on the fleet fleet create built, through its firewalls', async () => {
+  const result: NsDeployResult = await lab.env().client.workflow.execute(nsBlueGreen, {
+    taskQueue: TASK_QUEUE,
+    workflowId: 'lab/deploy',
+    args: [nsDeployInput(cfg)],
+  });
+  expect(result.outcome).toBe('deployed');
+  const live = await instances();
+  expect([...live.keys()].sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+  const devices = (await linodeCli(['firewalls', 'list'])) as { label: string; entities: { label: string }[] }[];
+  const ns = devices.find((f) => f.label === 'nsdeploy-lab-ns');
+  expect(ns?.entities.map((e) => e.label).sort()).toEqual(['ns1', 'ns2']);
+
+  // No secret in any payload of either; keep them for replay (NSDEPLOY_RECORD_HISTORIES=1).
+  const histories = await expectNoSecrets(
+    lab.env().client,
+    ['lab/fleet-create', 'lab/deploy'],
+    await labSecrets(cfg.ssh.privateKeyFile),
+  );
+  recordHistories('fleet-create', histories);
+}, 900_000);
