@@ -67,6 +67,6 @@ export async function prepareDisk(hostDir: string, spec: DiskSpec): Promise<void
     await installDisk(scratch);
     fs.renameSync(scratch, disk);
   }
-  writeSshdFiles(path.join(disk, 'etc/ssh'), spec.label, spec.addresses, spec.hostKey);
+  writeSshdFiles(path.join(disk, 'etc/ssh'), spec.label, spec.hostKey);
   writeAuthorizedKeys(path.join(disk, 'root'), spec.authorizedKeys);
 }

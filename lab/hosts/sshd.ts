@@ -1,6 +1,7 @@
 // What makes a lab host's sshd its own: the host key the caller generated (the deploy pins its
 // public half in known_hosts, as with cloud-init user data in production), the root account's
-// authorized keys, and an sshd_config listening only on the host's addresses.
+// authorized keys, and an sshd_config listening on every address the host holds, now or later
+// (as a fresh Debian sshd does: an address a Linode IP assignment moves here is served at once).
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './run';
@@ -14,12 +15,13 @@ export interface HostKey {
 
 export const HOST_KEY_PATH = '/etc/ssh/ssh_host_ed25519_key';
 
-export function renderSshdConfig(label: string, addresses: string[]): string {
+export function renderSshdConfig(label: string): string {
   return [
     `# Lab host ${label}: sshd as on a fresh Debian 12 host with an injected ed25519 host key.`,
     '# Drop-ins come first so that they win (sshd keeps the first value it reads), as on Debian.',
     'Include /etc/ssh/sshd_config.d/*.conf',
-    ...addresses.map((a) => `ListenAddress ${a}:22`),
+    '# Every IPv4 address of the host (its own network namespace), not the ones it started with.',
+    'ListenAddress 0.0.0.0:22',
     `HostKey ${HOST_KEY_PATH}`,
     'PidFile /run/sshd.pid',
     '# No PAM: a lab host has no login session machinery (no systemd-logind).',
@@ -54,9 +56,9 @@ function ensureNewline(text: string): string {
 }
 
 /** Writes sshd_config and the host key into the host's /etc/ssh (a directory of its disk). */
-export function writeSshdFiles(etcSsh: string, label: string, addresses: string[], hostKey: HostKey): void {
+export function writeSshdFiles(etcSsh: string, label: string, hostKey: HostKey): void {
   fs.mkdirSync(path.join(etcSsh, 'sshd_config.d'), { recursive: true });
-  fs.writeFileSync(path.join(etcSsh, 'sshd_config'), renderSshdConfig(label, addresses), { mode: 0o644 });
+  fs.writeFileSync(path.join(etcSsh, 'sshd_config'), renderSshdConfig(label), { mode: 0o644 });
   const key = path.join(etcSsh, path.basename(HOST_KEY_PATH));
   fs.writeFileSync(key, ensureNewline(hostKey.privateKeyOpenSSH), { mode: 0o600 });
   fs.chmodSync(key, 0o600);

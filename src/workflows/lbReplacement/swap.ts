@@ -73,12 +73,10 @@ export async function swapAddresses(
   await sleep(quiet, { summary: `quiet window after ${moved.label} took ${address} (${formatDuration(quiet)})` });
   const count = (h: InstanceInfo, from: number, what: string) =>
     step('quick', `queries at ${h.label} ${what}`, 'lbQueryCount', ctx.sshTo(h), { sinceEpochMs: from });
-  // The old LB over its private address: an sshd bound to its addresses at start (the lab's) does
-  // not listen on the one it just received. Both are pinned to its key.
-  const oldReached = { ...old, publicIPv4: old.privateIPv4 ?? old.publicIPv4 };
+  // Each at the public address it holds now (assignPublicAddresses pinned it to that host's key).
   const [atNew, atOld] = await Promise.all([
     count(moved, since, 'since the swap'),
-    count(oldReached, tailEnd, `since ${iso(tailEnd)}`),
+    count(old, tailEnd, `since ${iso(tailEnd)}`),
   ]);
   const proof =
     `${result.recordsChecked} records at ${address}; since the swap ${moved.label} answered ` +
