@@ -19,6 +19,7 @@ import { startDnsLoad } from '../testkit/dnsLoad';
 import { persistentDevServer } from '../testkit/devServer';
 import { bundleWithKillInterceptor, readKills, workerLoop } from './chaos/workerLoop';
 import type { Benchmark } from './lib/benchmark';
+import { hostLabelOf } from '../lab/labHostHooks';
 import { adminState } from './lib/emulatorAdmin';
 import { withLabHosts } from './lib/labSession';
 
@@ -108,7 +109,8 @@ export async function chaosLbIpSwap(say: (s: string) => void) {
           JSON.stringify([...lbs, ...cfg.nameservers.map((n) => n.label)].sort()),
         oldInstancesGone: before.every((o) => !final.some((a) => a.id === o.id)),
         sameAddresses: lbs.every((l) => addressOf(final, l) === addressOf(before, l)),
-        newHostsAtTheAddresses: hostnames.every((h, i) => h === `${lbs[i]}${cfg.nextSuffix}`),
+        // The lab host of the instance now named lbN (a new one: oldInstancesGone) answers there.
+        newHostsAtTheAddresses: hostnames.every((h, i) => h === hostLabelOf(final.find((f) => f.label === lbs[i])!)),
         glueUnchanged: JSON.stringify(glueAfter) === JSON.stringify(glueBefore),
         onePublicAddressEach: ips.every((n) => n === 1),
         noFailedResolution: resolver.failed === 0 && resolver.sent > 0,
