@@ -107,7 +107,8 @@ export async function chaosLbIpSwap(say: (s: string) => void) {
         exactlyTheFleet:
           JSON.stringify(final.map((i) => i.label).sort()) ===
           JSON.stringify([...lbs, ...cfg.nameservers.map((n) => n.label)].sort()),
-        oldInstancesGone: before.every((o) => !final.some((a) => a.id === o.id)),
+        // The old LBs (the nameservers stay: an LB replacement does not touch them).
+        oldInstancesGone: before.filter((o) => lbs.includes(o.label)).every((o) => !final.some((a) => a.id === o.id)),
         sameAddresses: lbs.every((l) => addressOf(final, l) === addressOf(before, l)),
         // The lab host of the instance now named lbN (a new one: oldInstancesGone) answers there.
         newHostsAtTheAddresses: hostnames.every((h, i) => h === hostLabelOf(final.find((f) => f.label === lbs[i])!)),
