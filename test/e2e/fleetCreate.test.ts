@@ -4,8 +4,9 @@
 // namespace: DNS through the LBs works, a nameserver's DNS and every SSH port do not) and as
 // Linode's own CLI lists them; a re-run that changes nothing; a run whose worker (the real
 // src/worker.ts in a child process) is SIGKILLed half-way, then finished by a new worker without
-// a duplicate instance; and an NS deploy on the fleet it built (both histories checked for
-// secrets and, with NSDEPLOY_RECORD_HISTORIES=1, kept for test/replay).
+// a duplicate instance; an NS deploy on the fleet it built (both histories checked for
+// secrets and, with NSDEPLOY_RECORD_HISTORIES=1, kept for test/replay); and an LB replacement
+// on it (glue changed by the lab registrar), whose new LBs get the LB firewall.
 import { temporal } from '@temporalio/proto';
 import execa from 'execa';
 import fs from 'node:fs';
@@ -14,14 +15,23 @@ import path from 'node:path';
 import { createLinodeActivities } from '../../src/activities/linode';
 import { fleetCreateInput } from '../../src/cli/fleetCreateInput';
 import { nsDeployInput } from '../../src/cli/deployInput';
+import { lbReplacementInput } from '../../src/cli/lbInput';
 import { loadFleetConfig } from '../../src/config';
-import { fleetTag, TASK_QUEUE, type FleetCreateResult, type NsDeployResult } from '../../src/shared';
-import { fleetCreate, nsBlueGreen } from '../../src/workflows';
+import {
+  fleetTag,
+  lbStatusQuery,
+  TASK_QUEUE,
+  type FleetCreateResult,
+  type LbReplacementResult,
+  type NsDeployResult,
+} from '../../src/shared';
+import { fleetCreate, lbReplacement, nsBlueGreen } from '../../src/workflows';
 import { emulatorUrl, labToken } from '../../lab/emulatorProcess';
 import { labPaths } from '../../lab/labPaths';
 import { listParents } from '../../lab/parent';
 import { ensureLabZones, LAB_CONFIG, linodeTarget } from '../../lab/up';
 import { recordHistories } from '../../testkit/histories';
+import { npmRun } from '../../testkit/lab';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
 import { startChildWorker, type ChildWorker } from '../helpers/childWorker';
 import { labWithWorker } from '../helpers/labE2e';
@@ -290,4 +300,77 @@ test('an NS deploy runs on the fleet fleet create built, through its firewalls',
     await labSecrets(cfg.ssh.privateKeyFile),
   );
   recordHistories('fleet-create', histories);
+}, 900_000);
+
+test('an LB replacement runs on the fleet fleet create built: new LBs behind the LB firewall, the old ones gone', async () => {
+  const before = await instances();
+  // A 30 s delegation TTL, as a registrar could set it, so the drain is 30 + 30 + 10 s.
+  const ttl = await npmRun(
+    'lab:registrar',
+    '--',
+    'set-glue',
+    'ns1.example.test=198.18.1.2',
+    'ns2.example.test=198.18.1.3',
+    '--ttl',
+    '30s',
+    '--delay',
+    '0',
+  );
+  expect(ttl.exitCode).toBe(0);
+  const input = lbReplacementInput(cfg);
+  input.nsDeployPolicies.soakMs = 6_000;
+  input.nsDeployPolicies.soakProbeEveryMs = 3_000;
+  input.policies.glueCheckEveryMs = 2_000;
+  input.policies.proof.windowMs = 10_000;
+  const handle = await lab.env().client.workflow.start(lbReplacement, {
+    taskQueue: TASK_QUEUE,
+    workflowId: 'lab/lb-replacement',
+    args: [input],
+  });
+  // The human step: the registrar takes the new glue to the parents, then the operator signals.
+  const deadline = Date.now() + 6 * 60_000;
+  let status = await handle.query(lbStatusQuery);
+  while (status.phase !== 'glue' && Date.now() < deadline) {
+    expect(['rolling-back', 'rolled-back', 'failed']).not.toContain(status.phase);
+    await new Promise((r) => setTimeout(r, 500));
+    status = await handle.query(lbStatusQuery);
+  }
+  const change = status.glue!.change;
+  const glue = await npmRun(
+    'lab:registrar',
+    '--',
+    'set-glue',
+    ...change.map((c) => `${c.name}=${c.to.join(',')}`),
+    '--delay',
+    '0',
+  );
+  expect(glue.exitCode).toBe(0);
+  const address = lab.env().connection.options.address;
+  const signal = await npmRun(
+    'nsdeploy',
+    '--',
+    'glue-updated',
+    'lab/lb-replacement',
+    '--by',
+    'e2e',
+    '--address',
+    address,
+  );
+  expect(signal.exitCode).toBe(0);
+  const result: LbReplacementResult = await handle.result();
+  expect(result.outcome).toBe('replaced');
+
+  const after = await instances();
+  expect([...after.keys()].sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+  const outsider = listParents({ stateDir: labPaths.parentState })[0].netns;
+  for (const [i, label] of ['lb1', 'lb2'].entries()) {
+    const lb = after.get(label)!;
+    expect(lb.id).not.toBe(before.get(label)!.id);
+    expect(lb.publicIPv4).toBe(change[i].to[0]);
+    expect(await digSoa(lb.publicIPv4, 'example.test', '+tcp', outsider)).toMatch(/ns1\.example\.test\./);
+    expect(await sshPortOpen(lb.publicIPv4, outsider)).toBe(false);
+  }
+  const firewalls = (await linodeCli(['firewalls', 'list'])) as { label: string; entities: { id: number }[] }[];
+  const lbFirewall = firewalls.find((f) => f.label === 'nsdeploy-lab-lb');
+  expect(lbFirewall?.entities.map((e) => e.id).sort()).toEqual(['lb1', 'lb2'].map((l) => after.get(l)!.id).sort());
 }, 900_000);
