@@ -9,12 +9,12 @@ import { zonePushInput } from '../src/cli/zonePushInput';
 import { nsBlueGreen, zonePush } from '../src/workflows';
 import type { Benchmark } from './lib/benchmark';
 import { dnsperf, queryFile, type DnsperfResult } from './lib/dnsperf';
-import { secondsPerActivity, workflowSpans } from './lib/history';
+import { secondsPerActivity, timeline, workflowSpans, type TimelineStep } from './lib/history';
 import { withLab, type LabSession } from './lib/labSession';
 import { generateZone } from './lib/zoneGenerator';
 import { emulatorUrl } from '../lab/emulatorProcess';
 
-const PARAMETERS = {
+export const PARAMETERS = {
   records: 10_000,
   qpsPerLb: 500,
   /** dnsperf runs this long around the push (from 3 s before it); bounded. */
@@ -38,6 +38,8 @@ export interface ZonePushBenchResult {
   push: Loaded;
   /** Where the push's time went: seconds per activity type (parallel ones added up). */
   pushSteps: Record<string, number>;
+  /** The push's activities in order: when each started (s from the first) and how long it took. */
+  pushTimeline: TimelineStep[];
   /** The NS deploy of the same kind of change (one added record) in the same run. */
   nsDeploySeconds: number;
   nsDeploy: Loaded;
@@ -47,7 +49,7 @@ export interface ZonePushBenchResult {
 }
 
 /** The generated zone as the lab's example.test: its NS names are the lab's LBs. */
-function labZone(records: number): { text: string; queries: string[] } {
+export function labZone(records: number): { text: string; queries: string[] } {
   const z = generateZone({ origin: 'example.test', records });
   const text = z.text
     .replace(/^ns1(\s+)\d+ IN A\s+\S+$/m, 'ns1$1   30 IN A     198.18.1.2')
@@ -62,7 +64,7 @@ function labZone(records: number): { text: string; queries: string[] } {
 }
 
 /** Runs `change` while dnsperf sends `seconds` of load through every LB, from 3 s before it. */
-async function underLoad(s: LabSession, queries: string, seconds: number, change: () => Promise<void>) {
+export async function underLoad(s: LabSession, queries: string, seconds: number, change: () => Promise<void>) {
   const state = (await (await fetch(`${emulatorUrl()}/__admin/state`)).json()) as {
     instances: { label: string; ipv4Public: string }[];
   };
@@ -104,7 +106,9 @@ export async function zonePushBench(say: (s: string) => void): Promise<ZonePushB
     const push = await underLoad(s, queries, PARAMETERS.pushLoadSeconds, async () => {
       pushed = await run('one-record');
     });
-    const pushSteps = secondsPerActivity(await workflowSpans(s.env, pushed));
+    const spans = await workflowSpans(s.env, pushed);
+    const pushSteps = secondsPerActivity(spans);
+    const pushTimeline = timeline(spans);
 
     say('one more added record by NS blue-green deploy, same load');
     fs.appendFileSync(file, 'bench-deploy 300 IN A 192.0.2.202\n');
@@ -121,6 +125,7 @@ export async function zonePushBench(say: (s: string) => void): Promise<ZonePushB
       pushSeconds: push.seconds,
       push,
       pushSteps,
+      pushTimeline,
       nsDeploySeconds: nsDeploy.seconds,
       nsDeploy,
       speedup: Math.round((nsDeploy.seconds / push.seconds) * 10) / 10,

@@ -46,3 +46,35 @@ export function secondsPerActivity(spans: ActivitySpan[]): Record<string, number
       .map(([k, v]) => [k, Number(v.toFixed(2))]),
   );
 }
+
+export interface TimelineStep {
+  step: string;
+  /** The host it ran on or asked, when its input names one. */
+  on?: string;
+  /** Seconds from the first activity's scheduling to this one's, and its own duration. */
+  at: number;
+  seconds: number;
+}
+
+/** Where a step ran: its SSH target's name, or the DNS server it asked. */
+function hostOf(args: unknown[]): string | undefined {
+  const a = args[0] as { target?: { name?: string }; server?: { address?: string } } | undefined;
+  return a?.target?.name ?? a?.server?.address;
+}
+
+/** The activities in the order they were scheduled, each with its start offset and duration. */
+export function timeline(spans: ActivitySpan[]): TimelineStep[] {
+  const t0 = Math.min(...spans.map((s) => s.start));
+  const round = (n: number) => Number(n.toFixed(2));
+  return [...spans]
+    .sort((a, b) => a.start - b.start)
+    .map((s) => {
+      const on = hostOf(s.args);
+      return {
+        step: s.type,
+        ...(on && { on }),
+        at: round(s.start - t0),
+        seconds: s.end === undefined ? -1 : round(s.end - s.start),
+      };
+    });
+}

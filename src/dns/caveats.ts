@@ -50,7 +50,19 @@ function cnameTargets(apex: string, records: ZoneRecord[], level: ZoneCheckPolic
 export function zoneCaveats(origin: string, records: ZoneRecord[], policy: Partial<ZoneCheckPolicy> = {}): Caveat[] {
   const apex = abs(origin);
   const out: Caveat[] = [];
-  const at = (name: string, type: string) => records.filter((r) => abs(r.name) === name && r.type === type);
+  // Indexed once: a zone of 10 000 records with hundreds of mail names would otherwise be
+  // scanned once per lookup.
+  const byNameType = new Map<string, ZoneRecord[]>();
+  for (const r of records) {
+    const key = `${abs(r.name)} ${r.type}`;
+    const list = byNameType.get(key);
+    if (list) list.push(r);
+    else byNameType.set(key, [r]);
+  }
+  const at = (name: string, type: string) => byNameType.get(`${name} ${type}`) ?? [];
+  const dkimKeys = records.filter(
+    (r) => r.type === 'TXT' && abs(r.name).includes('._domainkey.') && /(^|;)\s*(v=DKIM1|p=)/i.test(txt(r)),
+  );
 
   if (at(apex, 'CNAME').length > 0) {
     out.push({
@@ -92,12 +104,7 @@ export function zoneCaveats(origin: string, records: ZoneRecord[], policy: Parti
         message: `${domain} has MX but no DMARC record (TXT "v=DMARC1; …" at _dmarc.${domain})`,
       });
     }
-    if (
-      !records.some(
-        (r) =>
-          r.type === 'TXT' && abs(r.name).endsWith(`._domainkey.${domain}`) && /(^|;)\s*(v=DKIM1|p=)/i.test(txt(r)),
-      )
-    ) {
+    if (!dkimKeys.some((r) => abs(r.name).endsWith(`._domainkey.${domain}`))) {
       out.push({
         level: 'warning',
         code: 'dkim-missing',

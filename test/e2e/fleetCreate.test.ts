@@ -2,9 +2,12 @@
 // nameserver and Cloud Firewall, the roles, every zone through every LB, the registrar step
 // proven by the parents. Then the firewalls as an outsider meets them (a parent server's
 // namespace: DNS through the LBs works, a nameserver's DNS and every SSH port do not) and as
-// Linode's own CLI lists them; a re-run that changes nothing; a run cut off half-way whose
-// re-run completes without a duplicate instance; and an NS deploy on the fleet it built (both
-// histories checked for secrets and, with NSDEPLOY_RECORD_HISTORIES=1, kept for test/replay).
+// Linode's own CLI lists them; a re-run that changes nothing; a run whose worker (the real
+// src/worker.ts in a child process) is SIGKILLed half-way, then finished by a new worker without
+// a duplicate instance; an NS deploy on the fleet it built (both histories checked for
+// secrets and, with NSDEPLOY_RECORD_HISTORIES=1, kept for test/replay); and an LB replacement
+// on it (glue changed by the lab registrar), whose new LBs get the LB firewall.
+import { temporal } from '@temporalio/proto';
 import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,25 +15,35 @@ import path from 'node:path';
 import { createLinodeActivities } from '../../src/activities/linode';
 import { fleetCreateInput } from '../../src/cli/fleetCreateInput';
 import { nsDeployInput } from '../../src/cli/deployInput';
+import { lbReplacementInput } from '../../src/cli/lbInput';
 import { loadFleetConfig } from '../../src/config';
 import {
-  fleetCreateStatusQuery,
   fleetTag,
+  lbStatusQuery,
   TASK_QUEUE,
   type FleetCreateResult,
+  type LbReplacementResult,
   type NsDeployResult,
 } from '../../src/shared';
-import { fleetCreate, nsBlueGreen } from '../../src/workflows';
+import { fleetCreate, lbReplacement, nsBlueGreen } from '../../src/workflows';
 import { emulatorUrl, labToken } from '../../lab/emulatorProcess';
 import { labPaths } from '../../lab/labPaths';
 import { listParents } from '../../lab/parent';
 import { ensureLabZones, LAB_CONFIG, linodeTarget } from '../../lab/up';
 import { recordHistories } from '../../testkit/histories';
+import { npmRun } from '../../testkit/lab';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
+import { startChildWorker, type ChildWorker } from '../helpers/childWorker';
 import { labWithWorker } from '../helpers/labE2e';
 
 ensureLabZones();
 const cfg = loadFleetConfig(LAB_CONFIG);
+const { TimeoutType } = temporal.api.enums.v1;
+const KILLED_QUEUE = `${TASK_QUEUE}-killed`;
+/** The child workers a test started: stopped (SIGTERM, then their exit) even if the test timed out;
+ * registered before labWithWorker's hooks, so this runs before the dev server goes. */
+const children: ChildWorker[] = [];
+afterAll(() => Promise.all(children.map((c) => c.stop())), 60_000);
 const lab = labWithWorker({ taskQueue: TASK_QUEUE, labUpArgs: ['--', '--no-fleet'] });
 const CLI = path.resolve(__dirname, '../../.tools/linode-cli/bin/linode-cli');
 
@@ -46,6 +59,15 @@ const digSoa = (server: string, zone: string, transport: string, netns?: string)
 /** A TCP connection to port 22 within 3 s (bash's /dev/tcp, no other tool needed). */
 const sshPortOpen = (address: string, netns?: string) =>
   run(['timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${address}/22`], netns).then((r) => r.exitCode === 0);
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function instances() {
   const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() } });
@@ -170,28 +192,92 @@ test('a re-run changes nothing: same instances, no firewall change', async () =>
   expect(again.status.events.join('\n')).not.toMatch(/created firewall|attached firewall|updated the rules/);
 }, 600_000);
 
-test('cut off half-way (terminated during the creates) and run again: completes, no duplicate instance', async () => {
+test('its worker killed half-way (SIGKILL during the creates), another started: the same run completes, no duplicate', async () => {
   const linode = createLinodeActivities({ env: { [cfg.linode.tokenEnv]: labToken() } });
   const live = await instances();
   for (const label of ['ns1', 'ns2']) await linode.deleteInstance(linodeTarget(cfg), live.get(label)!.id);
-  const handle = await lab.env().client.workflow.start(fleetCreate, {
-    taskQueue: TASK_QUEUE,
-    workflowId: 'lab/fleet-create',
-    args: [fleetCreateInput(cfg)],
-  });
-  const deadline = Date.now() + 120_000;
-  while ((await handle.query(fleetCreateStatusQuery)).nameservers.length < 1 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 200));
-  await handle.terminate('the test cuts it off half-way');
-  const cutOff = await emulatorInstances();
-  expect(cutOff.map((i) => i.label)).toContain('ns1');
-  expect(cutOff.length).toBeLessThanOrEqual(4);
+  // The real worker in a child process, on a queue of its own: the workflow's activities go to
+  // the workflow's queue, so the in-process worker of labWithWorker takes no part in this run.
+  const childWorker = () =>
+    startChildWorker({
+      address: lab.env().address,
+      taskQueue: KILLED_QUEUE,
+      env: { [cfg.linode.tokenEnv]: labToken() },
+    });
+  const killed = await childWorker();
+  children.push(killed);
+  try {
+    const handle = await lab.env().client.workflow.start(fleetCreate, {
+      taskQueue: KILLED_QUEUE,
+      workflowId: 'lab/fleet-create',
+      args: [fleetCreateInput(cfg)],
+    });
 
-  const result = await runFleetCreate();
-  expect(result.status.phase).toBe('done');
-  const after = await emulatorInstances();
-  expect(after.map((i) => i.label).sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
-  expect(after.find((i) => i.label === 'ns1')?.id).toBe(cutOff.find((i) => i.label === 'ns1')?.id);
+    // Half-way: lb1 and lb2 are kept, ns1 has just been created in the account (its create activity
+    // is finishing, or the workflow task after it is being run, or ns2's create is under way); ns2,
+    // the boots, SSH, the playbook and the verification through the LBs are all still ahead. The
+    // kill comes as soon as the emulator lists ns1 (polled every 20 ms).
+    const deadline = Date.now() + 120_000;
+    let atKill = await emulatorInstances();
+    while (!atKill.some((i) => i.label === 'ns1') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      atKill = await emulatorInstances();
+    }
+    expect(await killed.kill()).toBe('SIGKILL');
+    expect(processAlive(killed.pid)).toBe(false);
+    const ns1AtKill = atKill.find((i) => i.label === 'ns1');
+    expect(ns1AtKill).toBeDefined();
+    expect(atKill.length).toBeLessThanOrEqual(4);
+    expect((await handle.describe()).status.name).toBe('RUNNING'); // nothing else can finish it now
+
+    const successor = await childWorker();
+    children.push(successor);
+    const result = await handle.result();
+    expect(result.outcome).toBe('created');
+    expect(result.status.phase).toBe('done');
+    expect((await handle.describe()).runId).toBe(handle.firstExecutionRunId); // the same run, no new one
+    const after = await emulatorInstances();
+    expect(after.map((i) => i.label).sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+    expect(after.find((i) => i.label === 'ns1')?.id).toBe(ns1AtKill?.id);
+
+    // The history: the killed worker ran the first part, its successor the rest, and the kill lost
+    // something in flight (a workflow task that timed out, or an activity that needed a second attempt).
+    const events = (await handle.fetchHistory()).events ?? [];
+    const identityOf = (e: (typeof events)[number]) =>
+      e.workflowTaskStartedEventAttributes?.identity ??
+      e.workflowTaskCompletedEventAttributes?.identity ??
+      e.activityTaskStartedEventAttributes?.identity ??
+      e.activityTaskCompletedEventAttributes?.identity;
+    const by = (w: ChildWorker) => events.flatMap((e, i) => (identityOf(e) === w.identity ? [i] : []));
+    expect(by(killed).length).toBeGreaterThan(0);
+    expect(by(successor).length).toBeGreaterThan(0);
+    expect(Math.min(...by(successor))).toBeGreaterThan(Math.max(...by(killed)));
+    const interrupted = events.filter(
+      (e) => e.workflowTaskTimedOutEventAttributes || (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
+    );
+    expect(interrupted.length).toBeGreaterThan(0);
+    // Replay, not re-execution: one create per host in the whole run.
+    const creates = events.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'ensureInstance',
+    );
+    expect(creates).toHaveLength(4);
+    process.stdout.write(
+      `killed worker ${killed.pid} with ${atKill.map((i) => `${i.label}#${i.id}`).join(', ')} in the account; ` +
+        `worker ${successor.pid} finished run ${handle.firstExecutionRunId}: ` +
+        `${after.map((i) => `${i.label}#${i.id}`).join(', ')}; interrupted: ` +
+        interrupted
+          .map((e) =>
+            e.workflowTaskTimedOutEventAttributes
+              ? `workflow task timed out, ${TimeoutType[e.workflowTaskTimedOutEventAttributes.timeoutType ?? 0]} ` +
+                `(event ${e.eventId})`
+              : `activity attempt ${e.activityTaskStartedEventAttributes?.attempt} (event ${e.eventId})`,
+          )
+          .join(', ') +
+        '\n',
+    );
+  } finally {
+    await Promise.all(children.map((c) => c.stop())); // no worker left behind, whatever the outcome
+  }
 }, 600_000);
 
 test('an NS deploy runs on the fleet fleet create built, through its firewalls', async () => {
@@ -214,4 +300,77 @@ test('an NS deploy runs on the fleet fleet create built, through its firewalls',
     await labSecrets(cfg.ssh.privateKeyFile),
   );
   recordHistories('fleet-create', histories);
+}, 900_000);
+
+test('an LB replacement runs on the fleet fleet create built: new LBs behind the LB firewall, the old ones gone', async () => {
+  const before = await instances();
+  // A 30 s delegation TTL, as a registrar could set it, so the drain is 30 + 30 + 10 s.
+  const ttl = await npmRun(
+    'lab:registrar',
+    '--',
+    'set-glue',
+    'ns1.example.test=198.18.1.2',
+    'ns2.example.test=198.18.1.3',
+    '--ttl',
+    '30s',
+    '--delay',
+    '0',
+  );
+  expect(ttl.exitCode).toBe(0);
+  const input = lbReplacementInput(cfg);
+  input.nsDeployPolicies.soakMs = 6_000;
+  input.nsDeployPolicies.soakProbeEveryMs = 3_000;
+  input.policies.glueCheckEveryMs = 2_000;
+  input.policies.proof.windowMs = 10_000;
+  const handle = await lab.env().client.workflow.start(lbReplacement, {
+    taskQueue: TASK_QUEUE,
+    workflowId: 'lab/lb-replacement',
+    args: [input],
+  });
+  // The human step: the registrar takes the new glue to the parents, then the operator signals.
+  const deadline = Date.now() + 6 * 60_000;
+  let status = await handle.query(lbStatusQuery);
+  while (status.phase !== 'glue' && Date.now() < deadline) {
+    expect(['rolling-back', 'rolled-back', 'failed']).not.toContain(status.phase);
+    await new Promise((r) => setTimeout(r, 500));
+    status = await handle.query(lbStatusQuery);
+  }
+  const change = status.glue!.change;
+  const glue = await npmRun(
+    'lab:registrar',
+    '--',
+    'set-glue',
+    ...change.map((c) => `${c.name}=${c.to.join(',')}`),
+    '--delay',
+    '0',
+  );
+  expect(glue.exitCode).toBe(0);
+  const address = lab.env().connection.options.address;
+  const signal = await npmRun(
+    'nsdeploy',
+    '--',
+    'glue-updated',
+    'lab/lb-replacement',
+    '--by',
+    'e2e',
+    '--address',
+    address,
+  );
+  expect(signal.exitCode).toBe(0);
+  const result: LbReplacementResult = await handle.result();
+  expect(result.outcome).toBe('replaced');
+
+  const after = await instances();
+  expect([...after.keys()].sort()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+  const outsider = listParents({ stateDir: labPaths.parentState })[0].netns;
+  for (const [i, label] of ['lb1', 'lb2'].entries()) {
+    const lb = after.get(label)!;
+    expect(lb.id).not.toBe(before.get(label)!.id);
+    expect(lb.publicIPv4).toBe(change[i].to[0]);
+    expect(await digSoa(lb.publicIPv4, 'example.test', '+tcp', outsider)).toMatch(/ns1\.example\.test\./);
+    expect(await sshPortOpen(lb.publicIPv4, outsider)).toBe(false);
+  }
+  const firewalls = (await linodeCli(['firewalls', 'list'])) as { label: string; entities: { id: number }[] }[];
+  const lbFirewall = firewalls.find((f) => f.label === 'nsdeploy-lab-lb');
+  expect(lbFirewall?.entities.map((e) => e.id).sort()).toEqual(['lb1', 'lb2'].map((l) => after.get(l)!.id).sort());
 }, 900_000);

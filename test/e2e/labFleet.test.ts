@@ -24,6 +24,7 @@ import { recordHistories } from '../../testkit/histories';
 import { npmRun, refuseIfLabUp } from '../../testkit/lab';
 import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
+import { labSsh } from '../helpers/labSsh';
 
 ensureLabZone(); // the config's zone file is the lab's working copy
 const cfg = loadFleetConfig(LAB_CONFIG);
@@ -85,22 +86,7 @@ test("each host's sshd presents its own pinned key and refuses passwords", async
   try {
     for (const line of known) {
       const address = line.split(/[ ,]/)[0];
-      const ok = await execa(
-        'ssh',
-        [
-          '-i',
-          cfg.ssh.privateKeyFile,
-          '-o',
-          `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          `root@${address}`,
-          'cat /etc/ssh/ssh_host_ed25519_key.pub',
-        ],
-        { reject: false },
-      );
+      const ok = await labSsh(cfg, address, 'cat /etc/ssh/ssh_host_ed25519_key.pub', { reject: false });
       expect(ok.exitCode).toBe(0);
       expect(line).toContain(ok.stdout.trim().split(' ').slice(0, 2).join(' '));
 
@@ -111,22 +97,7 @@ test("each host's sshd presents its own pinned key and refuses passwords", async
         .slice(1)
         .join(' ');
       fs.writeFileSync(wrongKnownHosts, `${address} ${other}\n`);
-      const wrong = await execa(
-        'ssh',
-        [
-          '-i',
-          cfg.ssh.privateKeyFile,
-          '-o',
-          `UserKnownHostsFile=${wrongKnownHosts}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          `root@${address}`,
-          'true',
-        ],
-        { reject: false },
-      );
+      const wrong = await labSsh(cfg, address, 'true', { knownHostsFile: wrongKnownHosts, reject: false });
       expect(wrong.exitCode).not.toBe(0);
       expect(wrong.stderr).toMatch(/Host key verification failed/);
 

@@ -16,25 +16,14 @@ import { lbUpdate } from '../../src/workflows';
 import { LAB_CONFIG } from '../../lab/up';
 import { startDnsLoad } from '../../testkit/dnsLoad';
 import { labWithWorker } from '../helpers/labE2e';
+import { labSsh } from '../helpers/labSsh';
 
 // Loaded after lab:up: the lab's zone file is a working copy that lab:up makes.
 let cfg: ReturnType<typeof loadFleetConfig>;
 const LBS = { lb1: '198.18.1.2', lb2: '198.18.1.3' };
 const UPSTREAM_FILE = '/etc/nginx/stream.d/nsdeploy-upstream.conf';
 const DNS_FILE = '/etc/nginx/stream.d/nsdeploy-dns.conf';
-const ssh = (address: string, command: string) =>
-  execa('ssh', [
-    '-i',
-    cfg.ssh.privateKeyFile,
-    '-o',
-    `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    `root@${address}`,
-    command,
-  ]);
+const ssh = (address: string, command: string) => labSsh(cfg, address, command);
 const dig = (...args: string[]) => execa('dig', [...args, '+time=2', '+tries=1'], { reject: false });
 
 let queryFile: string;

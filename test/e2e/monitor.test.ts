@@ -14,6 +14,7 @@ import { LAB_CONFIG } from '../../lab/up';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
 import { npmRun } from '../../testkit/lab';
 import { labWithWorker } from '../helpers/labE2e';
+import { labSsh } from '../helpers/labSsh';
 
 const lab = labWithWorker({ taskQueue: TASK_QUEUE });
 const SCHEDULE = monitorScheduleId('lab');
@@ -57,25 +58,7 @@ test(
       instances: { label: string; ipv4Public: string; ipv4Private: string }[];
     };
     const { ipv4Public: ns1, ipv4Private: ns1Private } = state.instances.find((i) => i.label === 'ns1')!;
-    const onNs1 = (command: string) =>
-      execa(
-        'ssh',
-        [
-          '-i',
-          cfg.ssh.privateKeyFile,
-          '-o',
-          'IdentitiesOnly=yes',
-          '-o',
-          `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          `root@${ns1}`,
-          command,
-        ],
-        { reject: false },
-      );
+    const onNs1 = (command: string) => labSsh(cfg, ns1, command, { reject: false });
 
     try {
       // 1. The CLI creates the schedule (first run at once) and prints where to watch it.

@@ -25,6 +25,7 @@ import { recordHistories } from '../../testkit/histories';
 import { npmRun } from '../../testkit/lab';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
 import { labWithWorker } from '../helpers/labE2e';
+import { labSsh } from '../helpers/labSsh';
 
 jest.setTimeout(10 * 60_000);
 
@@ -55,21 +56,7 @@ beforeAll(async () => {
 const cli = (...args: string[]) => npmRun('nsdeploy', '--', ...args, '--address', lab.env().connection.options.address);
 const configArgs = ['--config', 'config/lab.yaml'];
 
-const ssh = (label: string, command: string) =>
-  execa('ssh', [
-    '-i',
-    cfg.ssh.privateKeyFile,
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    `root@${publicOf[label]}`,
-    command,
-  ]);
+const ssh = (label: string, command: string) => labSsh(cfg, publicOf[label], command);
 
 const dig = async (address: string, name: string, type: string, tcp: boolean) => {
   const r = await execa('dig', [`@${address}`, name, type, '+time=2', '+tries=2', ...(tcp ? ['+tcp'] : [])]);

@@ -1,7 +1,7 @@
 // The zone push's changes on the nameservers: one server at a time, each zone installed and
 // reloaded, then every record of every zone verified on that server; and the undo, which gives
 // every nameserver its previous zones back with a serial above the pushed one, verified there.
-import { ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, patched, type ActivityOptions } from '@temporalio/workflow';
 import type { InstanceInfo } from '../../activities/linode';
 import { chooseSerial } from '../../dns/serial';
 import type { Transports, ZonePlan } from '../../shared';
@@ -99,11 +99,21 @@ export async function restoreAll(
   if (failed.length > 0) throw ApplicationFailure.nonRetryable(`not put back: ${failed.join('; ')}`, 'RestoreFailed');
 }
 
-/** The push is final: the backups on every server go. */
+/** Pushes recorded before the backups went from every server at once removed them one server at a time. */
+const PARALLEL_DISCARD = 'zone-push-parallel-discard';
+
+/** The push is final: the backups on every server go, on all of them at once. */
 export async function discardAll(ctx: FleetContext, servers: InstanceInfo[], plans: ZonePlan[]): Promise<void> {
   const domains = plans.map((p) => p.domain);
-  for (const server of servers) {
-    const request = { target: ctx.sshTo(server), domains, tag: ctx.deployTag };
-    await step('quick', `remove the backups on ${server.label}`, 'discardZoneBackups', request);
+  const discard = (server: InstanceInfo) =>
+    step('quick', `remove the backups on ${server.label}`, 'discardZoneBackups', {
+      target: ctx.sshTo(server),
+      domains,
+      tag: ctx.deployTag,
+    });
+  if (patched(PARALLEL_DISCARD)) {
+    await Promise.all(servers.map(discard));
+    return;
   }
+  for (const server of servers) await discard(server);
 }
