@@ -317,7 +317,8 @@ test('an LB replacement runs on the fleet fleet create built: new LBs behind the
     '0',
   );
   expect(ttl.exitCode).toBe(0);
-  const input = lbReplacementInput(cfg);
+  // Glue forced: the plan would pick the IP swap (same region); this test drives the registrar step.
+  const input = lbReplacementInput(cfg, { strategy: 'glue' });
   input.nsDeployPolicies.soakMs = 6_000;
   input.nsDeployPolicies.soakProbeEveryMs = 3_000;
   input.policies.glueCheckEveryMs = 2_000;

@@ -21,6 +21,7 @@ import { startDnsLoad, type DnsLoadResult } from '../../testkit/dnsLoad';
 import { recordHistories } from '../../testkit/histories';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
 import { labWithWorker } from '../helpers/labE2e';
+import { labSsh } from '../helpers/labSsh';
 
 const RESOLVER = '198.18.0.10';
 const PARENTS = ['198.18.0.53', '198.18.0.54', '198.18.0.55'];
@@ -36,21 +37,7 @@ beforeAll(() => {
 const dig = (...args: string[]) =>
   execa('dig', [...args, '+time=2', '+tries=2'], { reject: false }).then((r) => r.stdout);
 /** A command on a lab host, checking its key against the pinned known_hosts (never trusting a new one). */
-const ssh = (address: string, command: string) =>
-  execa('ssh', [
-    '-i',
-    cfg.ssh.privateKeyFile,
-    '-o',
-    `UserKnownHostsFile=${cfg.ssh.knownHostsFile}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    `root@${address}`,
-    command,
-  ]);
+const ssh = (address: string, command: string) => labSsh(cfg, address, command);
 
 interface AdminInstance {
   id: number;
