@@ -1,16 +1,12 @@
 // syncFirewalls against the lab's API emulator (real HTTP through @linode/api-v4): each role's
 // firewall made once, attached at create or afterwards, its rules following the LBs' addresses,
 // and a second call with nothing new changes nothing.
-import execa from 'execa';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { getFirewallDevices, getFirewalls } from '@linode/api-v4';
 import { createFirewallActivities } from '../../src/activities/firewall';
 import { createLinodeActivities, type InstanceSpec, type LinodeTarget } from '../../src/activities/linode';
 import { withLinodeCredentials } from '../../src/linode';
 import { fleetTag } from '../../src/shared';
-import { startLab, TOKEN, type Lab } from '../lab/emulator/helpers';
+import { startLabWithWorkerKey, stopLabWithWorkerKey, TOKEN, type Lab } from '../lab/emulator/helpers';
 
 let lab: Lab;
 let dir: string;
@@ -38,20 +34,9 @@ const devicesOf = (id: number) =>
   inEmulator(async () => (await getFirewallDevices(id)).data.map((d) => d.entity.label).sort());
 
 beforeAll(async () => {
-  lab = await startLab();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-firewall-acts-'));
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'worker', '-f', path.join(dir, 'id_ed25519')]);
-  target = {
-    apiUrl: lab.url,
-    tokenEnv: 'LAB_TOKEN',
-    knownHostsFile: path.join(dir, 'known_hosts'),
-    privateKeyFile: path.join(dir, 'id_ed25519'),
-  };
+  ({ lab, dir, target } = await startLabWithWorkerKey('nsdeploy-firewall-acts-'));
 });
-afterAll(async () => {
-  await lab?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopLabWithWorkerKey({ lab, dir }));
 
 test('one firewall per role, attached to instances made before it; DNS to nameservers from LBs and the worker', async () => {
   const lb1 = await linode.ensureInstance(target, spec('lb1'));

@@ -1,13 +1,11 @@
 // Linode activities against the lab's API emulator (real HTTP through @linode/api-v4):
 // idempotent create, lost responses, refused labels, host keys pinned and unpinned.
 import { ApplicationFailure } from '@temporalio/common';
-import execa from 'execa';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { createLinodeActivities, type InstanceSpec, type LinodeTarget } from '../../src/activities/linode';
-import { raw, startLab, TOKEN, type Lab } from '../lab/emulator/helpers';
+import { raw, startLabWithWorkerKey, stopLabWithWorkerKey, TOKEN, type Lab } from '../lab/emulator/helpers';
 
 let lab: Lab;
 let dir: string;
@@ -23,20 +21,9 @@ const spec = (label: string): InstanceSpec => ({
 });
 
 beforeAll(async () => {
-  lab = await startLab();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-linode-acts-'));
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'worker', '-f', path.join(dir, 'id_ed25519')]);
-  target = {
-    apiUrl: lab.url,
-    tokenEnv: 'LAB_TOKEN',
-    knownHostsFile: path.join(dir, 'known_hosts'),
-    privateKeyFile: path.join(dir, 'id_ed25519'),
-  };
+  ({ lab, dir, target } = await startLabWithWorkerKey('nsdeploy-linode-acts-'));
 });
-afterAll(async () => {
-  await lab?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopLabWithWorkerKey({ lab, dir }));
 
 async function instancesLabelled(label: string): Promise<number> {
   const state = (await raw(lab.url, '/__admin/state')).body as { instances: { label: string }[] };

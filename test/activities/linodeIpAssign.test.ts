@@ -3,13 +3,11 @@
 // key of the host that holds it, a retry changes nothing, a swap back restores the pins, and a
 // refused assignment (a shared address) fails at once with Linode's reason.
 import { ApplicationFailure } from '@temporalio/common';
-import execa from 'execa';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createLinodeActivities, type InstanceInfo, type LinodeTarget } from '../../src/activities/linode';
 import { pinnedKeyOf } from '../../src/ssh/knownHosts';
-import { raw, startLab, TOKEN, type Lab } from '../lab/emulator/helpers';
+import { raw, startLabWithWorkerKey, stopLabWithWorkerKey, TOKEN, type Lab } from '../lab/emulator/helpers';
 
 let lab: Lab;
 let dir: string;
@@ -17,20 +15,9 @@ let target: LinodeTarget;
 const acts = createLinodeActivities({ env: { LAB_TOKEN: TOKEN }, pollMs: 20 });
 
 beforeAll(async () => {
-  lab = await startLab();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ip-assign-'));
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'worker', '-f', path.join(dir, 'id_ed25519')]);
-  target = {
-    apiUrl: lab.url,
-    tokenEnv: 'LAB_TOKEN',
-    knownHostsFile: path.join(dir, 'known_hosts'),
-    privateKeyFile: path.join(dir, 'id_ed25519'),
-  };
+  ({ lab, dir, target } = await startLabWithWorkerKey('nsdeploy-ip-assign-'));
 });
-afterAll(async () => {
-  await lab?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopLabWithWorkerKey({ lab, dir }));
 
 async function create(label: string): Promise<InstanceInfo> {
   const spec = {

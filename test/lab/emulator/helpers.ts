@@ -1,5 +1,6 @@
 // Shared test plumbing: start an emulator on 127.0.0.1 with short latencies (the one
 // labApi.ts's calls go to), record lifecycle hook calls, and make raw HTTP requests.
+import execa from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import {
   type LinodeEmulator,
   type LinodeEmulatorOptions,
 } from '../../../lab/linode-emulator/server';
+import type { LinodeTarget } from '../../../src/activities/linode';
 import type { LinodeCredentials } from '../../../src/linode';
 
 export const TOKEN = 'lab-test-token';
@@ -175,3 +177,30 @@ export const instanceBody = (label: string, extra: Record<string, unknown> = {})
   root_pass: ROOT_PASS,
   ...extra,
 });
+
+/** An emulator plus what the Linode activities need of a worker: a key pair and a known_hosts file. */
+export interface LabWithWorkerKey {
+  lab: Lab;
+  dir: string;
+  target: LinodeTarget;
+}
+
+/** Starts an emulator and makes a fresh worker key in a temporary directory named from `prefix`. */
+export async function startLabWithWorkerKey(prefix: string): Promise<LabWithWorkerKey> {
+  const lab = await startLab();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'worker', '-f', join(dir, 'id_ed25519')]);
+  const target: LinodeTarget = {
+    apiUrl: lab.url,
+    tokenEnv: 'LAB_TOKEN',
+    knownHostsFile: join(dir, 'known_hosts'),
+    privateKeyFile: join(dir, 'id_ed25519'),
+  };
+  return { lab, dir, target };
+}
+
+/** Stops the emulator and removes the key directory (either may be missing after a failed start). */
+export async function stopLabWithWorkerKey(s: Partial<LabWithWorkerKey>): Promise<void> {
+  await s.lab?.stop();
+  if (s.dir) rmSync(s.dir, { recursive: true, force: true });
+}
