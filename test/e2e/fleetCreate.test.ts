@@ -34,7 +34,7 @@ import { recordHistories } from '../../testkit/histories';
 import { npmRun } from '../../testkit/lab';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
 import { startChildWorker, type ChildWorker } from '../helpers/childWorker';
-import { labWithWorker } from '../helpers/labE2e';
+import { labWithWorker, shortenDelegationTtl } from '../helpers/labE2e';
 
 ensureLabZones();
 const cfg = loadFleetConfig(LAB_CONFIG);
@@ -304,19 +304,7 @@ test('an NS deploy runs on the fleet fleet create built, through its firewalls',
 
 test('an LB replacement runs on the fleet fleet create built: new LBs behind the LB firewall, the old ones gone', async () => {
   const before = await instances();
-  // A 30 s delegation TTL, as a registrar could set it, so the drain is 30 + 30 + 10 s.
-  const ttl = await npmRun(
-    'lab:registrar',
-    '--',
-    'set-glue',
-    'ns1.example.test=198.18.1.2',
-    'ns2.example.test=198.18.1.3',
-    '--ttl',
-    '30s',
-    '--delay',
-    '0',
-  );
-  expect(ttl.exitCode).toBe(0);
+  await shortenDelegationTtl();
   // Glue forced: the plan would pick the IP swap (same region); this test drives the registrar step.
   const input = lbReplacementInput(cfg, { strategy: 'glue' });
   input.nsDeployPolicies.soakMs = 6_000;

@@ -27,7 +27,7 @@ import { startDnsLoad, type DnsLoadResult } from '../../testkit/dnsLoad';
 import { recordHistories } from '../../testkit/histories';
 import { npmRun } from '../../testkit/lab';
 import { expectNoSecrets, labSecrets } from '../helpers/histories';
-import { labWithWorker } from '../helpers/labE2e';
+import { labWithWorker, shortenDelegationTtl } from '../helpers/labE2e';
 
 const RESOLVER = '198.18.0.10';
 const PARENTS = ['198.18.0.53', '198.18.0.54', '198.18.0.55'];
@@ -47,21 +47,7 @@ async function labInstances(cfg: ReturnType<typeof loadFleetConfig>) {
   return new Map(all.map((i) => [i.label, i]));
 }
 
-beforeAll(async () => {
-  // A 30 s delegation TTL (the lab starts with 60 s), as a registrar could set it.
-  const ttl = await npmRun(
-    'lab:registrar',
-    '--',
-    'set-glue',
-    'ns1.example.test=198.18.1.2',
-    'ns2.example.test=198.18.1.3',
-    '--ttl',
-    '30s',
-    '--delay',
-    '0',
-  );
-  if (ttl.exitCode !== 0) throw new Error(`set-glue failed:\n${ttl.all}`);
-});
+beforeAll(shortenDelegationTtl);
 
 async function waitForPhase(phase: LbReplacementStatus['phase'], timeoutMs: number): Promise<LbReplacementStatus> {
   const handle = lab.env().client.workflow.getHandle('lab/lb-replacement');

@@ -44,3 +44,13 @@ export function labWithWorker(opts: {
   }, 120_000);
   return { env: () => env! };
 }
+
+/**
+ * The lab's glue as it starts (ns1/ns2 at lb1/lb2), with a 30 s delegation TTL instead of 60 s,
+ * as a registrar could set it: an LB replacement's drain is then 30 + 30 + 10 s.
+ */
+export async function shortenDelegationTtl(): Promise<void> {
+  const glue = ['ns1.example.test=198.18.1.2', 'ns2.example.test=198.18.1.3'];
+  const r = await npmRun('lab:registrar', '--', 'set-glue', ...glue, '--ttl', '30s', '--delay', '0');
+  if (r.exitCode !== 0) throw new Error(`set-glue failed:\n${r.all}`);
+}
