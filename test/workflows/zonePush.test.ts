@@ -24,7 +24,10 @@ const t = timeSkippingPerTest();
 let seq = 0;
 const MIN = 60_000;
 
-const LIVE = 2026120100;
+// A date serial far ahead of the test server's clock (real time, skipped forward by the timers):
+// the next serial above it is always LIVE + 1, never today's YYYYMMDD00, whatever the day the
+// tests run on (a rollback after a 30 min approval timeout could otherwise cross midnight).
+const LIVE = 2099010100;
 
 function input(extra: Partial<ZonePushInput> = {}, policies: Partial<ZonePushInput['policies']> = {}): ZonePushInput {
   return {
