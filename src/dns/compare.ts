@@ -2,14 +2,14 @@
 // caller asks for, with bounded concurrency: `concurrency` workers each ask one question at a
 // time, and their queries share UDP sockets and pipelined TCP connections (many in flight on
 // each) instead of a socket or connection per query.
-import { checkAnswer } from './check';
+import { checkAnswer, type CheckResult } from './check';
 import { sortDifferences, type Difference, type SkippedCheck, type ZoneComparison } from './difference';
 import { toWireName } from './names';
 import { query as realQuery, serverLabel, type QueryFn } from './query';
 import { groupRRsets, type ExpectedRRset } from './rrsets';
 import { TcpConnectionPool } from './tcpPool';
 import { UdpSocketPool } from './udpPool';
-import type { DnsServer, QueryOptions, TransportMode } from './types';
+import type { DnsResponse, DnsServer, Question, QueryOptions, TransportMode } from './types';
 import type { Zone } from './zone';
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -30,8 +30,36 @@ export interface CompareOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Answers already found right, by RRset, so that the same answer over the next transport is not
+ * decoded and judged again: an authoritative NOERROR answer (AA set, not truncated) whose
+ * question and answer bytes equal those of an answer that had no difference decodes to the same
+ * records, and checkAnswer gives it the same (empty) verdict. Anything else is judged in full.
+ */
+class JudgedAnswers {
+  private readonly clean = new Map<ExpectedRRset, Buffer>();
+
+  matchesClean(set: ExpectedRRset, res: DnsResponse): boolean {
+    const bytes = this.clean.get(set);
+    if (!bytes || !res.questionAndAnswerBytes || !JudgedAnswers.plainAuthoritative(res)) return false;
+    return res.questionAndAnswerBytes.equals(bytes);
+  }
+
+  remember(set: ExpectedRRset, res: DnsResponse, result: CheckResult): void {
+    if (set.role !== 'authoritative' || result.differences.length || result.skipped.length) return;
+    if (res.questionAndAnswerBytes && JudgedAnswers.plainAuthoritative(res))
+      this.clean.set(set, res.questionAndAnswerBytes);
+  }
+
+  private static plainAuthoritative(res: DnsResponse): boolean {
+    return res.rcode === 'NOERROR' && res.flags.aa && !(res.flags.tc && res.transport === 'udp');
+  }
+}
+
 interface Task {
   set: ExpectedRRset;
+  /** One object per RRset, shared by its transports (query() keeps its encoding with it). */
+  question: Question;
   transport: TransportMode;
 }
 
@@ -72,7 +100,8 @@ export async function compareZone(
       }
       continue;
     }
-    for (const transport of transports) tasks.push({ set, transport });
+    const question: Question = { name: set.name, type: set.type, class: set.class };
+    for (const transport of transports) tasks.push({ set, question, transport });
   }
 
   // Shared by every query of this comparison, all closed at the end: one UDP socket for all
@@ -85,14 +114,17 @@ export async function compareZone(
     tcp: { ...options.query, transport: 'tcp', tcpPool },
     auto: { ...options.query, transport: 'auto', udpPool, tcpPool },
   };
-  const run = async ({ set, transport }: Task) => {
+  const judged = new JudgedAnswers();
+  const run = async ({ set, question, transport }: Task) => {
     queriesSent += 1;
     try {
-      const res = await doQuery(server, { name: set.name, type: set.type, class: set.class }, optionsFor[transport]);
+      const res = await doQuery(server, question, optionsFor[transport]);
       if (res.nsid !== undefined) nsids.add(res.nsid);
+      if (judged.matchesClean(set, res)) return;
       const result = checkAnswer(set, transport, res);
       differences.push(...result.differences);
       skipped.push(...result.skipped);
+      judged.remember(set, res, result);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       differences.push({

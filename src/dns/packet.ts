@@ -5,7 +5,7 @@
 import dnsPacket from 'dns-packet';
 import dnsRcodes from 'dns-packet/rcodes';
 import { escapeCharString } from './text';
-import { skipRecord } from './wire';
+import { recordEnd, skipName, skipRecord } from './wire';
 
 /** One decoded resource record (never the OPT pseudo-record). */
 export interface DecodedRecord {
@@ -46,6 +46,12 @@ export interface DecodedMessage {
   flags: { aa: boolean; tc: boolean; rd: boolean; ra: boolean; ad: boolean; cd: boolean };
   questions: WireQuestion[];
   answers: DecodedRecord[];
+  /**
+   * The question and answer sections as received. Two messages whose bytes here are equal
+   * decode to the same question and answers (compression pointers into the header are not
+   * allowed), so a check can judge the second by the first.
+   */
+  questionAndAnswerBytes: Buffer;
   authorities: DecodedRecord[];
   additionals: DecodedRecord[];
   edns?: EdnsInfo;
@@ -81,12 +87,15 @@ export function encodeQuery(id: number, q: WireQuestion, f: QueryFlags): Buffer 
   return dnsPacket.encode(queryPacket(id, q, f));
 }
 
-/** Recently encoded queries (id 0): a zone check asks each question once per transport. */
+/**
+ * Encoded queries with id 0, by question and flags: a zone check asks each question once per
+ * transport, and again on every server it checks. Bounded (cleared when full), ~100 bytes each.
+ */
 const templates = new Map<string, Buffer>();
-const TEMPLATES_MAX = 4096;
+const TEMPLATES_MAX = 65_536;
 
-/** The query with this id, encoded from a copy of a cached template when there is one. */
-export function encodeQueryFast(id: number, q: WireQuestion, f: QueryFlags): Buffer {
+/** The query with id 0, encoded once; never sent as it is (see withId). */
+export function queryTemplate(q: WireQuestion, f: QueryFlags): Buffer {
   const key = `${q.name}\0${q.type}\0${q.class}\0${+f.recursionDesired}${+f.edns}${+f.nsid}${f.udpPayloadSize}`;
   let template = templates.get(key);
   if (!template) {
@@ -94,7 +103,13 @@ export function encodeQueryFast(id: number, q: WireQuestion, f: QueryFlags): Buf
     if (templates.size >= TEMPLATES_MAX) templates.clear();
     templates.set(key, template);
   }
-  const message = Buffer.from(template);
+  return template;
+}
+
+/** A copy of a query template with this message id. */
+export function withId(template: Buffer, id: number): Buffer {
+  const message = Buffer.allocUnsafe(template.length);
+  template.copy(message);
   message.writeUInt16BE(id, 0);
   return message;
 }
@@ -110,10 +125,6 @@ interface RawRecord {
   class?: string;
   ttl?: number;
   data?: unknown;
-  udpPayloadSize?: number;
-  extendedRcode?: number;
-  ednsVersion?: number;
-  options?: { code: number; data?: Buffer }[];
 }
 
 function plainRecord(r: RawRecord): DecodedRecord {
@@ -131,10 +142,11 @@ const OPT_TYPE = 41;
 const flag = (flags: number, bit: number) => ((flags >> bit) & 1) === 1;
 
 /**
- * Decode a message (no length prefix). Throws on malformed input. The header, question, answer
- * section and EDNS are decoded at once; the authority and additional sections are checked for
- * framing at once and decoded the first time they are read (most checks never read them): a
- * record in them that dns-packet cannot decode throws there.
+ * Decode a message (no length prefix). Throws on malformed input. The header, question and EDNS
+ * are decoded at once; the answer, authority and additional sections are checked for framing at
+ * once and decoded the first time they are read (a check that finds an answer section equal to
+ * one it has already judged never reads it): a record in them that dns-packet cannot decode
+ * throws there.
  */
 export function decodeMessage(buf: Buffer): DecodedMessage {
   if (buf.length < 12) throw new Error('Header must be 12 bytes');
@@ -146,57 +158,95 @@ export function decodeMessage(buf: Buffer): DecodedMessage {
     offset += parts.question.decode.bytes;
     questions.push({ name: q.name, type: q.type, class: q.class ?? 'IN' });
   }
-  const answers: DecodedRecord[] = [];
+  const answerAt: number[] = [];
   for (let i = buf.readUInt16BE(6); i > 0; i--) {
-    answers.push(plainRecord(parts.answer.decode(buf, offset)));
-    offset += parts.answer.decode.bytes;
+    answerAt.push(offset);
+    offset = recordEnd(buf, offset);
   }
+  const answerEnd = offset;
   const authorityAt: number[] = [];
   for (let i = buf.readUInt16BE(8); i > 0; i--) {
     authorityAt.push(offset);
-    offset = skipRecord(buf, offset).next;
+    offset = recordEnd(buf, offset);
   }
   const additionalAt: number[] = [];
-  let optRaw: RawRecord | undefined;
+  let edns: EdnsInfo | undefined;
   for (let i = buf.readUInt16BE(10); i > 0; i--) {
     const record = skipRecord(buf, offset);
     if (record.type !== OPT_TYPE) additionalAt.push(offset);
-    else optRaw ??= parts.answer.decode(buf, offset);
+    else edns ??= decodeOpt(buf, offset, record.next);
     offset = record.next;
   }
-  const edns: EdnsInfo | undefined = optRaw && {
-    udpPayloadSize: optRaw.udpPayloadSize ?? 0,
-    version: optRaw.ednsVersion ?? 0,
-    extendedRcode: optRaw.extendedRcode ?? 0,
-    options: (optRaw.options ?? []).map((o) => ({ code: o.code, data: o.data ?? Buffer.alloc(0) })),
-  };
-  // The header keeps the low 4 bits of the rcode; EDNS carries the upper 8 (RFC 6891).
-  const rcodeValue = ((edns?.extendedRcode ?? 0) << 4) | (header & 0xf);
-  const records = (at: number[]) => at.map((o) => plainRecord(parts.answer.decode(buf, o)));
-  let authorities: DecodedRecord[] | undefined;
-  let additionals: DecodedRecord[] | undefined;
+  return new LazyMessage(buf, header, questions, edns, answerAt, answerEnd, authorityAt, additionalAt);
+}
+
+/** The OPT pseudo-record (RFC 6891 §6.1.2) at `offset`, framing already checked up to `end`. */
+function decodeOpt(buf: Buffer, offset: number, end: number): EdnsInfo {
+  const fixed = skipName(buf, offset);
+  const options: EdnsInfo['options'] = [];
+  for (let at = fixed + 10; at < end;) {
+    if (at + 4 > end) throw new Error('EDNS option runs off the end of the OPT record');
+    const length = buf.readUInt16BE(at + 2);
+    if (at + 4 + length > end) throw new Error('EDNS option data runs off the end of the OPT record');
+    options.push({ code: buf.readUInt16BE(at), data: buf.subarray(at + 4, at + 4 + length) });
+    at += 4 + length;
+  }
   return {
-    id: buf.readUInt16BE(0),
-    isResponse: flag(header, 15),
-    rcode: rcodeValue === 16 ? 'BADVERS' : dnsRcodes.toString(rcodeValue),
-    flags: {
+    udpPayloadSize: buf.readUInt16BE(fixed + 2),
+    extendedRcode: buf[fixed + 4],
+    version: buf[fixed + 5],
+    options,
+  };
+}
+
+const decodeRecords = (buf: Buffer, at: number[]) => at.map((o) => plainRecord(parts.answer.decode(buf, o)));
+
+/** A decoded message whose sections are decoded when first read (getters on the prototype, not per message). */
+class LazyMessage implements DecodedMessage {
+  readonly id: number;
+  readonly isResponse: boolean;
+  readonly rcode: string;
+  readonly flags: DecodedMessage['flags'];
+  readonly questionAndAnswerBytes: Buffer;
+  private decoded: { answers?: DecodedRecord[]; authorities?: DecodedRecord[]; additionals?: DecodedRecord[] } = {};
+
+  constructor(
+    private readonly buf: Buffer,
+    header: number,
+    readonly questions: WireQuestion[],
+    readonly edns: EdnsInfo | undefined,
+    private readonly answerAt: number[],
+    answerEnd: number,
+    private readonly authorityAt: number[],
+    private readonly additionalAt: number[],
+  ) {
+    this.id = buf.readUInt16BE(0);
+    this.isResponse = flag(header, 15);
+    // The header keeps the low 4 bits of the rcode; EDNS carries the upper 8 (RFC 6891).
+    const rcodeValue = ((edns?.extendedRcode ?? 0) << 4) | (header & 0xf);
+    this.rcode = rcodeValue === 16 ? 'BADVERS' : dnsRcodes.toString(rcodeValue);
+    this.flags = {
       aa: flag(header, 10),
       tc: flag(header, 9),
       rd: flag(header, 8),
       ra: flag(header, 7),
       ad: flag(header, 5),
       cd: flag(header, 4),
-    },
-    questions,
-    answers,
-    get authorities() {
-      return (authorities ??= records(authorityAt));
-    },
-    get additionals() {
-      return (additionals ??= records(additionalAt));
-    },
-    edns,
-  };
+    };
+    this.questionAndAnswerBytes = buf.subarray(12, answerEnd);
+  }
+
+  get answers(): DecodedRecord[] {
+    return (this.decoded.answers ??= decodeRecords(this.buf, this.answerAt));
+  }
+
+  get authorities(): DecodedRecord[] {
+    return (this.decoded.authorities ??= decodeRecords(this.buf, this.authorityAt));
+  }
+
+  get additionals(): DecodedRecord[] {
+    return (this.decoded.additionals ??= decodeRecords(this.buf, this.additionalAt));
+  }
 }
 
 /** The NSID option's payload as text (BIND-style escapes for non-printable bytes). */

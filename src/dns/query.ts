@@ -6,9 +6,10 @@ import type { ExchangePlan, Verdict } from './exchange';
 import { toWireName } from './names';
 import {
   decodeMessage,
-  encodeQueryFast,
   nsidOf,
+  queryTemplate,
   readId,
+  withId,
   type DecodedMessage,
   type DecodedRecord,
   type QueryFlags,
@@ -35,7 +36,7 @@ export type QueryFn = (server: DnsServer, question: Question, options?: QueryOpt
 /** Options with defaults filled in; explicit `undefined` means "default", limits stay ≥ 1. */
 function withDefaults(options: QueryOptions) {
   const d = QUERY_DEFAULTS;
-  return {
+  const o = {
     transport: options.transport ?? d.transport,
     timeoutMs: Math.max(1, options.timeoutMs ?? d.timeoutMs),
     attempts: Math.max(1, Math.floor(options.attempts ?? d.attempts)),
@@ -44,6 +45,26 @@ function withDefaults(options: QueryOptions) {
     udpPayloadSize: options.udpPayloadSize ?? d.udpPayloadSize,
     nsid: options.nsid ?? d.nsid,
   };
+  const flags: QueryFlags = {
+    recursionDesired: o.recursionDesired,
+    edns: o.edns,
+    udpPayloadSize: o.udpPayloadSize,
+    nsid: o.nsid && o.edns,
+  };
+  return { ...o, flags };
+}
+
+/**
+ * Worked out once per options object: compareZone passes the same one for all its queries
+ * over a transport, and per-query work is what bounds its rate. Callers do not change an
+ * options object while a query is using it.
+ */
+const settingsCache = new WeakMap<QueryOptions, ReturnType<typeof withDefaults>>();
+const NO_OPTIONS: QueryOptions = {};
+function settingsOf(options: QueryOptions) {
+  let settings = settingsCache.get(options);
+  if (!settings) settingsCache.set(options, (settings = withDefaults(options)));
+  return settings;
 }
 
 /** "127.0.0.1:53", "[2001:db8::1]:53" */
@@ -98,28 +119,62 @@ function judgeFor(wq: WireQuestion, ctx: QueryContext): (buf: Buffer, id: number
   };
 }
 
-export const query: QueryFn = async (server, question, options = {}) => {
-  const o = withDefaults(options);
+/**
+ * A question's wire form and its encoded queries (by flags), kept with the question object:
+ * compareZone asks each of its question objects once per transport. The name, type and class
+ * are compared on every use, so a question object changed after it was asked is prepared anew.
+ */
+interface PreparedQuestion {
+  name: string;
+  type: string;
+  class: string | undefined;
+  wq: WireQuestion;
+  templates: Map<QueryFlags, Buffer>;
+}
+const preparedQuestions = new WeakMap<Question, PreparedQuestion>();
+function prepare(q: Question): PreparedQuestion {
+  const p = preparedQuestions.get(q);
+  if (p && p.name === q.name && p.type === q.type && p.class === q.class) return p;
+  const fresh = { name: q.name, type: q.type, class: q.class, wq: wireQuestion(q), templates: new Map() };
+  preparedQuestions.set(q, fresh);
+  return fresh;
+}
+function templateFor(p: PreparedQuestion, flags: QueryFlags): Buffer {
+  let template = p.templates.get(flags);
+  if (!template) p.templates.set(flags, (template = queryTemplate(p.wq, flags)));
+  return template;
+}
+
+/** What a failure says was asked: the question text is built only if a message needs it. */
+class Context implements QueryContext {
+  constructor(
+    readonly server: string,
+    readonly transport: Transport,
+    private readonly wq: WireQuestion,
+    private readonly typeText: string,
+  ) {}
+
+  get question(): string {
+    const classText = this.wq.class === 'IN' ? '' : ` ${this.wq.class}`;
+    return `${this.wq.name === '.' ? '.' : this.wq.name}/${this.typeText.toUpperCase()}${classText}`;
+  }
+}
+
+export const query: QueryFn = async (server, question, options = NO_OPTIONS) => {
+  const o = settingsOf(options);
   const totalTimeoutMs = options.totalTimeoutMs ?? o.timeoutMs * (o.attempts + 1);
   const started = Date.now();
   const deadline = started + totalTimeoutMs;
-  const wq = wireQuestion(question);
+  const prepared = prepare(question);
+  const wq = prepared.wq;
   const label = serverLabel(server);
-  const flags: QueryFlags = {
-    recursionDesired: o.recursionDesired,
-    edns: o.edns,
-    udpPayloadSize: o.udpPayloadSize,
-    nsid: o.nsid && o.edns,
-  };
-  const classText = wq.class === 'IN' ? '' : ` ${wq.class}`;
-  const questionText = `${wq.name === '.' ? '.' : wq.name}/${question.type.toUpperCase()}${classText}`;
 
   // Encoded here (a question dns-packet cannot encode fails at once), then with the id the
   // transport picks for each send: unique among the queries in flight on its socket or connection.
-  encodeQueryFast(0, wq, flags);
-  const encode = (id: number) => encodeQueryFast(id, wq, flags);
+  const template = templateFor(prepared, o.flags);
+  const encode = (id: number) => withId(template, id);
   const exchange = (transport: Transport) => {
-    const ctx: QueryContext = { server: label, transport, question: questionText };
+    const ctx = new Context(label, transport, wq, question.type);
     const plan: ExchangePlan = {
       address: server.address,
       port: server.port ?? 53,
@@ -146,7 +201,7 @@ export const query: QueryFn = async (server, question, options = {}) => {
   }
 
   const m = result.message;
-  const ctx: QueryContext = { server: label, transport, question: questionText };
+  const ctx = new Context(label, transport, wq, question.type);
   return {
     server: label,
     question: { name: question.name, type: question.type.toUpperCase(), class: wq.class },
@@ -155,7 +210,10 @@ export const query: QueryFn = async (server, question, options = {}) => {
     id: m.id,
     rcode: m.rcode,
     flags: m.flags,
-    answers: m.answers,
+    get answers() {
+      return section(() => m.answers, ctx);
+    },
+    questionAndAnswerBytes: m.questionAndAnswerBytes,
     get authorities() {
       return section(() => m.authorities, ctx);
     },

@@ -81,6 +81,8 @@ export interface DnsResponse {
   rcode: string;
   flags: ResponseFlags;
   answers: DecodedRecord[];
+  /** The question and answer sections as received (see DecodedMessage); absent from fakes. */
+  questionAndAnswerBytes?: Buffer;
   authorities: DecodedRecord[];
   /** Additional section without the OPT pseudo-record. */
   additionals: DecodedRecord[];

@@ -24,11 +24,17 @@ export function skipName(buf: Buffer, offset: number): number {
   }
 }
 
-/** The record at `offset`: its type number, and the offset just past it. */
-export function skipRecord(buf: Buffer, offset: number): { type: number; next: number } {
+/** Offset just past the record at `offset` (no object made: this runs for every record). */
+export function recordEnd(buf: Buffer, offset: number): number {
   const fixed = skipName(buf, offset);
   if (fixed + 10 > buf.length) throw new Error('record runs off the end of the message');
   const next = fixed + 10 + buf.readUInt16BE(fixed + 8);
   if (next > buf.length) throw new Error('record data runs off the end of the message');
-  return { type: buf.readUInt16BE(fixed), next };
+  return next;
+}
+
+/** The record at `offset`: its type number, and the offset just past it. */
+export function skipRecord(buf: Buffer, offset: number): { type: number; next: number } {
+  const next = recordEnd(buf, offset);
+  return { type: buf.readUInt16BE(skipName(buf, offset)), next };
 }
