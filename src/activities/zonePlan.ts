@@ -5,6 +5,7 @@
 // operator's zone file, proven with named-compilezone like the LB replacement's zone edit
 // (zoneChange.ts), with the original kept at backupFile for restoreZoneFile / discardZoneBackup.
 import { ApplicationFailure } from '@temporalio/common';
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import { loadZoneText, ZoneLoadError, type Zone, type ZoneRecord } from '../dns';
 import { chooseSerial, isSerial, serialGreater, soaSerial } from '../dns/serial';
@@ -48,10 +49,15 @@ export interface ZonePlanDeps {
   cancellationSignal?: () => AbortSignal | undefined;
 }
 
+interface ServedZone {
+  records: ZoneRecord[];
+  serial: number;
+}
+
 interface Served {
   label: string;
   file: string;
-  zone?: { records: ZoneRecord[]; serial: number };
+  zone?: ServedZone;
 }
 
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, 'ZoneChangeRefused');
@@ -83,15 +89,26 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
   const heartbeat = deps.heartbeat ?? activityHeartbeat;
   const signalOf = deps.cancellationSignal ?? activitySignal;
 
-  /** What one nameserver serves for the zone, parsed as the zone file is (named-compilezone). */
-  async function servedBy(t: SshTarget, domain: string): Promise<Served> {
+  /**
+   * What one nameserver serves for the zone, parsed as the zone file is (named-compilezone).
+   * `parsed` holds the zones of this plan by served text: servers that serve the same file (the
+   * usual case) share one parse and one zone object, whatever the size of the fleet.
+   */
+  async function servedBy(t: SshTarget, domain: string, parsed: Map<string, Promise<ServedZone>>): Promise<Served> {
     const label = labelOf(t);
     const { file, text } = await read(t, domain, { signal: signalOf() });
     heartbeat({ read: label });
     if (text === undefined) return { label, file };
+    let zone = parsed.get(text);
+    if (!zone) parsed.set(text, (zone = parseServed(text, domain, label, file)));
+    return { label, file, zone: await zone };
+  }
+
+  async function parseServed(text: string, domain: string, label: string, file: string): Promise<ServedZone> {
+    const source = `${label}:${file}`;
     let zone: Zone;
     try {
-      zone = await loadZoneText(text, domain, { source: `${label}:${file}` });
+      zone = await loadZoneText(text, domain, { source });
     } catch (err) {
       if (!(err instanceof ZoneLoadError)) throw err;
       const message = `the zone ${label} serves does not load: ${err.message}`;
@@ -99,8 +116,8 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
     }
     const serial = soaSerial(zone.records);
     if (serial === undefined)
-      throw ApplicationFailure.nonRetryable(`${label}:${file} has no SOA serial`, 'ServedZoneUnreadable');
-    return { label, file, zone: { records: zone.records, serial } };
+      throw ApplicationFailure.nonRetryable(`${source} has no SOA serial`, 'ServedZoneUnreadable');
+    return { records: zone.records, serial };
   }
 
   return reportingTypedErrors({
@@ -118,7 +135,11 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
       if (fileSerial === undefined)
         throw ApplicationFailure.nonRetryable(`${zoneFile}: no SOA serial found for ${domain}`, 'ZoneLoadError');
 
-      const servers = await Promise.all(input.live.map((t) => servedBy(t, domain)));
+      // Every server is read at once, each read listening on the activity's one cancellation signal.
+      const signal = signalOf();
+      if (signal) setMaxListeners(Math.max(10, input.live.length + 5), signal);
+      const parsed = new Map<string, Promise<ServedZone>>();
+      const servers = await Promise.all(input.live.map((t) => servedBy(t, domain, parsed)));
       const serving = servers.filter((s): s is Served & { zone: NonNullable<Served['zone']> } => !!s.zone);
       const highest = serving.reduce<(typeof serving)[number] | undefined>(
         (best, s) => (!best || serialGreater(s.zone.serial, best.zone.serial) ? s : best),
@@ -129,7 +150,7 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
         if (!s.zone) return `${s.label} does not serve ${domain} (no ${s.file})`;
         if (!highest || s === highest) return `${s.label} ${s.zone.serial}`;
         if (s.zone.serial !== highest.zone.serial) return `${s.label} ${s.zone.serial} (differs from ${highest.label})`;
-        const differ = diffZones(highest.zone.records, s.zone.records).length;
+        const differ = s.zone === highest.zone ? 0 : diffZones(highest.zone.records, s.zone.records).length;
         return differ === 0
           ? `${s.label} ${s.zone.serial}`
           : `${s.label} ${s.zone.serial} (same serial as ${highest.label}, ${differ} RRset(s) differ)`;
@@ -138,11 +159,11 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
       const changes: RRsetChange[] = diffZones(highest?.zone.records ?? [], file.records);
       // Every server that will serve other content than it does now needs a higher serial: one
       // below the highest gets that anyway, one at the highest serial (other content) does not.
+      const changesFrom = new Map<ServedZone, number>(highest ? [[highest.zone, changes.length]] : []);
+      const changeCount = (z: ServedZone) =>
+        changesFrom.get(z) ?? changesFrom.set(z, diffZones(z.records, file.records).length).get(z)!;
       const otherContent = serving.filter(
-        (s) =>
-          s !== highest &&
-          !serialGreater(highest!.zone.serial, s.zone.serial) &&
-          diffZones(s.zone.records, file.records).length > 0,
+        (s) => s !== highest && !serialGreater(highest!.zone.serial, s.zone.serial) && changeCount(s.zone) > 0,
       );
       const choice = chooseSerial({
         live: highest?.zone.serial,

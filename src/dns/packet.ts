@@ -5,7 +5,7 @@
 import dnsPacket from 'dns-packet';
 import dnsRcodes from 'dns-packet/rcodes';
 import { escapeCharString } from './text';
-import { recordEnd, skipName, skipRecord } from './wire';
+import { recordEnd, sameQuestion, skipName, skipRecord } from './wire';
 
 /** One decoded resource record (never the OPT pseudo-record). */
 export interface DecodedRecord {
@@ -45,6 +45,9 @@ export interface DecodedMessage {
   rcode: string;
   flags: { aa: boolean; tc: boolean; rd: boolean; ra: boolean; ad: boolean; cd: boolean };
   questions: WireQuestion[];
+  questionCount: number;
+  /** Whether the message's one question is that of `query` (names ignoring ASCII case, RFC 4343). */
+  asksSameQuestionAs(query: Buffer): boolean;
   answers: DecodedRecord[];
   /**
    * The question and answer sections as received. Two messages whose bytes here are equal
@@ -142,21 +145,21 @@ const OPT_TYPE = 41;
 const flag = (flags: number, bit: number) => ((flags >> bit) & 1) === 1;
 
 /**
- * Decode a message (no length prefix). Throws on malformed input. The header, question and EDNS
- * are decoded at once; the answer, authority and additional sections are checked for framing at
- * once and decoded the first time they are read (a check that finds an answer section equal to
- * one it has already judged never reads it): a record in them that dns-packet cannot decode
- * throws there.
+ * Decode a message (no length prefix). Throws on malformed input. The header and EDNS are
+ * decoded at once; the question, answer, authority and additional sections are checked for
+ * framing at once and decoded the first time they are read (a query compares its question on the
+ * wire; a check that finds an answer section equal to one it has already judged never reads it):
+ * a record in them that dns-packet cannot decode throws there.
  */
 export function decodeMessage(buf: Buffer): DecodedMessage {
   if (buf.length < 12) throw new Error('Header must be 12 bytes');
   const header = buf.readUInt16BE(2);
   let offset = 12;
-  const questions: WireQuestion[] = [];
+  const questionAt: number[] = [];
   for (let i = buf.readUInt16BE(4); i > 0; i--) {
-    const q = parts.question.decode(buf, offset);
-    offset += parts.question.decode.bytes;
-    questions.push({ name: q.name, type: q.type, class: q.class ?? 'IN' });
+    questionAt.push(offset);
+    offset = skipName(buf, offset) + 4;
+    if (offset > buf.length) throw new Error('question runs off the end of the message');
   }
   const answerAt: number[] = [];
   for (let i = buf.readUInt16BE(6); i > 0; i--) {
@@ -177,7 +180,7 @@ export function decodeMessage(buf: Buffer): DecodedMessage {
     else edns ??= decodeOpt(buf, offset, record.next);
     offset = record.next;
   }
-  return new LazyMessage(buf, header, questions, edns, answerAt, answerEnd, authorityAt, additionalAt);
+  return new LazyMessage(buf, header, questionAt, edns, answerAt, answerEnd, authorityAt, additionalAt);
 }
 
 /** The OPT pseudo-record (RFC 6891 §6.1.2) at `offset`, framing already checked up to `end`. */
@@ -208,12 +211,17 @@ class LazyMessage implements DecodedMessage {
   readonly rcode: string;
   readonly flags: DecodedMessage['flags'];
   readonly questionAndAnswerBytes: Buffer;
-  private decoded: { answers?: DecodedRecord[]; authorities?: DecodedRecord[]; additionals?: DecodedRecord[] } = {};
+  private decoded: {
+    questions?: WireQuestion[];
+    answers?: DecodedRecord[];
+    authorities?: DecodedRecord[];
+    additionals?: DecodedRecord[];
+  } = {};
 
   constructor(
     private readonly buf: Buffer,
     header: number,
-    readonly questions: WireQuestion[],
+    private readonly questionAt: number[],
     readonly edns: EdnsInfo | undefined,
     private readonly answerAt: number[],
     answerEnd: number,
@@ -234,6 +242,21 @@ class LazyMessage implements DecodedMessage {
       cd: flag(header, 4),
     };
     this.questionAndAnswerBytes = buf.subarray(12, answerEnd);
+  }
+
+  get questions(): WireQuestion[] {
+    return (this.decoded.questions ??= this.questionAt.map((o) => {
+      const q = parts.question.decode(this.buf, o);
+      return { name: q.name, type: q.type, class: q.class ?? 'IN' };
+    }));
+  }
+
+  get questionCount(): number {
+    return this.questionAt.length;
+  }
+
+  asksSameQuestionAs(query: Buffer): boolean {
+    return this.questionAt.length === 1 && sameQuestion(this.buf, this.questionAt[0], query, 12);
   }
 
   get answers(): DecodedRecord[] {

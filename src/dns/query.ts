@@ -96,8 +96,8 @@ function section(read: () => DecodedRecord[], ctx: QueryContext): DecodedRecord[
   }
 }
 
-/** Ours = same id, a response, same question (names compare case-insensitively). */
-function judgeFor(wq: WireQuestion, ctx: QueryContext): (buf: Buffer, id: number) => Verdict {
+/** Ours = same id, a response, same question as `query` (names compare ignoring ASCII case). */
+function judgeFor(query: Buffer, ctx: QueryContext): (buf: Buffer, id: number) => Verdict {
   return (buf, id) => {
     if (readId(buf) !== id) return { kind: 'ignore', reason: 'id' };
     let message: DecodedMessage;
@@ -108,14 +108,8 @@ function judgeFor(wq: WireQuestion, ctx: QueryContext): (buf: Buffer, id: number
     }
     if (!message.isResponse) return { kind: 'ignore', reason: 'not a response' };
     // FORMERR and friends may come back without the question section.
-    if (message.questions.length === 0 && message.rcode !== 'NOERROR') return { kind: 'answer', message };
-    const q = message.questions[0];
-    const same =
-      message.questions.length === 1 &&
-      q.name.toLowerCase() === wq.name.toLowerCase() &&
-      q.type === wq.type &&
-      q.class === wq.class;
-    return same ? { kind: 'answer', message } : { kind: 'ignore', reason: 'question' };
+    if (message.questionCount === 0 && message.rcode !== 'NOERROR') return { kind: 'answer', message };
+    return message.asksSameQuestionAs(query) ? { kind: 'answer', message } : { kind: 'ignore', reason: 'question' };
   };
 }
 
@@ -183,7 +177,7 @@ export const query: QueryFn = async (server, question, options = NO_OPTIONS) => 
       attempts: o.attempts,
       deadline,
       encode,
-      judge: judgeFor(wq, ctx),
+      judge: judgeFor(template, ctx),
     };
     return transport === 'udp' ? udpExchange(plan, options.udpPool) : tcpExchange(plan, options.tcpPool);
   };

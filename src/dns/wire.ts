@@ -38,3 +38,23 @@ export function skipRecord(buf: Buffer, offset: number): { type: number; next: n
   const next = recordEnd(buf, offset);
   return { type: buf.readUInt16BE(skipName(buf, offset)), next };
 }
+
+const lower = (byte: number) => (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte);
+
+/**
+ * Whether the question at `a[aAt]` and the one at `b[bAt]` are the same: the same labels, ASCII
+ * letters in any case (RFC 4343), neither name compressed, then the same type and class.
+ */
+export function sameQuestion(a: Buffer, aAt: number, b: Buffer, bAt: number): boolean {
+  for (;;) {
+    const len = a[aAt];
+    if (len === undefined || len !== b[bAt] || (len & 0xc0) !== 0) return false;
+    if (aAt + len >= a.length || bAt + len >= b.length) return false;
+    if (len === 0) break;
+    for (let i = 1; i <= len; i++) if (lower(a[aAt + i]) !== lower(b[bAt + i])) return false;
+    aAt += len + 1;
+    bAt += len + 1;
+  }
+  if (aAt + 5 > a.length || bAt + 5 > b.length) return false;
+  return a.readUInt32BE(aAt + 1) === b.readUInt32BE(bAt + 1);
+}

@@ -167,6 +167,24 @@ describe('planZone', () => {
     );
   });
 
+  test('servers that serve the same text share one reading; one of four with other content still says so', async () => {
+    const same = withSerial(ZONE, 2026120100);
+    const other = same.replace('198.18.2.25', '198.18.2.24');
+    const p = await fakeFleet({ ns1: same, ns2: same, ns3: other, ns4: same }).plan();
+    expect(p.live).toEqual([
+      'ns1 2026120100',
+      'ns2 2026120100',
+      'ns3 2026120100 (same serial as ns1, 1 RRset(s) differ)',
+      'ns4 2026120100',
+    ]);
+    expect(p.serial).toBe(2026120101);
+    expect(p.serialNote).toMatch(/^ns3 serve\(s\) other content than the file; /);
+    // The same content everywhere: no server needs another serial, the served one is kept.
+    const agreed = await fakeFleet({ ns1: same, ns2: same, ns3: same }).plan();
+    expect(agreed.live).toEqual(['ns1 2026120100', 'ns2 2026120100', 'ns3 2026120100']);
+    expect(agreed.serial).toBe(2026120100);
+  });
+
   test('a served serial across the wrap is the highest in RFC 1982 terms', async () => {
     const p = await fakeFleet({
       ns1: withSerial(ZONE, 4294967295),

@@ -126,3 +126,30 @@ test('a record dns-packet cannot decode: fails when its section is read, as a Dn
       'undecodable response: Cannot decode name (bad label)',
   );
 });
+
+test('the question is compared on the wire: ASCII case ignored (RFC 4343), other names, types, classes refused', () => {
+  const ask = (name: string, type = 'A', klass = 'IN') =>
+    dnsPacket.encode({
+      type: 'query',
+      id: 1,
+      questions: [{ name, type: type as dnsPacket.RecordType, class: klass as dnsPacket.RecordClass }],
+    });
+  const m = decodeMessage(response());
+  expect(m.questionCount).toBe(1);
+  expect(m.asksSameQuestionAs(ask('www.example.test'))).toBe(true);
+  expect(m.asksSameQuestionAs(ask('WwW.Example.TEST'))).toBe(true);
+  expect(m.asksSameQuestionAs(ask('www.example.tesu'))).toBe(false);
+  expect(m.asksSameQuestionAs(ask('ww.example.test'))).toBe(false);
+  expect(m.asksSameQuestionAs(ask('www.example.test.more'))).toBe(false);
+  expect(m.asksSameQuestionAs(ask('www.example.test', 'AAAA'))).toBe(false);
+  expect(m.asksSameQuestionAs(ask('www.example.test', 'A', 'CH'))).toBe(false);
+  // Letters only: '[' (0x5b) and '{' (0x7b) differ by the case bit but are not letters.
+  const brace = ask('{.example.test');
+  const bracket = dnsPacket.encode({
+    ...dnsPacket.decode(response()),
+    questions: [{ name: '[.example.test', type: 'A' }],
+  });
+  expect(decodeMessage(bracket).asksSameQuestionAs(brace)).toBe(false);
+  // A question cut short never matches.
+  expect(m.asksSameQuestionAs(ask('www.example.test').subarray(0, 20))).toBe(false);
+});
