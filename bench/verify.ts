@@ -45,6 +45,8 @@ export interface VerifyOptions {
   sweep: number[];
   /** Verifications of one server in a row without a pause. */
   backToBack: number;
+  /** Each server alone, and dnsperf on each, this many times over (the figures are medians). */
+  rounds: number;
   settle: { timeWaitBelow: number; maxSeconds: number };
   dnsperf: { clients: number; outstanding: number; timeoutSec: number; maxSeconds: number };
   say: (s: string) => void;
@@ -311,11 +313,15 @@ export async function verifyBenchmark(o: VerifyOptions) {
       o.say(
         `verify (compareZoneOnServer, ${gate.transports.join('+')}, concurrency ${gate.concurrency}) on each server alone`,
       );
+      // Several rounds, the figure their median: one run lasts half a second, and on a shared
+      // 2-core machine the same run varies by ±30% from one to the next (dnsperf likewise).
       const perServer: Run[] = [];
-      for (const srv of fleet.servers) {
-        const r = await verify(srv, gate.transports, gate.concurrency);
-        o.say(`  ${srv.label} (${r.role}): ${describe(r)}`);
-        perServer.push(r);
+      for (let round = 1; round <= o.rounds; round++) {
+        for (const srv of fleet.servers) {
+          const r = await verify(srv, gate.transports, gate.concurrency);
+          o.say(`  round ${round}, ${srv.label} (${r.role}): ${describe(r)}`);
+          perServer.push(r);
+        }
       }
       const newOnes = fleet.servers.filter((x) => roleOf(x.label) === 'new');
       o.say(
@@ -354,19 +360,28 @@ export async function verifyBenchmark(o: VerifyOptions) {
         backToBack.push(r);
       }
 
-      o.say(`dnsperf once through the same ${sets.length} questions (-n 1, no -Q), per server, UDP then TCP`);
+      o.say(
+        `dnsperf once through the same ${sets.length} questions (-n 1, no -Q), per server, UDP then TCP, ${o.rounds} rounds`,
+      );
       await waitForQuiet();
       const dnsperf: DnsperfPass[] = [];
-      for (const s of fleet.servers) {
-        for (const mode of ['udp', 'tcp'] as const) {
-          const p = await dnsperfPass({ server: s.privateIPv4, queries: queriesFile, mode, ...o.dnsperf });
-          dnsperf.push({ ...p, server: s.label });
-          o.say(
-            `  ${s.label} ${mode}: ${p.completed}/${p.sent} in ${p.runSeconds} s, ${Math.round(p.qps)} q/s${p.lost ? `, ${p.lost} lost` : ''}`,
-          );
+      for (let round = 1; round <= o.rounds; round++) {
+        for (const s of fleet.servers) {
+          for (const mode of ['udp', 'tcp'] as const) {
+            const p = await dnsperfPass({ server: s.privateIPv4, queries: queriesFile, mode, ...o.dnsperf });
+            dnsperf.push({ ...p, server: s.label });
+            o.say(
+              `  round ${round}, ${s.label} ${mode}: ${p.completed}/${p.sent} in ${p.runSeconds} s, ${Math.round(p.qps)} q/s${p.lost ? `, ${p.lost} lost` : ''}`,
+            );
+          }
         }
       }
       const avg = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+      const median = (xs: number[]) => {
+        const s = [...xs].sort((a, b) => a - b);
+        return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+      };
+      const dnsperfQps = (mode: 'udp' | 'tcp') => dnsperf.filter((d) => d.mode === mode).map((d) => d.qps);
       return {
         zone: { origin: zone.origin, records: zone.records, rrsets: sets.length, byType: zone.byType, seed: o.seed },
         gate: { ...gate, from: 'config/lab.yaml policies.gate' },
@@ -382,6 +397,12 @@ export async function verifyBenchmark(o: VerifyOptions) {
           averagePerServer: {
             wallSeconds: round(avg(perServer.map((r) => r.wallSeconds)), 3),
             queriesPerSecond: Math.round(avg(perServer.map((r) => r.queriesPerSecond))),
+          },
+          /** The figure: the median of the rounds × servers runs. */
+          medianPerServer: {
+            runs: perServer.length,
+            wallSeconds: round(median(perServer.map((r) => r.wallSeconds)), 3),
+            queriesPerSecond: Math.round(median(perServer.map((r) => r.queriesPerSecond))),
           },
           sequentialTotal: {
             wallSeconds: round(
@@ -412,17 +433,18 @@ export async function verifyBenchmark(o: VerifyOptions) {
         },
         dnsperf: {
           runs: dnsperf,
-          averageQps: {
-            udp: Math.round(avg(dnsperf.filter((d) => d.mode === 'udp').map((d) => d.qps))),
-            tcp: Math.round(avg(dnsperf.filter((d) => d.mode === 'tcp').map((d) => d.qps))),
-          },
+          averageQps: { udp: Math.round(avg(dnsperfQps('udp'))), tcp: Math.round(avg(dnsperfQps('tcp'))) },
+          medianQps: { udp: Math.round(median(dnsperfQps('udp'))), tcp: Math.round(median(dnsperfQps('tcp'))) },
           note: 'dnsperf -e (EDNS, no NSID option) keeps up to -q queries outstanding over -c clients and reuses its TCP connections; nsdeploy asks with EDNS + NSID, at most `concurrency` queries in flight, over UDP on one socket and over TCP pipelined on a few reused connections, and checks every answer',
         },
         loadAverageAtStart: loadAtStart,
-        /** The issue's measure: one server alone (UDP+TCP, every answer checked) over dnsperf's UDP q/s. */
-        ratioAloneToDnsperfUdp: round(
-          avg(perServer.map((r) => r.queriesPerSecond)) /
-            avg(dnsperf.filter((d) => d.mode === 'udp').map((d) => d.qps)),
+        /**
+         * The issue's measure: one server alone (UDP+TCP, every answer checked) over dnsperf's UDP
+         * q/s on the same servers, each the median of its rounds × servers; and of the averages.
+         */
+        ratioAloneToDnsperfUdp: round(median(perServer.map((r) => r.queriesPerSecond)) / median(dnsperfQps('udp')), 2),
+        ratioAloneToDnsperfUdpOfAverages: round(
+          avg(perServer.map((r) => r.queriesPerSecond)) / avg(dnsperfQps('udp')),
           2,
         ),
         note: 'all on one machine: the benchmark process, dnsperf and the four named share its CPUs',
@@ -439,6 +461,7 @@ const PARAMETERS = {
   newServers: ['ns1-next', 'ns2-next'],
   sweep: [4, 16, 32, 128],
   backToBack: 3,
+  rounds: 3,
   settle: { timeWaitBelow: 2000, maxSeconds: 90 },
   dnsperf: { clients: 4, outstanding: 100, timeoutSec: 2, maxSeconds: 60 },
 };
@@ -456,11 +479,11 @@ export const benchmark: Benchmark = {
       figures: f,
       summary:
         `${f.zone.records} records (${f.zone.rrsets} RRsets, ${f.verify.perServer[0].queriesSent} queries ${f.gate.transports.join('+')} per server, concurrency ${f.gate.concurrency}): ` +
-        `${f.verify.averagePerServer.wallSeconds} s per server alone (${f.verify.averagePerServer.queriesPerSecond} q/s) = ` +
-        `${f.ratioAloneToDnsperfUdp} × dnsperf's UDP rate (the process's first verification ` +
+        `median of ${f.verify.medianPerServer.runs} runs ${f.verify.medianPerServer.wallSeconds} s per server alone (${f.verify.medianPerServer.queriesPerSecond} q/s) = ` +
+        `${f.ratioAloneToDnsperfUdp} × dnsperf's median UDP rate (of the averages ${f.ratioAloneToDnsperfUdpOfAverages} ×; the process's first verification ` +
         `${f.verify.firstInProcess.wallSeconds} s), ` +
         `the gate's 2 new servers at once ${f.verify.gateNewServersInParallel.wallSeconds} s, all 4 at once ${f.verify.allFourInParallel.wallSeconds} s (${f.verify.allFourInParallel.queriesPerSecond} q/s); ` +
-        `dnsperf ${f.dnsperf.averageQps.udp} q/s UDP, ${f.dnsperf.averageQps.tcp} q/s TCP; other concurrencies (one server) ${sweepLine}; ` +
+        `dnsperf ${f.dnsperf.medianQps.udp} q/s UDP, ${f.dnsperf.medianQps.tcp} q/s TCP (medians of ${PARAMETERS.rounds} rounds); other concurrencies (one server) ${sweepLine}; ` +
         `${f.backToBack.runs.length} runs back to back without letting TIME_WAIT drain: ${f.backToBack.runs.map((r) => `${r.wallSeconds} s`).join(', ')}`,
     };
   },

@@ -6,8 +6,6 @@ import {
   compactComparison,
   compareZone,
   genericRdata,
-  loadZoneFile,
-  loadZoneText,
   mergeComparisons,
   presentRecord,
   query as realQuery,
@@ -22,6 +20,7 @@ import {
   type TransportMode,
   type Zone,
 } from '../dns';
+import { loadZoneFileOnce, loadZoneTextOnce } from '../dns/zoneCache';
 import type { Logger } from '../logger';
 import { activityHeartbeat, activitySignal } from './context';
 
@@ -127,7 +126,9 @@ export function createDnsActivities(deps: DnsDeps = {}) {
 
   async function loadExpected(zone: ExpectedZone): Promise<Zone> {
     try {
-      return 'file' in zone ? await loadZoneFile(zone.file, zone.origin) : await loadZoneText(zone.text, zone.origin);
+      return 'file' in zone
+        ? await loadZoneFileOnce(zone.file, zone.origin)
+        : await loadZoneTextOnce(zone.text, zone.origin);
     } catch (err) {
       // A broken zone file does not heal on retry.
       if (err instanceof ZoneLoadError) throw ApplicationFailure.nonRetryable(err.message, 'ZoneLoadError');

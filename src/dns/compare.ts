@@ -31,6 +31,17 @@ export interface CompareOptions {
 }
 
 /**
+ * A zone's RRsets, grouped once per zone object: a loaded zone is shared by every verification
+ * of it (zoneCache.ts), and each RRset keeps its expected forms (check.ts) from one to the next.
+ */
+const rrsetsByZone = new WeakMap<Zone, ExpectedRRset[]>();
+function rrsetsOf(zone: Zone): ExpectedRRset[] {
+  let sets = rrsetsByZone.get(zone);
+  if (!sets) rrsetsByZone.set(zone, (sets = groupRRsets(zone)));
+  return sets;
+}
+
+/**
  * Answers already found right, by RRset, so that the same answer over the next transport is not
  * decoded and judged again: an authoritative NOERROR answer (AA set, not truncated) whose
  * question and answer bytes equal those of an answer that had no difference decodes to the same
@@ -74,7 +85,7 @@ export async function compareZone(
   const doQuery = options.queryFn ?? realQuery;
   const label = serverLabel(server);
 
-  const sets = groupRRsets(zone);
+  const sets = rrsetsOf(zone);
   const differences: Difference[] = [];
   const skipped: SkippedCheck[] = [];
   const nsids = new Set<string>();
