@@ -1,29 +1,35 @@
 // Compare every RRset of an expected zone with one server's answers, over each transport the
-// caller asks for, with bounded concurrency: `concurrency` workers each ask one question at a
-// time, and their queries share UDP sockets and pipelined TCP connections (many in flight on
-// each) instead of a socket or connection per query.
-import { checkAnswer, type CheckResult } from './check';
+// caller asks for, with at most `concurrency` queries in flight (askSets.ts asks and judges). A
+// large zone is split between this thread and helper threads (compareThreads.ts): checking
+// every answer costs more CPU than the server spends answering it.
+import { askSets, type AskResult, type QuerySettings } from './askSets';
+import { askInThread, MAX_HELPERS } from './compareThreads';
 import { sortDifferences, type Difference, type SkippedCheck, type ZoneComparison } from './difference';
 import { toWireName } from './names';
-import { query as realQuery, serverLabel, type QueryFn } from './query';
+import { serverLabel, type QueryFn } from './query';
 import { groupRRsets, type ExpectedRRset } from './rrsets';
-import { TcpConnectionPool } from './tcpPool';
-import { UdpSocketPool } from './udpPool';
-import type { DnsResponse, DnsServer, Question, QueryOptions, TransportMode } from './types';
+import type { DnsServer, QueryOptions, TransportMode } from './types';
 import type { Zone } from './zone';
 
 export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_TRANSPORTS: readonly TransportMode[] = ['udp', 'tcp'];
+/** A zone with fewer RRsets per thread than this is asked on this thread alone. */
+export const MIN_RRSETS_PER_THREAD = 1000;
 
 export interface CompareOptions {
   /** Each RRset is asked once per transport. Default ["udp", "tcp"]. */
   transports?: readonly TransportMode[];
-  /** Queries in flight at most. Default 16. */
+  /** Queries in flight at most, over all threads. Default 16. */
   concurrency?: number;
   /** Per-query settings (timeouts, attempts, RD, payload size); transport comes from `transports`. */
   query?: Omit<QueryOptions, 'transport' | 'tcpPool'>;
-  /** Replaces the real query function (tests wrap it to count queries in flight). */
+  /** Replaces the real query function (tests wrap it to count queries in flight); no helper threads then. */
   queryFn?: QueryFn;
+  /**
+   * Threads to ask on, this one included, at most one per CPU (MAX_HELPERS + 1). Default: as many
+   * as the zone fills with MIN_RRSETS_PER_THREAD RRsets each.
+   */
+  threads?: number;
   /** Called after each query with the number done and the total. */
   onProgress?: (done: number, total: number) => void;
   /** Stops starting new queries; compareZone then rejects with the signal's reason. */
@@ -41,37 +47,18 @@ function rrsetsOf(zone: Zone): ExpectedRRset[] {
   return sets;
 }
 
-/**
- * Answers already found right, by RRset, so that the same answer over the next transport is not
- * decoded and judged again: an authoritative NOERROR answer (AA set, not truncated) whose
- * question and answer bytes equal those of an answer that had no difference decodes to the same
- * records, and checkAnswer gives it the same (empty) verdict. Anything else is judged in full.
- */
-class JudgedAnswers {
-  private readonly clean = new Map<ExpectedRRset, Buffer>();
-
-  matchesClean(set: ExpectedRRset, res: DnsResponse): boolean {
-    const bytes = this.clean.get(set);
-    if (!bytes || !res.questionAndAnswerBytes || !JudgedAnswers.plainAuthoritative(res)) return false;
-    return res.questionAndAnswerBytes.equals(bytes);
-  }
-
-  remember(set: ExpectedRRset, res: DnsResponse, result: CheckResult): void {
-    if (set.role !== 'authoritative' || result.differences.length || result.skipped.length) return;
-    if (res.questionAndAnswerBytes && JudgedAnswers.plainAuthoritative(res))
-      this.clean.set(set, res.questionAndAnswerBytes);
-  }
-
-  private static plainAuthoritative(res: DnsResponse): boolean {
-    return res.rcode === 'NOERROR' && res.flags.aa && !(res.flags.tc && res.transport === 'udp');
-  }
+/** Plain per-query settings (the pools are each thread's own). */
+function settingsOf(query: CompareOptions['query']): QuerySettings | undefined {
+  if (!query) return undefined;
+  const { udpPool: _pool, ...settings } = query;
+  return settings;
 }
 
-interface Task {
-  set: ExpectedRRset;
-  /** One object per RRset, shared by its transports (query() keeps its encoding with it). */
-  question: Question;
-  transport: TransportMode;
+/** How many threads share the asking: never more than queries in flight or CPUs allow. */
+function threadCount(options: CompareOptions, rrsets: number, concurrency: number): number {
+  if (options.queryFn) return 1;
+  const wanted = options.threads ?? Math.floor(rrsets / MIN_RRSETS_PER_THREAD);
+  return Math.max(1, Math.min(Math.floor(wanted), MAX_HELPERS + 1, concurrency));
 }
 
 export async function compareZone(
@@ -82,17 +69,12 @@ export async function compareZone(
   const started = Date.now();
   const transports = [...(options.transports ?? DEFAULT_TRANSPORTS)];
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
-  const doQuery = options.queryFn ?? realQuery;
   const label = serverLabel(server);
 
   const sets = rrsetsOf(zone);
   const differences: Difference[] = [];
   const skipped: SkippedCheck[] = [];
-  const nsids = new Set<string>();
-  let queriesSent = 0;
-  let done = 0;
-
-  const tasks: Task[] = [];
+  const askable: ExpectedRRset[] = [];
   for (const set of sets) {
     if (set.role === 'occluded') {
       skipped.push({ name: set.name, type: set.type, reason: `occluded by the delegation at ${set.cut ?? '?'}` });
@@ -111,61 +93,46 @@ export async function compareZone(
       }
       continue;
     }
-    const question: Question = { name: set.name, type: set.type, class: set.class };
-    for (const transport of transports) tasks.push({ set, question, transport });
+    askable.push(set);
   }
 
-  // Shared by every query of this comparison, all closed at the end: one UDP socket for all
-  // UDP queries; TCP over at most `concurrency` connections, pipelined (RFC 7766), instead of
-  // one per query each leaving a TIME_WAIT socket behind.
-  const udpPool = new UdpSocketPool();
-  const tcpPool = new TcpConnectionPool({ maxConnectionsPerServer: concurrency });
-  const optionsFor: Record<TransportMode, QueryOptions> = {
-    udp: { ...options.query, transport: 'udp', udpPool },
-    tcp: { ...options.query, transport: 'tcp', tcpPool },
-    auto: { ...options.query, transport: 'auto', udpPool, tcpPool },
+  // Shares of the RRsets (every n-th, so each has a like mix of types) and of the concurrency.
+  const threads = threadCount(options, askable.length, concurrency);
+  const shares = Array.from({ length: threads }, (_, i) => ({
+    sets: askable.filter((_, j) => j % threads === i),
+    concurrency: Math.floor(concurrency / threads) + (i < concurrency % threads ? 1 : 0),
+  }));
+  const total = askable.length * transports.length;
+  let done = 0;
+  const answered = (n: number) => {
+    done += n;
+    options.onProgress?.(done, total);
   };
-  const judged = new JudgedAnswers();
-  const run = async ({ set, question, transport }: Task) => {
-    queriesSent += 1;
-    try {
-      const res = await doQuery(server, question, optionsFor[transport]);
-      if (res.nsid !== undefined) nsids.add(res.nsid);
-      if (judged.matchesClean(set, res)) return;
-      const result = checkAnswer(set, transport, res);
-      differences.push(...result.differences);
-      skipped.push(...result.skipped);
-      judged.remember(set, res, result);
-    } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      differences.push({
-        server: label,
-        transport,
-        name: set.name,
-        type: set.type,
-        kind: 'error',
-        error: e.name,
-        message: e.message,
-      });
-    } finally {
-      done += 1;
-      options.onProgress?.(done, tasks.length);
-    }
-  };
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length && !options.signal?.aborted) await run(tasks[next++]);
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
-  } finally {
-    udpPool.close();
-    tcpPool.close();
-  }
+  const query = settingsOf(options.query);
+  const results = await Promise.allSettled(
+    shares.map((share, i) =>
+      i === 0
+        ? askSets(server, share.sets, {
+            ...share,
+            transports,
+            query,
+            queryFn: options.queryFn,
+            signal: options.signal,
+            onAnswered: () => answered(1),
+          })
+        : askInThread(
+            { server: { address: server.address, port: server.port }, ...share, transports, query },
+            { onAnswered: answered, signal: options.signal },
+          ),
+    ),
+  );
   if (options.signal?.aborted)
     throw options.signal.reason instanceof Error ? options.signal.reason : new Error('zone comparison aborted');
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const found = results.map((r) => (r as PromiseFulfilledResult<AskResult>).value);
 
-  const sorted = sortDifferences(differences);
+  const sorted = sortDifferences([...differences, ...found.flatMap((f) => f.differences)]);
   return {
     server: label,
     origin: zone.origin,
@@ -173,10 +140,12 @@ export async function compareZone(
     ok: sorted.length === 0,
     recordsChecked: zone.records.length,
     rrsetsChecked: sets.length,
-    queriesSent,
+    queriesSent: found.reduce((n, f) => n + f.queriesSent, 0),
     differences: sorted,
-    skipped: skipped.sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type)),
-    nsids: [...nsids].sort(),
+    skipped: [...skipped, ...found.flatMap((f) => f.skipped)].sort(
+      (a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type),
+    ),
+    nsids: [...new Set(found.flatMap((f) => f.nsids))].sort(),
     durationMs: Date.now() - started,
   };
 }
