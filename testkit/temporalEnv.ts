@@ -18,16 +18,31 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** The real dev server (the CLI's start-dev), headless, in memory, with the project's dev-server flags. */
+/** Starts of the dev server tried: the SDK gives one 5 s to answer, which a busy machine can miss. */
+const LOCAL_ENV_ATTEMPTS = 3;
+
+/**
+ * The real dev server (the CLI's start-dev), headless, in memory, with the project's dev-server
+ * flags. Started again (on a new port) when it did not answer within the SDK's fixed 5 s, as
+ * after a lab:up that leaves the machine's 2 cores busy; any other failure is thrown at once.
+ */
 export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: SEARCH_ATTRIBUTES,
-      ip: '127.0.0.1',
-      extraArgs: devServerArgs(),
-    },
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: temporalCliPath() },
+          searchAttributes: SEARCH_ATTRIBUTES,
+          ip: '127.0.0.1',
+          extraArgs: devServerArgs(),
+        },
+      });
+    } catch (err) {
+      const slow = err instanceof Error && /did not start within/.test(err.message);
+      if (!slow || attempt >= LOCAL_ENV_ATTEMPTS) throw err;
+      process.stderr.write(`dev server did not answer within 5 s (attempt ${attempt}); starting it again\n`);
+    }
+  }
 }
 
 /** The workflow bundle the worker would build (or of `workflowsPath`), webpack chatter kept to warnings. */
