@@ -48,7 +48,7 @@ function rrsetsOf(zone: Zone): ExpectedRRset[] {
 }
 
 /** Plain per-query settings (the pools are each thread's own). */
-function settingsOf(query: CompareOptions['query']): QuerySettings | undefined {
+function withoutPool(query: CompareOptions['query']): QuerySettings | undefined {
   if (!query) return undefined;
   const { udpPool: _pool, ...settings } = query;
   return settings;
@@ -108,7 +108,7 @@ export async function compareZone(
     done += n;
     options.onProgress?.(done, total);
   };
-  const query = settingsOf(options.query);
+  const query = withoutPool(options.query);
   const results = await Promise.allSettled(
     shares.map((share, i) =>
       i === 0

@@ -177,15 +177,14 @@ export function decodeMessage(buf: Buffer): DecodedMessage {
   for (let i = buf.readUInt16BE(10); i > 0; i--) {
     const record = skipRecord(buf, offset);
     if (record.type !== OPT_TYPE) additionalAt.push(offset);
-    else edns ??= decodeOpt(buf, offset, record.next);
+    else edns ??= decodeOpt(buf, record.fixed, record.next);
     offset = record.next;
   }
   return new LazyMessage(buf, header, questionAt, edns, answerAt, answerEnd, authorityAt, additionalAt);
 }
 
-/** The OPT pseudo-record (RFC 6891 §6.1.2) at `offset`, framing already checked up to `end`. */
-function decodeOpt(buf: Buffer, offset: number, end: number): EdnsInfo {
-  const fixed = skipName(buf, offset);
+/** The OPT pseudo-record (RFC 6891 §6.1.2) whose fixed fields start at `fixed`, framing checked up to `end`. */
+function decodeOpt(buf: Buffer, fixed: number, end: number): EdnsInfo {
   const options: EdnsInfo['options'] = [];
   for (let at = fixed + 10; at < end;) {
     if (at + 4 > end) throw new Error('EDNS option runs off the end of the OPT record');

@@ -24,19 +24,24 @@ export function skipName(buf: Buffer, offset: number): number {
   }
 }
 
-/** Offset just past the record at `offset` (no object made: this runs for every record). */
-export function recordEnd(buf: Buffer, offset: number): number {
-  const fixed = skipName(buf, offset);
+/** Offset just past a record whose type, class, TTL and length start at `fixed` (after its owner name). */
+function endFrom(buf: Buffer, fixed: number): number {
   if (fixed + 10 > buf.length) throw new Error('record runs off the end of the message');
   const next = fixed + 10 + buf.readUInt16BE(fixed + 8);
   if (next > buf.length) throw new Error('record data runs off the end of the message');
   return next;
 }
 
-/** The record at `offset`: its type number, and the offset just past it. */
-export function skipRecord(buf: Buffer, offset: number): { type: number; next: number } {
-  const next = recordEnd(buf, offset);
-  return { type: buf.readUInt16BE(skipName(buf, offset)), next };
+/** Offset just past the record at `offset` (no object made: this runs for every record). */
+export function recordEnd(buf: Buffer, offset: number): number {
+  return endFrom(buf, skipName(buf, offset));
+}
+
+/** The record at `offset`: its type number, where its fixed fields start, and the offset just past it. */
+export function skipRecord(buf: Buffer, offset: number): { type: number; fixed: number; next: number } {
+  const fixed = skipName(buf, offset);
+  const next = endFrom(buf, fixed);
+  return { type: buf.readUInt16BE(fixed), fixed, next };
 }
 
 const lower = (byte: number) => (byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte);
