@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { type AnsibleStrategy, ansibleStrategy } from './ansibleStrategy';
 import { activityHeartbeat } from './context';
 
 /** The project's ansible/ directory: the nearest one above this file, so it is found from
@@ -59,6 +60,8 @@ export interface PlaybookResult {
   logFile: string;
   /** With diff: each changed task and its file diff (bounded so history stays small). */
   diff?: string;
+  /** The Ansible strategy that ran it (`mitogen_linear` when Mitogen was found). */
+  strategy?: AnsibleStrategy['name'];
 }
 
 /** The largest diff text a run returns (the full output is in the log file). */
@@ -146,8 +149,10 @@ export function failingTask(output: string): string | undefined {
   return undefined;
 }
 
-export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
+export function createAnsibleActivities(deps: { ansibleDir?: string; strategy?: AnsibleStrategy } = {}) {
   const ansibleDir = deps.ansibleDir ?? ANSIBLE_DIR;
+  // Found once, at worker start: a wrong NSDEPLOY_MITOGEN stops the worker with a clear error.
+  const strategy = deps.strategy ?? ansibleStrategy(path.dirname(ansibleDir), process.env.NSDEPLOY_MITOGEN);
   return {
     async runPlaybook(run: PlaybookRun): Promise<PlaybookResult> {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ansible-'));
@@ -183,10 +188,12 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
             ANSIBLE_NOCOLOR: '1',
             ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(work, 'cp'),
             ANSIBLE_FORCE_COLOR: '0',
+            ...strategy.env,
           },
         });
         fs.mkdirSync(path.dirname(logFile), { recursive: true });
         const log = fs.createWriteStream(logFile, { flags: 'a' });
+        log.write(`# ansible-playbook ${args.join(' ')} (strategy ${strategy.name}: ${strategy.source})\n`);
         let lastTask = '';
         child.all?.on('data', (chunk: Buffer) => {
           log.write(chunk);
@@ -215,7 +222,7 @@ export function createAnsibleActivities(deps: { ansibleDir?: string } = {}) {
             nonRetryable: unreachable.length === 0,
           });
         }
-        return { recap, changed, logFile, ...(diff && { diff: diffText(output) }) };
+        return { recap, changed, logFile, strategy: strategy.name, ...(diff && { diff: diffText(output) }) };
       } finally {
         // The inventory is per run; the log stays (in the temp dir when no path was given).
         if (run.logFile) fs.rmSync(work, { recursive: true, force: true });

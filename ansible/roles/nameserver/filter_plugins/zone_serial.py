@@ -19,20 +19,34 @@ import re
 from ansible.errors import AnsibleFilterError
 
 MAX_SERIAL = 2 ** 32 - 1
+_SOA_WORD = re.compile(r'(?<![^\s()])soa(?![^\s();])', re.IGNORECASE)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|[()]|[^\s;()"]+|\s+')
+
+
+def _words(text):
+    """(start, end, word) of each word of a zone file's text, comments and parentheses skipped."""
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        if not (word.isspace() or word.startswith(';') or word in '()'):
+            yield m.start(), m.end(), word
 
 
 def _soa_serial_span(text):
     """(start, end) of the SOA serial in a zone file's text, skipping comments and parentheses."""
     found = []
-    tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
-    words = [t for t in tokens if not (t[2].isspace() or t[2].startswith(';') or t[2] in '()')]
-    for i, (_, _, word) in enumerate(words):
+    # "SOA" standing alone once in the whole text: the words up to its serial are all that is
+    # needed, so a large zone is not tokenized to its end (the SOA comes first in a zone file).
+    only_one = len(_SOA_WORD.findall(text)) <= 1
+    window = []
+    for start, end, word in _words(text):
+        window.append((start, end, word))
+        if len(window) > 4:
+            window.pop(0)
         # SOA as the record type: MNAME, RNAME, SERIAL follow (quoted text never matches).
-        if word.upper() == 'SOA' and i + 3 < len(words):
-            start, end, serial = words[i + 3]
-            if serial.isdigit():
-                found.append((start, end))
+        if len(window) == 4 and window[0][2].upper() == 'SOA' and word.isdigit():
+            found.append((start, end))
+            if only_one:
+                break
     if len(found) != 1:
         raise AnsibleFilterError('zone file must contain exactly one SOA record with a numeric serial (found %d)' % len(found))
     return found[0]
