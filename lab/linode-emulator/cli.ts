@@ -55,7 +55,11 @@ async function main(): Promise<void> {
     .option('--state <file>', 'JSON state file, kept across restarts (in memory if omitted)')
     .option('--token <t>', 'bearer token to accept (default: $LINODE_TOKEN)')
     .option('--provisioning-ms <ms>', 'time spent provisioning', integer)
-    .option('--booting-ms <ms>', 'time spent booting (before the onRunning hook)', integer)
+    .option(
+      '--booting-ms <ms>',
+      'time spent booting (the onRunning hook starts with it; booting lasts the longer of the two)',
+      integer,
+    )
     .option('--rebooting-ms <ms>', 'time spent rebooting', integer)
     .option('--shutting-down-ms <ms>', 'time spent shutting down', integer)
     .option('--public-cidr <cidr>', 'public IPv4 range (default 198.18.1.0/24)')

@@ -4,7 +4,9 @@
 //   running → rebooting → running         (reboot)
 //   running → shutting_down → offline     (shutdown)
 // Each transitional phase lasts its configured latency; booting/rebooting end only when the
-// onRunning hook resolves. Phase end times are persisted, so after a restart `resume()`
+// onRunning hook resolves. Booting starts the hook as it begins, as a machine starts while it
+// boots: the phase lasts max(latency, the hook), not their sum (20 lab hosts started at once
+// take several seconds that a real fleet's boot would not add). Phase end times are persisted, so after a restart `resume()`
 // picks every unfinished phase up where it left off (a hook that was running is run again).
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeUserData, type InstanceLifecycleHooks, type LabInstance, toLabInstance } from './hooks';
@@ -40,6 +42,8 @@ export class LifecycleEngine {
   /** Hook calls for one instance run one after another (onDeleted waits for onRunning). */
   private readonly chains = new Map<number, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** onRunning started as booting began: the status it leads to, awaited when the phase ends. */
+  private readonly starting = new Map<number, Promise<'running' | 'offline'>>();
   private closed = false;
 
   constructor(
@@ -82,6 +86,7 @@ export class LifecycleEngine {
     instance.updated = linodeTimestamp(this.now());
     this.store.save();
     this.schedule(instance.id, endsAt);
+    if (status === 'booting') this.starting.set(instance.id, this.runHook(instance, 'running'));
   }
 
   /** The instance is gone from the account: stop its transitions and tear its host down. */
@@ -128,6 +133,7 @@ export class LifecycleEngine {
   private cancel(id: number): void {
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
+    this.starting.delete(id);
     this.generation.set(id, (this.generation.get(id) ?? 0) + 1);
   }
 
@@ -163,11 +169,25 @@ export class LifecycleEngine {
     }
   }
 
+  /** The phase's hook (the one started as booting began, else now), then the status it leads to. */
   private finishThroughHook(instance: StoredInstance, generation: number, target: 'running' | 'offline'): void {
+    const started = this.starting.get(instance.id);
+    this.starting.delete(instance.id);
+    // After a restart nothing was started: the hook runs now.
+    void (started ?? this.runHook(instance, target)).then((outcome) => {
+      const current = this.store.find(instance.id);
+      // Deleted meanwhile, or the emulator is closing (the phase resumes on the next start).
+      if (!current || !this.isCurrent(instance.id, generation)) return;
+      this.settle(current, outcome);
+    });
+  }
+
+  /** Queues onRunning or onStopped for the instance; resolves to the status it leads to. */
+  private runHook(instance: StoredInstance, target: 'running' | 'offline'): Promise<'running' | 'offline'> {
     const lab = this.view(instance);
     const userData = decodeUserData(instance.userData);
-    this.enqueue(instance.id, async () => {
-      let outcome: InstanceStatus = target;
+    let outcome: 'running' | 'offline' = target;
+    return this.enqueueAll([instance.id], async () => {
       try {
         if (target === 'running') await this.hooks.onRunning?.(lab, userData);
         else await this.hooks.onStopped?.(lab);
@@ -175,11 +195,7 @@ export class LifecycleEngine {
         this.log.error({ err, linodeId: lab.id }, `lifecycle hook failed; instance goes offline`);
         outcome = 'offline';
       }
-      const current = this.store.find(lab.id);
-      // Deleted meanwhile, or the emulator is closing (the phase resumes on the next start).
-      if (!current || !this.isCurrent(lab.id, generation)) return;
-      this.settle(current, outcome);
-    });
+    }).then(() => outcome);
   }
 
   private settle(instance: StoredInstance, status: InstanceStatus): void {

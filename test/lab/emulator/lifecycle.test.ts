@@ -45,6 +45,24 @@ describe('status transitions', () => {
     expect(seen).toEqual(['provisioning', 'booting', 'running']);
   });
 
+  it('starts the host as booting begins, and still boots for the whole booting latency', async () => {
+    const put = (latencies: object) => raw(lab.url, '/__admin/settings', { method: 'PUT', body: { latencies } });
+    await put({ bootingMs: 2000 });
+    try {
+      const { id } = await createLinode(instanceBody('transitions-overlap'));
+      const seen = await watchUntil(id, 'booting', ['provisioning']);
+      // Called at once (it used to wait for the latency to pass, then end the phase right away).
+      await waitFor('onRunning call', () => (lab.hooks.of('onRunning').length === 1 ? true : undefined));
+      await sleep(500);
+      expect((await getLinode(id)).status).toBe('booting');
+      await watchUntil(id, 'running', seen);
+      expect(seen).toEqual(['provisioning', 'booting', 'running']);
+      expect(lab.hooks.of('onRunning')).toHaveLength(1);
+    } finally {
+      await put({ bootingMs: 60 });
+    }
+  });
+
   it('refuses boot, reboot and shutdown with 400 "Linode busy." during a transition', async () => {
     const { id } = await createLinode(instanceBody('transitions-busy'));
     for (const action of [linodeBoot(id), linodeReboot(id), linodeShutdown(id)]) {
