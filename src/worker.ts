@@ -3,6 +3,7 @@
 // travel through Temporal.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { defaultAnsibleStrategy } from './activities/ansible';
 import { temporalConnectionOptions, temporalTarget } from './temporal/connection';
 import { workerWorkflowCode } from './temporal/workflowCode';
 import { dataConverter } from './codec';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
       taskQueue: target.taskQueue,
       payloadEncryption: converter ? 'on' : 'off',
       workflowCode: code.workflowBundle ? 'prebuilt bundle' : 'bundled at start',
+      ansibleStrategy: defaultAnsibleStrategy().name,
     },
     'worker started',
   );

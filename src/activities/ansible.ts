@@ -149,10 +149,19 @@ export function failingTask(output: string): string | undefined {
   return undefined;
 }
 
+let processStrategy: AnsibleStrategy | undefined;
+/** The strategy this process runs the playbooks of ANSIBLE_DIR with (NSDEPLOY_MITOGEN, .tools/mitogen). */
+export const defaultAnsibleStrategy = (): AnsibleStrategy =>
+  (processStrategy ??= ansibleStrategy(path.dirname(ANSIBLE_DIR), process.env.NSDEPLOY_MITOGEN));
+
 export function createAnsibleActivities(deps: { ansibleDir?: string; strategy?: AnsibleStrategy } = {}) {
   const ansibleDir = deps.ansibleDir ?? ANSIBLE_DIR;
-  // Found once, at worker start: a wrong NSDEPLOY_MITOGEN stops the worker with a clear error.
-  const strategy = deps.strategy ?? ansibleStrategy(path.dirname(ansibleDir), process.env.NSDEPLOY_MITOGEN);
+  // Found at worker start: a wrong NSDEPLOY_MITOGEN stops the worker with a clear error.
+  const strategy =
+    deps.strategy ??
+    (deps.ansibleDir
+      ? ansibleStrategy(path.dirname(ansibleDir), process.env.NSDEPLOY_MITOGEN)
+      : defaultAnsibleStrategy());
   return {
     async runPlaybook(run: PlaybookRun): Promise<PlaybookResult> {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ansible-'));
