@@ -57,6 +57,8 @@ export interface FakeFleetOptions {
   loseFirstCreateAnswer?: boolean;
   /** Called when an activity starts (e.g. to cancel the workflow mid-phase); awaited. */
   onActivity?: (name: string) => Promise<void> | void;
+  /** LBs lb1…lbN in front of ns1 and ns2 (default 2, as in LAB_FLEET). */
+  loadBalancers?: number;
 }
 
 export class FakeFleet {
@@ -71,7 +73,8 @@ export class FakeFleet {
   constructor(readonly opts: FakeFleetOptions = {}) {
     const make = (label: string) => this.add(label, ['nsdeploy', 'nsdeploy-fleet-lab', 'lab-bootstrap']);
     const ns = ['ns1', 'ns2'].map(make);
-    for (const lb of ['lb1', 'lb2'].map(make))
+    const lbs = Array.from({ length: opts.loadBalancers ?? 2 }, (_, i) => `lb${i + 1}`);
+    for (const lb of lbs.map(make))
       this.upstreams.set(
         lb.publicIPv4,
         ns.map((n) => ({ address: n.privateIPv4!, port: 53 })),

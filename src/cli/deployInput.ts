@@ -39,6 +39,7 @@ export function nsDeployInput(
       },
       zoneChecks: { rfc2181: p.zoneChecks.rfc2181 },
       soakMs: p.soak,
+      cutover: { canaryLbs: p.cutover.canaryLbs },
       gate: { transports: p.gate.transports, concurrency: p.gate.concurrency },
       oldServersMaxMs: p.drain.oldServersMax,
       bootTimeoutMs: p.bootTimeout,

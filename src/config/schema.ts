@@ -103,6 +103,12 @@ const policies = z.strictObject({
     .prefault({}),
   /** How long to keep probing through the LBs after cutover before retiring the old servers. */
   soak: duration('5m').prefault('5m'),
+  cutover: z
+    .strictObject({
+      /** The NS deploy switches this many LBs one at a time, each proven, then the others together. */
+      canaryLbs: z.number().int().min(1).default(1),
+    })
+    .prefault({}),
   /** How long a new instance may take from create to `running`. */
   bootTimeout: duration('15m').prefault('15m'),
   /** How long a running new instance may take to answer SSH with its pinned key. */

@@ -56,6 +56,11 @@ export interface NsDeployPolicies {
   /** Absent in histories from before the policy existed: then 'error'. */
   zoneChecks?: ZoneCheckPolicy;
   soakMs: number;
+  /**
+   * The first `canaryLbs` LBs are switched one at a time, each proven through before the next;
+   * the others then together. Absent in histories from before it: every LB one at a time.
+   */
+  cutover?: { canaryLbs: number };
   /** How often the soak probes through the LBs. */
   soakProbeEveryMs?: number;
   gate: Transports;

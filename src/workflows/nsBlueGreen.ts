@@ -1,5 +1,6 @@
 // The blue-green nameserver deploy, as a runbook: new servers next to the old ones, proven
-// record by record, switched in one LB at a time, soaked, and only then the old ones retired.
+// record by record, switched over LB by LB (canary first, then the others together), soaked, and
+// only then the old ones retired.
 // Every step that changes the fleet registers its undo right beside it (saga); a failure or an
 // abort before the old servers are deleted puts the fleet back as it was.
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
@@ -9,7 +10,6 @@ import {
   type LegacyNsDeployInput,
   type NsDeployInput,
   type NsDeployResult,
-  type ZonePlan,
 } from '../shared';
 import { formatDuration } from '../shared/duration';
 import { ApprovalGate } from './lib/approvalGate';
@@ -23,7 +23,7 @@ import { retireAndRename } from './lib/retire';
 import { Saga } from './lib/saga';
 import { requireClean, verifyEach, viaPrivate, viaPublic } from './lib/verify';
 import { configureNameservers, serverIdOf } from './nsDeploy/configure';
-import { switchLb } from './nsDeploy/cutover';
+import { switchLb, switchLbs } from './nsDeploy/cutover';
 import { nsDeployPlan } from './nsDeploy/plan';
 import { newUpstreamsOf, nsDeployShape } from './nsDeploy/shape';
 import { soak, waitUntilQuiet } from './nsDeploy/soak';
@@ -34,6 +34,10 @@ export { serverIdOf };
 
 /** Histories from before several zones and regions have none of the steps that plan the zones. */
 const ZONES_AND_REGIONS = 'zones-and-regions';
+/** Histories from before the cutover's waves switched every LB one at a time. */
+const CUTOVER_WAVES = 'cutover-canary-then-rest';
+/** Histories from before it planned the zones while the baseline ran. */
+const PREFLIGHT_TOGETHER = 'baseline-and-zone-plans-together';
 
 export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): Promise<NsDeployResult> {
   const input = nsDeployShape(given);
@@ -44,6 +48,8 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
   const approvals = new ApprovalGate(t);
   setHandler(deployStatusQuery, () => t.status);
   const shaped = patched(ZONES_AND_REGIONS);
+  const lbCount = input.loadBalancers.length;
+  const canaryLbs = patched(CUTOVER_WAVES) ? (policies.cutover?.canaryLbs ?? lbCount) : lbCount;
   const next = input.nameservers.map((n) => ({ label: n.label + input.nextSuffix, region: n.region }));
   let plan: string[] = [];
 
@@ -65,25 +71,29 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
     const lbs = input.loadBalancers.map((l) => live.get(l.label));
     t.status.oldServers = oldServers.map(hostView);
     t.status.loadBalancers = lbs.map(hostView);
-    const baseline = await verifyEach(ctx, lbs.map(viaPublic), { ...policies.gate, transports: ['udp'] }, 'baseline');
+    // The baseline through the LBs and the zone plans read different things: both at once (older
+    // histories: one after the other).
+    const baselineNow = () =>
+      verifyEach(ctx, lbs.map(viaPublic), { ...policies.gate, transports: ['udp'] }, 'baseline');
+    const planNow = () => (shaped ? planZones(ctx, input.zones, oldServers) : Promise.resolve(undefined));
+    const [baseline, zonePlans] = patched(PREFLIGHT_TOGETHER)
+      ? await Promise.all([baselineNow(), planNow()])
+      : [await baselineNow(), await planNow()];
     baseline.forEach((b, i) => {
       const by = b.nsids.join(', ') || '?';
       t.event(
         `baseline ${lbs[i].label}: ${b.differences.length} record(s) differ from the new zones, answered by ${by}`,
       );
     });
-    let zonePlans: ZonePlan[] | undefined;
-    if (shaped) {
-      const plans = await planZones(ctx, input.zones, oldServers);
-      zonePlans = plans;
-      t.status.zones = plans.map((z) => ({
+    if (zonePlans) {
+      t.status.zones = zonePlans.map((z) => ({
         domain: z.domain,
         serialBefore: z.liveSerial,
         serialAfter: z.serial,
         changes: z.changes.length + (z.changesOmitted ?? 0),
       }));
     }
-    plan = nsDeployPlan(input, checks, zonePlans, oldServers);
+    plan = nsDeployPlan(input, checks, zonePlans, oldServers, canaryLbs);
     for (const z of zonePlans ?? []) showZonePlan(z, (e) => t.event(e));
     t.event(`plan: ${plan.length} lines`);
     if (input.dryRun) {
@@ -138,11 +148,12 @@ export async function nsBlueGreen(given: NsDeployInput | LegacyNsDeployInput): P
       t.event(answer.decision === 'approved' ? answer.why : 'no approval in time; continuing (policy: continue)');
     }
 
-    // 6. Cutover, one LB at a time; each LB's undo switches it back to what it had.
+    // 6. Cutover: the canary LB(s) one at a time, then the others together; each LB proven
+    //    through, each LB's undo switching it back to what it had.
     t.phase('cutover');
-    for (const [i, lb] of lbs.entries()) {
-      await switchLb(ctx, saga, t, lb, newUpstreamsOf(input, input.loadBalancers[i], newServers), gate);
-    }
+    await switchLbs(canaryLbs, lbs, (lb, i) =>
+      switchLb(ctx, saga, t, lb, newUpstreamsOf(input, input.loadBalancers[i], newServers), gate),
+    );
 
     // 7. Soak: keep probing through every LB; any failure rolls back.
     t.phase('soak', formatDuration(policies.soakMs));

@@ -46,6 +46,7 @@ async function deploy(
   const fleet = new FakeFleet({
     ...opts,
     onActivity: async (name) => {
+      await opts.onActivity?.(name);
       if (opts.abortAt && !aborting && name.startsWith(opts.abortAt)) {
         aborting = true;
         await handle.cancel();
@@ -256,4 +257,79 @@ test('a create whose answer was lost is retried without making a second instance
   expect(fleet.calls.filter((c) => c === 'ensureInstance ns1-next')).toHaveLength(2);
   expect(fleet.creates.get('ns1-next')).toBe(1);
   expect(fleet.labels()).toEqual(['lb1', 'lb2', 'ns1', 'ns2']);
+});
+
+describe('four LBs: the canary first, then the others together', () => {
+  const FOUR_LBS = ['lb1', 'lb2', 'lb3', 'lb4'].map((label) => ({
+    label,
+    region: 'us-east',
+    upstreams: ['ns1', 'ns2'],
+  }));
+  const LB_ADDRESSES = ['198.18.1.12', '198.18.1.13', '198.18.1.14', '198.18.1.15'];
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** Runs the deploy with every LB probe and switch held a while, counting how many overlap. */
+  async function fourLbDeploy(canaryLbs: number, opts: FakeFleetOptions = {}) {
+    const seen = { switchesAtOnce: [] as number[], planWhileBaseline: false };
+    let switching = 0;
+    let baselining = 0;
+    let created = false;
+    const run = await deploy({
+      ...opts,
+      loadBalancers: 4,
+      input: input({ cutover: { canaryLbs } }, { loadBalancers: FOUR_LBS }),
+      onActivity: async (name) => {
+        if (name.startsWith('ensureInstance')) created = true;
+        if (name.startsWith('planZone')) seen.planWhileBaseline ||= baselining > 0;
+        if (!created && LB_ADDRESSES.some((a) => name === `compare ${a}`)) {
+          baselining++;
+          await sleep(400);
+          baselining--;
+        }
+        if (name.startsWith('switchUpstreams')) {
+          seen.switchesAtOnce.push(++switching);
+          await sleep(300);
+          switching--;
+        }
+      },
+    });
+    return { ...run, seen };
+  }
+  const behindEach = (f: FakeFleet) => LB_ADDRESSES.map((a) => f.answeringBehind(a));
+
+  test('canaryLbs 1: lb1 switched and proven alone, then lb2-lb4 at once; zones planned during the baseline', async () => {
+    const { fleet, outcome, seen } = await fourLbDeploy(1);
+    const result = outcome as Awaited<ReturnType<typeof nsBlueGreen>>;
+    expect(result.outcome).toBe('deployed');
+    expect(result.plan).toContain('once lb1 answer(s) from the new servers, the other 3 LB(s) together:');
+    expect(behindEach(fleet)).toEqual(LB_ADDRESSES.map(() => ['ns1', 'ns2']));
+    expect(fleet.byLabel('ns1')!.id).toBeGreaterThan(105);
+    // lb1 alone, verified before any other LB is touched; then three switches in flight together.
+    expect(seen.switchesAtOnce).toEqual([1, 1, 2, 3]);
+    const verifiedLb1 = fleet.calls.indexOf('compare 198.18.1.12', fleet.calls.indexOf('switchUpstreams 198.18.1.12'));
+    for (const a of LB_ADDRESSES.slice(1))
+      expect(fleet.calls.indexOf(`readUpstreams ${a}`)).toBeGreaterThan(verifiedLb1);
+    expect(seen.planWhileBaseline).toBe(true);
+  });
+
+  test('canaryLbs 4: every LB one at a time, as before the waves', async () => {
+    const { outcome, seen } = await fourLbDeploy(4);
+    const result = outcome as Awaited<ReturnType<typeof nsBlueGreen>>;
+    expect(result.outcome).toBe('deployed');
+    expect(seen.switchesAtOnce).toEqual([1, 1, 1, 1]);
+    expect(result.plan.join('\n')).not.toMatch(/together/);
+  });
+
+  test('an LB of the wave fails its verification: the wave settles, every LB is switched back', async () => {
+    // 4 baseline probes and the canary's pass, then the wave's first; its other two fail.
+    const { fleet, outcome, seen } = await fourLbDeploy(1, { soakFailsAfterProbes: 6 });
+    expect(failureText(outcome)).toMatch(/verification through lb[234] failed/);
+    expect(behindEach(fleet)).toEqual(LB_ADDRESSES.map(() => ['ns1', 'ns2']));
+    expect(fleet.labels()).toEqual(['lb1', 'lb2', 'lb3', 'lb4', 'ns1', 'ns2']);
+    expect(fleet.byLabel('ns1')!.id).toBe(100);
+    // 4 switches forward (the wave's 3 at once), then 4 back, none of them while the wave was switching.
+    expect(seen.switchesAtOnce.slice(0, 4)).toEqual([1, 1, 2, 3]);
+    expect(seen.switchesAtOnce).toHaveLength(8);
+    expect(Math.max(...seen.switchesAtOnce.slice(4))).toBe(1);
+  });
 });

@@ -19,6 +19,22 @@ export interface NewUpstream {
 
 const addressOf = (s: InstanceInfo, viaPublic: boolean) => (viaPublic ? s.publicIPv4 : (s.privateIPv4 ?? s.publicIPv4));
 
+/**
+ * Switches the LBs: the first `canaryLbs` one at a time, each proven before the next, then the
+ * others together. A failure in that last wave waits for the wave's other switches to settle
+ * (each has its undo registered), so the rollback never races a switch still in flight.
+ */
+export async function switchLbs(
+  canaryLbs: number,
+  lbs: InstanceInfo[],
+  switchOne: (lb: InstanceInfo, index: number) => Promise<void>,
+): Promise<void> {
+  for (const [i, lb] of lbs.slice(0, canaryLbs).entries()) await switchOne(lb, i);
+  const rest = await Promise.allSettled(lbs.slice(canaryLbs).map((lb, i) => switchOne(lb, canaryLbs + i)));
+  const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Switches one LB to its new nameservers (its undo registered first) and proves it answers from them only. */
 export async function switchLb(
   ctx: FleetContext,

@@ -10,6 +10,7 @@ export function nsDeployPlan(
   checks: ZoneCheck[],
   zonePlans: ZonePlan[] | undefined,
   old: InstanceInfo[],
+  canaryLbs = input.loadBalancers.length,
 ): string[] {
   const { gate, approval } = input.policies;
   const { type, image } = input.linode;
@@ -27,12 +28,16 @@ export function nsDeployPlan(
     ...(approval.beforeCutover
       ? [`wait up to ${formatDuration(approval.timeoutMs)} for approval (on timeout: ${approval.onTimeout})`]
       : []),
-    ...input.loadBalancers.map((lb) => {
+    ...input.loadBalancers.flatMap((lb, i) => {
       const via = lb.upstreams.map(
         (u) => `${u}${input.nextSuffix}${overPublic(input, lb, u) ? ' (public address)' : ''}`,
       );
       const from = lb.upstreams.join(', ');
-      return `switch ${lb.label} (${lb.region}) from ${from} to ${via.join(', ')}, verify through it`;
+      const line = `switch ${lb.label} (${lb.region}) from ${from} to ${via.join(', ')}, verify through it`;
+      if (i !== canaryLbs) return [line];
+      const canaries = input.loadBalancers.slice(0, canaryLbs).map((c) => c.label);
+      const others = input.loadBalancers.length - canaryLbs;
+      return [`once ${canaries.join(', ')} answer(s) from the new servers, the other ${others} LB(s) together:`, line];
     }),
     `soak ${formatDuration(input.policies.soakMs)}; on failure switch the LBs back and delete the new servers`,
     `drain and delete ${oldNames}, then rename the new servers to ${input.nameservers.map((n) => n.label).join(', ')}`,
