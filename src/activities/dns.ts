@@ -22,6 +22,7 @@ import {
 } from '../dns';
 import { loadZoneFileOnce, loadZoneTextOnce } from '../dns/zoneCache';
 import type { Logger } from '../logger';
+import { comparisonSlots, inSlot, type Slots } from './comparisonSlots';
 import { activityHeartbeat, activitySignal } from './context';
 
 export interface DnsDeps {
@@ -33,6 +34,8 @@ export interface DnsDeps {
   cancellationSignal?: () => AbortSignal | undefined;
   /** Minimum time between progress heartbeats. Default 1000 ms. */
   heartbeatIntervalMs?: number;
+  /** How many comparisons run at once; default: the process's own (comparisonSlots.ts). */
+  comparisonSlots?: Slots;
 }
 
 /** Per-query settings an activity input may carry (all optional, library defaults apply). */
@@ -123,6 +126,7 @@ export function createDnsActivities(deps: DnsDeps = {}) {
   const heartbeat = deps.heartbeat ?? activityHeartbeat;
   const signalOf = deps.cancellationSignal ?? activitySignal;
   const interval = deps.heartbeatIntervalMs ?? 1000;
+  const slots = deps.comparisonSlots ?? comparisonSlots;
 
   async function loadExpected(zone: ExpectedZone): Promise<Zone> {
     try {
@@ -136,46 +140,57 @@ export function createDnsActivities(deps: DnsDeps = {}) {
     }
   }
 
+  /** Every expected zone on the server, one after another, merged into one comparison. */
+  async function compareAll(
+    input: CompareZoneOnServerInput,
+    expected: ExpectedZone[],
+    signal: AbortSignal | undefined,
+  ): Promise<CompactZoneComparison> {
+    const parts = [];
+    let lastBeat = 0;
+    for (const [i, z] of expected.entries()) {
+      const zone = await loadExpected(z);
+      parts.push(
+        await compareZone(input.server, zone, {
+          transports: input.transports,
+          concurrency: input.concurrency,
+          query: defined(settingsOf(input)),
+          // Only a test's own query function: the real one lets compareZone use helper threads.
+          queryFn: deps.query,
+          signal,
+          onProgress: (done, total) => {
+            const now = Date.now();
+            if (now - lastBeat >= interval || done === total) {
+              lastBeat = now;
+              heartbeat(expected.length > 1 ? { zone: i + 1, zones: expected.length, done, total } : { done, total });
+            }
+          },
+        }),
+      );
+    }
+    const result = mergeComparisons(parts);
+    deps.logger?.info(
+      {
+        server: result.server,
+        zone: result.origin,
+        differences: result.differences.length,
+        queries: result.queriesSent,
+        ms: result.durationMs,
+      },
+      'zone compared',
+    );
+    return compactComparison(result, input.limits);
+  }
+
   return {
     /** Ask every RRset of the expected zone of one server; returns the differences found. */
     async compareZoneOnServer(input: CompareZoneOnServerInput): Promise<CompactZoneComparison> {
       const expected = input.zones ?? (input.zone ? [input.zone] : []);
       if (expected.length === 0)
         throw ApplicationFailure.nonRetryable('compareZoneOnServer: no zone given', 'InvalidInput');
-      const parts = [];
-      let lastBeat = 0;
-      for (const [i, z] of expected.entries()) {
-        const zone = await loadExpected(z);
-        parts.push(
-          await compareZone(input.server, zone, {
-            transports: input.transports,
-            concurrency: input.concurrency,
-            query: defined(settingsOf(input)),
-            // Only a test's own query function: the real one lets compareZone use helper threads.
-            queryFn: deps.query,
-            signal: signalOf(),
-            onProgress: (done, total) => {
-              const now = Date.now();
-              if (now - lastBeat >= interval || done === total) {
-                lastBeat = now;
-                heartbeat(expected.length > 1 ? { zone: i + 1, zones: expected.length, done, total } : { done, total });
-              }
-            },
-          }),
-        );
-      }
-      const result = mergeComparisons(parts);
-      deps.logger?.info(
-        {
-          server: result.server,
-          zone: result.origin,
-          differences: result.differences.length,
-          queries: result.queriesSent,
-          ms: result.durationMs,
-        },
-        'zone compared',
-      );
-      return compactComparison(result, input.limits);
+      const signal = signalOf();
+      const waiting = (ahead: number) => heartbeat({ waiting: `for a comparison slot (${ahead} queued)` });
+      return inSlot(slots, { signal, everyMs: interval, waiting }, () => compareAll(input, expected, signal));
     },
 
     /** One query; the answer in presentation form, with flags and the server's NSID. */

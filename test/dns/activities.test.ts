@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { createDnsActivities } from '../../src/activities/dns';
 import { query, type QueryFn } from '../../src/dns';
 import { startBind, type RunningBind } from '../helpers/bind';
@@ -141,4 +142,27 @@ test('probeServer uses the injected query function', async () => {
   const { probeServer } = createDnsActivities({ query: spy });
   await probeServer({ server: server(), name: 'good.test', type: 'SOA', transport: 'tcp', recursionDesired: true });
   expect(seen).toEqual(['good.test/SOA tcp rd=true']);
+});
+
+test('compareZoneOnServer waits for a comparison slot, heartbeating, when the worker has none free', async () => {
+  const beats: { id: number; details: unknown }[] = [];
+  const slots = pLimit(1);
+  const activities = (id: number) =>
+    createDnsActivities({
+      heartbeat: (details) => beats.push({ id, details }),
+      heartbeatIntervalMs: 5,
+      comparisonSlots: slots,
+    });
+  const zone = { origin: 'many.test', text: generatedZone('many.test', 300) };
+  const [first, second] = await Promise.all([
+    activities(1).compareZoneOnServer({ server: server(), zone, transports: ['udp', 'tcp'] }),
+    activities(2).compareZoneOnServer({ server: server(), zone, transports: ['udp', 'tcp'] }),
+  ]);
+  expect(first.ok && second.ok).toBe(true);
+  const ofSecond = beats.filter((b) => b.id === 2).map((b) => b.details);
+  expect(ofSecond[0]).toEqual({ waiting: 'for a comparison slot (1 queued)' });
+  // It started only once the first had finished.
+  const lastOfFirst = beats.map((b) => b.id).lastIndexOf(1);
+  const firstProgressOfSecond = beats.findIndex((b) => b.id === 2 && !('waiting' in (b.details as object)));
+  expect(firstProgressOfSecond).toBeGreaterThan(lastOfFirst);
 });
