@@ -80,8 +80,7 @@ export async function dig(server: string, name: string, type: string, options: s
 }
 
 // The recap parser is the Ansible activity's own, so tests read results as the deploy does.
-import { parseRecap, type HostRecap as Recap } from '../src/activities/ansible';
-import { ansibleStrategy } from '../src/activities/ansibleStrategy';
+import { defaultAnsibleStrategy, parseRecap, type HostRecap as Recap } from '../src/activities/ansible';
 
 /** Runs a playbook of ansible/ as the deploy does; SSH masters live in the lab's own dir. */
 export async function ansiblePlaybook(
@@ -99,7 +98,7 @@ export async function ansiblePlaybook(
       ANSIBLE_NOCOLOR: '1',
       ANSIBLE_SSH_CONTROL_PATH_DIR: controlPathDir(lab),
       // The strategy production runs (Mitogen when installed; NSDEPLOY_MITOGEN=off for Ansible's own).
-      ...ansibleStrategy(path.dirname(ANSIBLE_DIR), process.env.NSDEPLOY_MITOGEN).env,
+      ...defaultAnsibleStrategy().env,
     },
   });
   const stdout = `${result.stdout}\n${result.stderr}`;

@@ -6,8 +6,8 @@
 // Each transitional phase lasts its configured latency; booting/rebooting end only when the
 // onRunning hook resolves. Booting starts the hook as it begins, as a machine starts while it
 // boots: the phase lasts max(latency, the hook), not their sum (20 lab hosts started at once
-// take several seconds that a real fleet's boot would not add). Phase end times are persisted, so after a restart `resume()`
-// picks every unfinished phase up where it left off (a hook that was running is run again).
+// take several seconds that a real fleet's boot would not add). Phase end times are persisted,
+// so after a restart `resume()` picks every unfinished phase up where it left off (a hook that was running is run again).
 import type { FastifyBaseLogger } from 'fastify';
 import { decodeUserData, type InstanceLifecycleHooks, type LabInstance, toLabInstance } from './hooks';
 import type { InstanceStatus, StateStore, StoredInstance, TransitionalStatus } from './state';

@@ -157,11 +157,7 @@ export const defaultAnsibleStrategy = (): AnsibleStrategy =>
 export function createAnsibleActivities(deps: { ansibleDir?: string; strategy?: AnsibleStrategy } = {}) {
   const ansibleDir = deps.ansibleDir ?? ANSIBLE_DIR;
   // Found at worker start: a wrong NSDEPLOY_MITOGEN stops the worker with a clear error.
-  const strategy =
-    deps.strategy ??
-    (deps.ansibleDir
-      ? ansibleStrategy(path.dirname(ansibleDir), process.env.NSDEPLOY_MITOGEN)
-      : defaultAnsibleStrategy());
+  const strategy = deps.strategy ?? defaultAnsibleStrategy();
   return {
     async runPlaybook(run: PlaybookRun): Promise<PlaybookResult> {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nsdeploy-ansible-'));

@@ -297,7 +297,7 @@ describe('four LBs: the canary first, then the others together', () => {
   }
   const behindEach = (f: FakeFleet) => LB_ADDRESSES.map((a) => f.answeringBehind(a));
 
-  test('canaryLbs 1: lb1 switched and proven alone, then lb2-lb4 at once; zones planned during the baseline', async () => {
+  test('canaryLbs 1: lb1 switched and proven alone, then lb2-lb4 at once; zones planned in the baseline', async () => {
     const { fleet, outcome, seen } = await fourLbDeploy(1);
     const result = outcome as Awaited<ReturnType<typeof nsBlueGreen>>;
     expect(result.outcome).toBe('deployed');

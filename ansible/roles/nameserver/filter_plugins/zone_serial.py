@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from collections import deque
 
 from ansible.errors import AnsibleFilterError
 
@@ -37,11 +38,9 @@ def _soa_serial_span(text):
     # "SOA" standing alone once in the whole text: the words up to its serial are all that is
     # needed, so a large zone is not tokenized to its end (the SOA comes first in a zone file).
     only_one = len(_SOA_WORD.findall(text)) <= 1
-    window = []
+    window = deque(maxlen=4)  # a word and the three before it
     for start, end, word in _words(text):
         window.append((start, end, word))
-        if len(window) > 4:
-            window.pop(0)
         # SOA as the record type: MNAME, RNAME, SERIAL follow (quoted text never matches).
         if len(window) == 4 and window[0][2].upper() == 'SOA' and word.isdigit():
             found.append((start, end))
