@@ -94,16 +94,19 @@ export class UdpSocketPool {
     return { opened: this.opened, open, sent: this.sent, strays: this.strays };
   }
 
-  private attempt(channel: Channel, p: Pending): void {
+  private attempt(channel: Channel, p: Pending, deadlineReached = false): void {
     const remaining = p.plan.deadline - Date.now();
-    if (p.attempts >= p.plan.attempts || remaining <= 0) {
+    if (p.attempts >= p.plan.attempts || remaining <= 0 || deadlineReached) {
       const detail = timeoutDetail(p.plan, p.attempts, p.ignored);
       this.settle(channel, p, new DnsTimeoutError(p.plan.ctx, p.attempts, p.plan.timeoutMs, detail));
       return;
     }
     p.attempts += 1;
     this.send(channel, p.request);
-    p.timer = setTimeout(() => this.attempt(channel, p), Math.min(p.plan.timeoutMs, remaining));
+    // A wait the deadline cut short ends the query: timers count from the event loop's cached
+    // time, so on a busy loop one can fire a few ms before Date.now() reaches the deadline.
+    const cutShort = remaining < p.plan.timeoutMs;
+    p.timer = setTimeout(() => this.attempt(channel, p, cutShort), cutShort ? remaining : p.plan.timeoutMs);
   }
 
   /**
