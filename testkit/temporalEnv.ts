@@ -8,9 +8,11 @@ import { devServerArgs, PROJECT_DIR, temporalCliPath, testServerPath } from './t
 
 /** Java time-skipping test server; custom search attributes registered like the dev server's. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerPath() } },
-  });
+  const env = await startWithRetries('time-skipping test server', () =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: testServerPath() } },
+    }),
+  );
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, 2 /* INDEXED_VALUE_TYPE_KEYWORD */])),
@@ -18,31 +20,38 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** Starts of the dev server tried: the SDK gives one 5 s to answer, which a busy machine can miss. */
-const LOCAL_ENV_ATTEMPTS = 3;
+/** Starts of a server tried: the SDK gives one 5 s to answer, which a busy machine can miss. */
+const SERVER_START_ATTEMPTS = 3;
 
 /**
- * The real dev server (the CLI's start-dev), headless, in memory, with the project's dev-server
- * flags. Started again (on a new port) when it did not answer within the SDK's fixed 5 s, as
- * after a lab:up that leaves the machine's 2 cores busy; any other failure is thrown at once.
+ * Starts a server again (on a new port) when it did not answer within the SDK's fixed 5 s, as
+ * after a lab:up or a Java start that leaves the machine's 2 cores busy; any other failure is
+ * thrown at once.
  */
-export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+export async function startWithRetries<T>(what: string, start: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: temporalCliPath() },
-          searchAttributes: SEARCH_ATTRIBUTES,
-          ip: '127.0.0.1',
-          extraArgs: devServerArgs(),
-        },
-      });
+      return await start();
     } catch (err) {
       const slow = err instanceof Error && /did not start within/.test(err.message);
-      if (!slow || attempt >= LOCAL_ENV_ATTEMPTS) throw err;
-      process.stderr.write(`dev server did not answer within 5 s (attempt ${attempt}); starting it again\n`);
+      if (!slow || attempt >= SERVER_START_ATTEMPTS) throw err;
+      process.stderr.write(`${what} did not answer within 5 s (attempt ${attempt}); starting it again\n`);
     }
   }
+}
+
+/** The real dev server (the CLI's start-dev), headless, in memory, with the project's dev-server flags. */
+export function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+  return startWithRetries('dev server', () =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: temporalCliPath() },
+        searchAttributes: SEARCH_ATTRIBUTES,
+        ip: '127.0.0.1',
+        extraArgs: devServerArgs(),
+      },
+    }),
+  );
 }
 
 /** The workflow bundle the worker would build (or of `workflowsPath`), webpack chatter kept to warnings. */

@@ -4,6 +4,7 @@ import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import { SEARCH_ATTRIBUTES } from '../../src/shared';
 import { devServerArgs, temporalCliPath, type DevServerFlag } from '../../testkit/temporalTools';
+import { startWithRetries } from '../../testkit/temporalEnv';
 
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
@@ -17,15 +18,17 @@ export const msSince = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e
 
 /** A private dev server (the project's CLI, a free port) with `flags`: in memory, or on the SQLite file `dbFile`. */
 export function devServer(flags: readonly DevServerFlag[], dbFile?: string): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: SEARCH_ATTRIBUTES,
-      ip: '127.0.0.1',
-      extraArgs: devServerArgs(flags),
-      ...(dbFile && { dbFilename: dbFile }),
-    },
-  });
+  return startWithRetries('dev server', () =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: temporalCliPath() },
+        searchAttributes: SEARCH_ATTRIBUTES,
+        ip: '127.0.0.1',
+        extraArgs: devServerArgs(flags),
+        ...(dbFile && { dbFilename: dbFile }),
+      },
+    }),
+  );
 }
 
 const CLOCK_TICKS_PER_SECOND = Number(execSync('getconf CLK_TCK').toString().trim());

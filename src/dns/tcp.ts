@@ -38,20 +38,22 @@ function pooledExchange(plan: ExchangePlan, pool: TcpConnectionPool): Promise<Ex
       }
       return new DnsTimeoutError(plan.ctx, attempts, plan.timeoutMs, timeoutDetail(plan, attempts, ignored));
     };
-    const attempt = (retry: boolean) => {
+    const attempt = (retry: boolean, deadlineReached = false) => {
       const remaining = plan.deadline - Date.now();
-      if (attempts >= plan.attempts || remaining <= 0) {
+      if (attempts >= plan.attempts || remaining <= 0 || deadlineReached) {
         finish(giveUp());
         return;
       }
       attempts += 1;
+      // A wait the deadline cut short ends the query when it fires (see UdpSocketPool.attempt).
+      const cutShort = remaining < plan.timeoutMs;
       timer = setTimeout(
         () => {
           pool.withdraw(ticket);
           lastClosed = undefined;
-          attempt(false);
+          attempt(false, cutShort);
         },
-        Math.min(plan.timeoutMs, remaining),
+        cutShort ? remaining : plan.timeoutMs,
       );
       pool.submit(ticket, retry);
     };
