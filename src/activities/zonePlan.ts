@@ -11,7 +11,8 @@ import { loadZoneText, ZoneLoadError, type Zone, type ZoneRecord } from '../dns'
 import { chooseSerial, isSerial, serialGreater, soaSerial } from '../dns/serial';
 import { diffZones } from '../dns/zoneDiff';
 import { rewriteZoneAddresses } from '../dns/zoneRewrite';
-import { readServedZone, type ServedZoneReader } from '../hosts/servedZone';
+import type { ServedZoneReader } from '../hosts/servedZone';
+import { batchedServedZoneReader } from '../hosts/servedZoneBatch';
 import type { RRsetChange, ZonePlan } from '../shared/zonePlan';
 import type { ZoneRef } from '../shared/shape';
 import type { SshTarget } from '../ssh/exec';
@@ -42,7 +43,10 @@ export interface ZoneSerialChangeResult {
 }
 
 export interface ZonePlanDeps {
-  /** Reads a nameserver's served zone file; default over SSH (src/hosts/servedZone.ts). */
+  /**
+   * Reads a nameserver's served zone file; default over SSH, the reads of one host's zones that
+   * start together in one session (src/hosts/servedZoneBatch.ts).
+   */
   readServedZone?: ServedZoneReader;
   now?: () => Date;
   heartbeat?: (details?: unknown) => void;
@@ -84,7 +88,7 @@ const withSerial = (rdata: string, serial: number) =>
 const MAX_CHANGES = 200;
 
 export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
-  const read = deps.readServedZone ?? readServedZone;
+  const read = deps.readServedZone ?? batchedServedZoneReader();
   const now = deps.now ?? (() => new Date());
   const heartbeat = deps.heartbeat ?? activityHeartbeat;
   const signalOf = deps.cancellationSignal ?? activitySignal;
@@ -130,16 +134,19 @@ export function createZonePlanActivities(deps: ZonePlanDeps = {}) {
     async planZone(input: ZonePlanInput): Promise<ZonePlan> {
       const { domain, file: zoneFile } = checkZoneRef(input?.zone, 'planZone');
       if (!Array.isArray(input.live)) throw invalid('planZone: live must be a list of SSH targets');
+      // Every server is read at once, each read listening on the activity's one cancellation
+      // signal (twice while its SSH session runs). The reads start first: those of the other
+      // zones' plans, started at the same time, then share their SSH sessions.
+      const signal = signalOf();
+      if (signal) setMaxListeners(Math.max(10, 2 * input.live.length + 5), signal);
+      const parsed = new Map<string, Promise<ServedZone>>();
+      const reads = Promise.all(input.live.map((t) => servedBy(t, domain, parsed)));
+      reads.catch(() => undefined); // awaited below, unless the zone file fails first
       const file = await loadZoneOrFail(zoneFile, domain);
       const fileSerial = soaSerial(file.records);
       if (fileSerial === undefined)
         throw ApplicationFailure.nonRetryable(`${zoneFile}: no SOA serial found for ${domain}`, 'ZoneLoadError');
-
-      // Every server is read at once, each read listening on the activity's one cancellation signal.
-      const signal = signalOf();
-      if (signal) setMaxListeners(Math.max(10, input.live.length + 5), signal);
-      const parsed = new Map<string, Promise<ServedZone>>();
-      const servers = await Promise.all(input.live.map((t) => servedBy(t, domain, parsed)));
+      const servers = await reads;
       const serving = servers.filter((s): s is Served & { zone: NonNullable<Served['zone']> } => !!s.zone);
       const highest = serving.reduce<(typeof serving)[number] | undefined>(
         (best, s) => (!best || serialGreater(s.zone.serial, best.zone.serial) ? s : best),

@@ -11,7 +11,7 @@ import { createZoneChangeActivities } from '../../src/activities/zoneChange';
 import { createZonePlanActivities } from '../../src/activities/zonePlan';
 import {
   NAMESERVER_ZONE_DIR,
-  readServedZoneScript,
+  readServedZonesScript,
   servedZoneFile,
   type ServedZoneReader,
 } from '../../src/hosts/servedZone';
@@ -236,7 +236,7 @@ describe('the served zone file', () => {
     expect(servedZoneFile('example.test')).toBe('/etc/bind/zones/db.example.test');
     expect(servedZoneFile('Example.TEST.')).toBe('/etc/bind/zones/db.example.test');
     for (const bad of ['../etc/passwd', 'a/b', "x'; rm -rf /", '', '.']) expect(() => servedZoneFile(bad)).toThrow();
-    expect(readServedZoneScript('example.test')).toContain("f='/etc/bind/zones/db.example.test'");
+    expect(readServedZonesScript(['example.test'], 'tok')).toContain("for f in '/etc/bind/zones/db.example.test'; do");
   });
 
   test('planZone and setZoneSerial are registered with the other activities', () => {

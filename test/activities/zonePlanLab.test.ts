@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { teardownAll } from '../../lab/hosts';
 import { createZonePlanActivities } from '../../src/activities/zonePlan';
+import { readServedZones } from '../../src/hosts/servedZone';
 import type { SshTarget } from '../../src/ssh/exec';
 import {
   ansiblePlaybook,
@@ -114,5 +115,25 @@ describeAsRoot('planZone on lab nameservers', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ type: 'SshHostKeyVerificationFailed', nonRetryable: true });
     expect((err as Error).message).toMatch(/Host key verification failed/);
+  });
+
+  test('several zones in one SSH session: each file exactly as on the host, a missing one as missing', async () => {
+    const odd = '; no newline at the end, a tab\there, UTF-8 é, a line that looks like a header:\nnsdeploy- has x';
+    const put = await ssh(
+      lab,
+      fleet.knownHosts,
+      pub('ns1'),
+      `printf '%s' '${odd.replace(/'/g, "'\\''")}' > /etc/bind/zones/db.odd.test`,
+    );
+    expect(put.exitCode).toBe(0);
+    // ("END" keeps the file's last newline from execa's final-newline stripping)
+    const cat = await ssh(lab, fleet.knownHosts, pub('ns1'), 'cat /etc/bind/zones/db.example.test; printf END');
+    const read = await readServedZones(target('ns1'), ['example.test', 'missing.test', 'odd.test']);
+    expect(read).toEqual([
+      { file: '/etc/bind/zones/db.example.test', text: cat.stdout.slice(0, -'END'.length) },
+      { file: '/etc/bind/zones/db.missing.test' },
+      { file: '/etc/bind/zones/db.odd.test', text: odd },
+    ]);
+    expect(cat.stdout).toMatch(/SOA/);
   });
 });

@@ -129,6 +129,29 @@ describeAsRoot('Ansible roles on lab hosts', () => {
     expect(await dig(lbAddress(), 'new.example.test', 'A', ['+short', '+tcp'])).toBe('192.0.2.99');
   }, 120_000);
 
+  test('facts: the role gathers the network facts only when no listen address is set', async () => {
+    const ns2 = testFleetAddress(lab, 'ns2');
+    const answers = async (address: string) => (await dig(address, 'example.test', 'SOA', ['+short'])).includes(' 20');
+    expect(await answers(ns2.private)).toBe(true);
+    expect(await answers(ns2.public)).toBe(false); // the inventory narrows listen-on to the private address
+
+    const noAddresses = ['--limit', 'ns2', '-e', '{"nameserver_listen_addresses": []}'];
+    const all = await ansiblePlaybook(lab, 'nameserver.yml', inventory, noAddresses);
+    if (all.exitCode !== 0) console.error(all.stdout);
+    expect(all.exitCode).toBe(0);
+    // Listening on every address of the host needs its network facts: gathered, or the template fails.
+    expect(await answers(ns2.public)).toBe(true);
+    expect(await answers(ns2.private)).toBe(true);
+
+    const narrowed = await ansiblePlaybook(lab, 'nameserver.yml', inventory, ['--limit', 'ns2']);
+    expect(narrowed.exitCode).toBe(0);
+    // The play gathers no facts of its own; the role's one task gathers what it reads.
+    expect(narrowed.stdout).toContain('TASK [common : Gather the facts the roles read]');
+    expect(narrowed.stdout).not.toContain('TASK [Gathering Facts]');
+    expect(await answers(ns2.public)).toBe(false);
+    expect(await answers(ns2.private)).toBe(true);
+  }, 120_000);
+
   test('memory of an idle configured nameserver and LB (reported for the README)', async () => {
     await closeSshMasters(lab); // Ansible's persistent SSH sessions are not part of an idle host
     await new Promise((r) => setTimeout(r, 500));
