@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../src/shared';
-import { devServerArgs, PROJECT_DIR, temporalCliPath, testServerPath } from './temporalTools';
+import { devServerArgs, PROJECT_DIR, temporalCliPath, testServerPath, type DevServerFlag } from './temporalTools';
 
 /** Java time-skipping test server; custom search attributes registered like the dev server's. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -40,15 +40,21 @@ export async function startWithRetries<T>(what: string, start: () => Promise<T>)
   }
 }
 
-/** The real dev server (the CLI's start-dev), headless, in memory, with the project's dev-server flags. */
-export function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * The real dev server (the CLI's start-dev), headless, with the project's dev-server flags (or
+ * `flags`), in memory (or on the SQLite file `dbFilename`).
+ */
+export function createLocalEnv(
+  opts: { flags?: readonly DevServerFlag[]; dbFilename?: string } = {},
+): Promise<TestWorkflowEnvironment> {
   return startWithRetries('dev server', () =>
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: temporalCliPath() },
         searchAttributes: SEARCH_ATTRIBUTES,
         ip: '127.0.0.1',
-        extraArgs: devServerArgs(),
+        extraArgs: devServerArgs(opts.flags),
+        ...(opts.dbFilename && { dbFilename: opts.dbFilename }),
       },
     }),
   );

@@ -1,10 +1,9 @@
 // What the overhead benchmark's parts share: rounding, medians, timing, CPU time, and a private dev server.
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
-import { SEARCH_ATTRIBUTES } from '../../src/shared';
-import { devServerArgs, temporalCliPath, type DevServerFlag } from '../../testkit/temporalTools';
-import { startWithRetries } from '../../testkit/temporalEnv';
+import type { DevServerFlag } from '../../testkit/temporalTools';
+import { createLocalEnv } from '../../testkit/temporalEnv';
 
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 
@@ -17,19 +16,8 @@ export const median = (xs: number[]) => {
 export const msSince = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 /** A private dev server (the project's CLI, a free port) with `flags`: in memory, or on the SQLite file `dbFile`. */
-export function devServer(flags: readonly DevServerFlag[], dbFile?: string): Promise<TestWorkflowEnvironment> {
-  return startWithRetries('dev server', () =>
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: temporalCliPath() },
-        searchAttributes: SEARCH_ATTRIBUTES,
-        ip: '127.0.0.1',
-        extraArgs: devServerArgs(flags),
-        ...(dbFile && { dbFilename: dbFile }),
-      },
-    }),
-  );
-}
+export const devServer = (flags: readonly DevServerFlag[], dbFile?: string): Promise<TestWorkflowEnvironment> =>
+  createLocalEnv({ flags, dbFilename: dbFile });
 
 const CLOCK_TICKS_PER_SECOND = Number(execSync('getconf CLK_TCK').toString().trim());
 
