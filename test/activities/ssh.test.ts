@@ -129,7 +129,8 @@ describe('upstream file, parsers and checks (no lab)', () => {
             hosts: 'localhost',
             connection: 'local',
             gather_facts: false,
-            vars_files: [path.join(ROLE_DIR, 'defaults', 'main.yml')],
+            // The role's defaults, then its vars (proxy_listen_on), as the role reads them.
+            vars_files: [path.join(ROLE_DIR, 'defaults', 'main.yml'), path.join(ROLE_DIR, 'vars', 'main.yml')],
             tasks: cases.flatMap((c, i) =>
               ['nsdeploy-upstream.conf', 'nsdeploy-upstreams.nft'].map((file) => ({
                 name: `render ${file} case ${i}`,
