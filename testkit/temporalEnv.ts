@@ -33,7 +33,9 @@ export async function startWithRetries<T>(what: string, start: () => Promise<T>)
     try {
       return await start();
     } catch (err) {
-      const slow = err instanceof Error && /did not start within/.test(err.message);
+      // By its message: the SDK's native error is not an instance of a jest test's Error class.
+      const message = err !== null && typeof err === 'object' && 'message' in err ? String(err.message) : '';
+      const slow = /did not start within/.test(message);
       if (!slow || attempt >= SERVER_START_ATTEMPTS) throw err;
       process.stderr.write(`${what} did not answer within 5 s (attempt ${attempt}); starting it again\n`);
     }

@@ -1,5 +1,6 @@
 // startWithRetries: a server that misses the SDK's 5 s start window is started again, at most
 // three times in all; any other start failure is thrown at once.
+import vm from 'node:vm';
 import { startWithRetries } from '../../testkit/temporalEnv';
 
 const slow = (): Error => new Error('ephemeral server at 127.0.0.1:1 did not start within 5s.');
@@ -43,4 +44,17 @@ test('any other failure is thrown at once, not retried', async () => {
   });
   await expect(started).rejects.toThrow('ENOENT');
   expect(calls).toBe(1);
+});
+
+test('an error made outside the test realm (as the SDK native one is) is recognised too', async () => {
+  let calls = 0;
+  const foreign = () => vm.runInNewContext('new Error("ephemeral server at 127.0.0.1:1 did not start within 5s.")');
+  expect(foreign()).not.toBeInstanceOf(Error);
+  const server = await startWithRetries('dev server', async () => {
+    calls++;
+    if (calls < 2) throw foreign();
+    return 'server';
+  });
+  expect(server).toBe('server');
+  expect(calls).toBe(2);
 });
