@@ -21,7 +21,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 }
 
 /** Starts of a server tried: the SDK gives one 5 s to answer, which a busy machine can miss. */
-const SERVER_START_ATTEMPTS = 3;
+export const SERVER_START_ATTEMPTS = 5;
 
 /**
  * Starts a server again (on a new port) when it did not answer within the SDK's fixed 5 s, as
