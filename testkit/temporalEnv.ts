@@ -43,20 +43,22 @@ export async function startWithRetries<T>(what: string, start: () => Promise<T>)
 }
 
 /**
- * The real dev server (the CLI's start-dev), headless, with the project's dev-server flags (or
- * `flags`), in memory (or on the SQLite file `dbFilename`).
+ * The real dev server (the CLI's start-dev) with the project's dev-server flags (or `flags`),
+ * then `extraArgs`; in memory (or on the SQLite file `dbFilename`); headless, or with the Web UI
+ * on `uiPort`.
  */
 export function createLocalEnv(
-  opts: { flags?: readonly DevServerFlag[]; dbFilename?: string } = {},
+  opts: { flags?: readonly DevServerFlag[]; extraArgs?: string[]; dbFilename?: string; uiPort?: number } = {},
 ): Promise<TestWorkflowEnvironment> {
-  return startWithRetries('dev server', () =>
+  return startWithRetries(opts.uiPort ? 'dev server with the Web UI' : 'dev server', () =>
     TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: temporalCliPath() },
         searchAttributes: SEARCH_ATTRIBUTES,
         ip: '127.0.0.1',
-        extraArgs: devServerArgs(opts.flags),
+        extraArgs: [...devServerArgs(opts.flags), ...(opts.extraArgs ?? [])],
         ...(opts.dbFilename && { dbFilename: opts.dbFilename }),
+        ...(opts.uiPort && { ui: true, uiPort: opts.uiPort }),
       },
     }),
   );

@@ -5,7 +5,7 @@
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -15,9 +15,7 @@ import { waitStatusQuery, type WaitStatus } from '../../src/shared';
 import { durableWait } from '../../src/workflows';
 import { readableHistory } from '../helpers/histories';
 import { freePort } from '../../testkit/ports';
-import { bundleWorkflows, createLocalEnv, startWithRetries } from '../../testkit/temporalEnv';
-import { devServerArgs, temporalCliPath } from '../../testkit/temporalTools';
-import { SEARCH_ATTRIBUTES } from '../../src/shared';
+import { bundleWorkflows, createLocalEnv } from '../../testkit/temporalEnv';
 
 const UI_ORIGIN = 'http://127.0.0.1:8233';
 const TASK_QUEUE = 'codec';
@@ -253,18 +251,7 @@ test('the Web UI started with --ui-codec-endpoint points the browser at the code
   const codecServer = await startCodecServer({ codec, port: 0 });
   const uiPort = await freePort();
   // The dev server as docs/encryption.md starts it, this time with the Web UI.
-  const uiEnv = await startWithRetries('dev server with the Web UI', () =>
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: temporalCliPath() },
-        searchAttributes: SEARCH_ATTRIBUTES,
-        ip: '127.0.0.1',
-        ui: true,
-        uiPort,
-        extraArgs: [...devServerArgs(), '--ui-codec-endpoint', codecServer.url],
-      },
-    }),
-  );
+  const uiEnv = await createLocalEnv({ uiPort, extraArgs: ['--ui-codec-endpoint', codecServer.url] });
   try {
     const ui = `http://127.0.0.1:${uiPort}`;
     const settings = (await (await fetch(`${ui}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
