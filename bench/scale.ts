@@ -1,9 +1,11 @@
 // scale: an NS deploy of a fleet of 20 nameservers behind 4 LBs in 2 regions (3 zones, one of
 // 10 000 records) against a 2-nameserver deploy of the same zones, in the same run on the same
 // lab, with the emulator's realistic provisioning + boot and Linode's create limit (20 per
-// 15 s; nsdeploy paces its creates to it, src/linode/pacer.ts). During the big deploy: dnsperf
-// through every LB (raw, bounded), memory of the lab sampled; afterwards every 429 the emulator
-// answered, each with the wait that followed it.
+// 15 s; nsdeploy paces its creates to it, src/linode/pacer.ts). Each fleet is deployed in
+// several rounds, one after the other (a deploy's wall time on this 2-CPU machine varies by
+// ±5 s from run to run): the ratio is that of the median times. During every deploy: dnsperf
+// through every LB of its fleet (raw, bounded), memory of the lab sampled during the big ones;
+// afterwards every 429 the emulator answered, each with the wait that followed it.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import fs from 'node:fs';
@@ -40,10 +42,14 @@ const PARAMETERS = {
   loadBalancersPerRegion: 2,
   regions: ['us-east', 'eu-west'],
   bigZoneRecords: 10_000,
-  /** dnsperf per LB during the big deploy (raw: one try, 3 s timeout). */
+  /** Deploys of each fleet, alternating (2-nameserver, 20-nameserver, 2-nameserver, …). */
+  rounds: 3,
+  /** dnsperf per LB during every deploy (raw: one try, 3 s timeout). */
   qpsPerLb: 200,
-  /** The load during the 2-nameserver deploy (it must outlast the deploy by 5 s). */
-  twoDeployLoadSeconds: 300,
+  /** The load starts this long before each deploy and stops this long after it (dnsperf's SIGINT). */
+  loadMarginSeconds: 5,
+  /** Bound on one load: a deploy that takes longer fails the benchmark. */
+  loadMaxSeconds: 900,
   /** A 429's Retry-After counts from when the client could read it: requests this close were on their way. */
   throttleGraceMs: 250,
   memorySampleEveryMs: 10_000,
@@ -103,17 +109,38 @@ async function deploy(w: Worker, cfg: FleetConfig, say: (s: string) => void): Pr
 const mock = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 const acts = createActivities({ logger: pino({ level: 'warn' }) });
 
-/** dnsperf through every LB of `fleet` while `change` runs (from 5 s before it); nginx's own count after. */
-async function underLoad(fleet: LiveFleet, seconds: number, queries: string, change: () => Promise<DeployFigures>) {
+/**
+ * dnsperf through every LB of `fleet` from loadMarginSeconds before `change` until as long after
+ * it; nginx's own count at each LB after.
+ */
+async function underLoad(fleet: LiveFleet, queries: string, change: () => Promise<DeployFigures>) {
   const t0 = Date.now();
+  const margin = PARAMETERS.loadMarginSeconds * 1000;
+  const stop = new AbortController();
   const perf = fleet.lbs.map((lb) =>
-    dnsperf({ address: lb.publicIPv4, queries, qps: PARAMETERS.qpsPerLb, seconds, timeoutSec: 3 }),
+    dnsperf({
+      address: lb.publicIPv4,
+      queries,
+      qps: PARAMETERS.qpsPerLb,
+      seconds: PARAMETERS.loadMaxSeconds,
+      timeoutSec: 3,
+      stop: stop.signal,
+    }),
   );
-  await new Promise((r) => setTimeout(r, 5000));
-  const figures = await change();
-  if ((Date.now() - t0) / 1000 > seconds - 5)
-    throw new Error(`the deploy took ${figures.seconds} s, longer than the load (${seconds} s)`);
+  let figures: DeployFigures;
+  try {
+    await sleep(margin);
+    figures = await change();
+    await sleep(margin);
+  } finally {
+    stop.abort();
+  }
   const results = await Promise.all(perf);
+  const seconds = round((Date.now() - t0) / 1000);
+  if (seconds > PARAMETERS.loadMaxSeconds)
+    throw new Error(
+      `the deploy took ${figures.seconds} s, longer than the load may last (${PARAMETERS.loadMaxSeconds} s)`,
+    );
   const perLb: Record<string, { dnsperf: DnsperfResult; atLb: { sessions: number; failed: number } }> = {};
   for (const [i, lb] of fleet.lbs.entries()) {
     const ssh = {
@@ -132,6 +159,7 @@ async function underLoad(fleet: LiveFleet, seconds: number, queries: string, cha
       seconds,
       sent: sum((x) => x.dnsperf.sent),
       lost: sum((x) => x.dnsperf.lost),
+      interrupted: sum((x) => x.dnsperf.interrupted),
       notNoerror: sum((x) => x.dnsperf.completed - x.dnsperf.noerror),
       unansweredAtLbs: sum((x) => x.atLb.failed),
       perLb,
@@ -139,13 +167,34 @@ async function underLoad(fleet: LiveFleet, seconds: number, queries: string, cha
   };
 }
 
+type Loaded = Awaited<ReturnType<typeof underLoad>>;
+
+/** The loads of several deploys added up (each one's own figures in `each`). */
+function loadTotals(loads: Loaded['load'][]) {
+  const sum = (f: (l: Loaded['load']) => number) => loads.reduce((a, l) => a + f(l), 0);
+  return {
+    seconds: round(sum((l) => l.seconds)),
+    sent: sum((l) => l.sent),
+    lost: sum((l) => l.lost),
+    interrupted: sum((l) => l.interrupted),
+    notNoerror: sum((l) => l.notNoerror),
+    unansweredAtLbs: sum((l) => l.unansweredAtLbs),
+    each: loads,
+  };
+}
+
+/** The deploy of median wall time among `deploys` (an odd number of rounds: the middle one). */
+function medianDeploy(deploys: DeployFigures[]): DeployFigures {
+  const sorted = [...deploys].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 /** The largest sample of each figure while `during` runs (sampled every memorySampleEveryMs). */
 async function peakMemory<T>(during: () => Promise<T>): Promise<{ result: T; peak: LabMemory }> {
   let peak = labMemory();
   const timer = setInterval(() => {
     const m = labMemory();
-    if (m.hostsRssMiB + m.emulatorRssMiB + m.workerRssMiB > peak.hostsRssMiB + peak.emulatorRssMiB + peak.workerRssMiB)
-      peak = m;
+    if (total(m) > total(peak)) peak = m;
   }, PARAMETERS.memorySampleEveryMs);
   try {
     return { result: await during(), peak };
@@ -202,25 +251,34 @@ export async function scale(say: (s: string) => void) {
         const bringUpSeconds = round((Date.now() - t0) / 1000);
         const bringUpThrottling = await throttling();
         const memoryAtRest = labMemory();
-        say(`lab up: ${memoryAtRest.hosts} hosts in ${bringUpSeconds} s; 2-nameserver deploy`);
+        say(`lab up: ${memoryAtRest.hosts} hosts in ${bringUpSeconds} s`);
         // Both deploys under the same load per LB, so that the ratio compares like with like.
-        say(`2-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB (${PARAMETERS.twoDeployLoadSeconds} s)`);
-        const two2 = await underLoad(two, PARAMETERS.twoDeployLoadSeconds, files.queries, () => deploy(w, twoCfg, say));
-        const twoDeploy = two2.figures;
-        const loadSeconds = Math.ceil(Math.max(240, 4 * twoDeploy.seconds));
-        say(
-          `${scaleCfg.nameservers.length}-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB (${loadSeconds} s)`,
-        );
-        const { result: big20, peak } = await peakMemory(() =>
-          underLoad(big, loadSeconds, files.queries, () => deploy(w, scaleCfg, say)),
-        );
+        const rounds: { two: Loaded; big: Loaded; peak: LabMemory }[] = [];
+        for (let r = 1; r <= PARAMETERS.rounds; r++) {
+          const of = `round ${r} of ${PARAMETERS.rounds}`;
+          say(`${of}: 2-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB`);
+          const twoRound = await underLoad(two, files.queries, () => deploy(w, twoCfg, say));
+          say(`${of}: ${scaleCfg.nameservers.length}-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB`);
+          const { result: bigRound, peak } = await peakMemory(() =>
+            underLoad(big, files.queries, () => deploy(w, scaleCfg, say)),
+          );
+          say(`${of}: ratio ${round(bigRound.figures.seconds / twoRound.figures.seconds, 3)}`);
+          rounds.push({ two: twoRound, big: bigRound, peak });
+        }
         const allThrottling = await throttling();
-        const ratio = round(big20.figures.seconds / twoDeploy.seconds, 3);
+        const twoDeploy = medianDeploy(rounds.map((x) => x.two.figures));
+        const bigDeploy = medianDeploy(rounds.map((x) => x.big.figures));
+        const ratio = round(bigDeploy.seconds / twoDeploy.seconds, 3);
+        const load = loadTotals(rounds.map((x) => x.big.load));
+        const twoLoad = loadTotals(rounds.map((x) => x.two.load));
+        const peak = rounds.map((x) => x.peak).reduce((a, b) => (total(b) > total(a) ? b : a));
         const checks = {
-          bothDeployed: twoDeploy.outcome === 'deployed' && big20.figures.outcome === 'deployed',
+          bothDeployed: rounds.every(
+            (x) => x.two.figures.outcome === 'deployed' && x.big.figures.outcome === 'deployed',
+          ),
           ratioAtMost1_5: ratio <= 1.5,
-          noQueryLost: big20.load.lost === 0 && big20.load.unansweredAtLbs === 0,
-          noQueryLostInTwoServerDeploy: two2.load.lost === 0 && two2.load.unansweredAtLbs === 0,
+          noQueryLost: load.lost === 0 && load.unansweredAtLbs === 0,
+          noQueryLostInTwoServerDeploy: twoLoad.lost === 0 && twoLoad.unansweredAtLbs === 0,
           every429Honoured: allThrottling.unhonoured === 0,
         };
         return {
@@ -242,18 +300,24 @@ export async function scale(say: (s: string) => void) {
             },
             tooManyRequests: bringUpThrottling.tooManyRequests.length,
           },
+          rounds: rounds.map((x) => ({
+            twoServerSeconds: x.two.figures.seconds,
+            scaleSeconds: x.big.figures.seconds,
+            ratio: round(x.big.figures.seconds / x.two.figures.seconds, 3),
+          })),
+          // The deploys of median wall time, each with its activities.
           twoServerDeploy: twoDeploy,
-          scaleDeploy: big20.figures,
+          scaleDeploy: bigDeploy,
           ratioToTwoServerDeploy: ratio,
-          load: big20.load,
-          twoServerDeployLoad: two2.load,
+          load,
+          twoServerDeployLoad: twoLoad,
           tooManyRequests: {
             count: allThrottling.tooManyRequests.length,
             unhonoured: allThrottling.unhonoured,
             graceMs: PARAMETERS.throttleGraceMs,
             each: allThrottling.tooManyRequests,
           },
-          memory: { atRest: memoryAtRest, peakDuringScaleDeploy: peak },
+          memory: { atRest: memoryAtRest, peakDuringScaleDeploys: peak },
           checks,
           passed: Object.values(checks).every(Boolean),
         };
@@ -271,20 +335,24 @@ const throttling = () =>
   );
 
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const total = (m: LabMemory) => m.hostsRssMiB + m.emulatorRssMiB + m.workerRssMiB;
 
 export const benchmark: Benchmark = {
   name: 'scale',
   description:
-    "NS deploy of 20 nameservers behind 4 LBs (2 regions, 3 zones, one of 10 000 records) against a 2-nameserver deploy, with Linode's create limit; queries lost, 429s honoured, lab memory",
+    "NS deploy of 20 nameservers behind 4 LBs (2 regions, 3 zones, one of 10 000 records) against a 2-nameserver deploy, medians of 3 rounds, with Linode's create limit; queries lost, 429s honoured, lab memory",
   async run(say) {
     const r = await scale(say);
-    const m = r.memory.peakDuringScaleDeploy;
+    const m = r.memory.peakDuringScaleDeploys;
     return {
       parameters: PARAMETERS,
       figures: r,
       summary:
         `20-nameserver deploy ${r.scaleDeploy.seconds} s = ${r.ratioToTwoServerDeploy} × the 2-nameserver deploy ` +
-        `(${r.twoServerDeploy.seconds} s); ${r.load.lost} of ${r.load.sent} queries lost through ${Object.keys(r.load.perLb).length} LBs; ` +
+        `(${r.twoServerDeploy.seconds} s), medians of ${r.rounds.length} rounds ` +
+        `(each round ${r.rounds.map((x) => x.ratio).join(', ')}); ` +
+        `${r.load.lost} of ${r.load.sent} queries lost through ${Object.keys(r.load.each[0].perLb).length} LBs; ` +
         `${r.tooManyRequests.count} 429s, ${r.tooManyRequests.unhonoured} unhonoured; ` +
         `lab memory at peak ${m.hosts} hosts ${m.hostsRssMiB} MiB + emulator ${m.emulatorRssMiB} + worker ${m.workerRssMiB} MiB` +
         (r.passed ? '' : ' — FAILED'),

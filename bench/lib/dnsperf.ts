@@ -1,5 +1,7 @@
 // One bounded dnsperf run (Debian's dnsperf 2.x): at most qps × seconds queries, each waited
 // for `timeoutSec`. Raw: dnsperf never retries, so a query nginx or a server drops is "lost".
+// `stop` ends it early the way dnsperf allows (SIGINT): it stops sending and reports the
+// queries still in flight as "interrupted", neither answered nor lost.
 import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +13,8 @@ export interface DnsperfResult {
   sent: number;
   completed: number;
   lost: number;
+  /** In flight when `stop` ended the run (0 when it ran its time). */
+  interrupted: number;
   noerror: number;
   qps: number;
 }
@@ -33,6 +37,8 @@ export async function dnsperf(o: {
   seconds: number;
   timeoutSec?: number;
   clients?: number;
+  /** Ends the run early (before `seconds`): dnsperf then reports what it has. */
+  stop?: AbortSignal;
 }): Promise<DnsperfResult> {
   const mode = o.mode ?? 'udp';
   const report = `${o.queries}.${o.address}.${mode}.${Date.now()}.out`;
@@ -52,11 +58,15 @@ export async function dnsperf(o: {
     '-c',
     String(o.clients ?? 4),
   ];
-  const r = await execa('sh', ['-c', `exec dnsperf ${args.join(' ')} > ${report} 2>&1`], {
+  const r = execa('sh', ['-c', `exec dnsperf ${args.join(' ')} > ${report} 2>&1`], {
     reject: false,
     stdin: 'ignore',
     timeout: (o.seconds + (o.timeoutSec ?? 3) + 60) * 1000,
   });
+  const interrupt = () => r.kill('SIGINT');
+  o.stop?.addEventListener('abort', interrupt, { once: true });
+  if (o.stop?.aborted) interrupt();
+  const { exitCode } = await r.finally(() => o.stop?.removeEventListener('abort', interrupt));
   const out = fs.readFileSync(report, 'utf8');
   fs.rmSync(report, { force: true });
   const num = (re: RegExp) => Number(out.match(re)?.[1] ?? NaN);
@@ -66,10 +76,11 @@ export async function dnsperf(o: {
     sent: num(/Queries sent:\s+(\d+)/),
     completed: num(/Queries completed:\s+(\d+)/),
     lost: num(/Queries lost:\s+(\d+)/),
+    interrupted: num(/Queries interrupted:\s+(\d+)/) || 0,
     noerror: num(/NOERROR (\d+)/),
     qps: num(/Queries per second:\s+([\d.]+)/),
   };
-  if (r.exitCode !== 0 || Number.isNaN(result.sent))
-    throw new Error(`dnsperf ${args.join(' ')} failed (exit ${r.exitCode}): ${out.slice(-500)}`);
+  if (exitCode !== 0 || Number.isNaN(result.sent))
+    throw new Error(`dnsperf ${args.join(' ')} failed (exit ${exitCode}): ${out.slice(-500)}`);
   return result;
 }
