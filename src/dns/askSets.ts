@@ -2,14 +2,13 @@
 // and judge every answer: the loop compareZone runs on its own thread and on each helper thread
 // (compareThreads.ts). Its queries share one UDP socket per server and a few pipelined TCP
 // connections (RFC 7766) instead of a socket or connection per query.
-import { checkAnswer } from './check';
+import { checkAnswer, type CheckResult } from './check';
 import type { Difference, SkippedCheck } from './difference';
-import { judgedAnswers, type JudgedAnswers } from './judgedAnswers';
 import { query as realQuery, serverLabel, type QueryFn } from './query';
 import type { ExpectedRRset } from './rrsets';
 import { TcpConnectionPool } from './tcpPool';
 import { UdpSocketPool } from './udpPool';
-import type { DnsServer, Question, QueryOptions, TransportMode } from './types';
+import type { DnsResponse, DnsServer, Question, QueryOptions, TransportMode } from './types';
 
 /** Per-query settings of a comparison: plain data (a helper thread gets a copy). */
 export type QuerySettings = Omit<QueryOptions, 'transport' | 'tcpPool' | 'udpPool'>;
@@ -23,8 +22,6 @@ export interface AskOptions {
   onAnswered?: () => void;
   /** Stops starting new queries (those in flight finish). */
   signal?: AbortSignal;
-  /** Answers already found right (default: this thread's, shared by every comparison on it). */
-  judged?: JudgedAnswers;
 }
 
 /** What asking a list of RRsets found (plain data, so that it can come back from a thread). */
@@ -33,6 +30,32 @@ export interface AskResult {
   skipped: SkippedCheck[];
   nsids: string[];
   queriesSent: number;
+}
+
+/**
+ * Answers already found right, by RRset, so that the same answer over the next transport is not
+ * decoded and judged again: an authoritative NOERROR answer (AA set, not truncated) whose
+ * question and answer bytes equal those of an answer that had no difference decodes to the same
+ * records, and checkAnswer gives it the same (empty) verdict. Anything else is judged in full.
+ */
+class JudgedAnswers {
+  private readonly clean = new Map<ExpectedRRset, Buffer>();
+
+  matchesClean(set: ExpectedRRset, res: DnsResponse): boolean {
+    const bytes = this.clean.get(set);
+    if (!bytes || !res.questionAndAnswerBytes || !JudgedAnswers.plainAuthoritative(res)) return false;
+    return res.questionAndAnswerBytes.equals(bytes);
+  }
+
+  remember(set: ExpectedRRset, res: DnsResponse, result: CheckResult): void {
+    if (set.role !== 'authoritative' || result.differences.length || result.skipped.length) return;
+    if (res.questionAndAnswerBytes && JudgedAnswers.plainAuthoritative(res))
+      this.clean.set(set, res.questionAndAnswerBytes);
+  }
+
+  private static plainAuthoritative(res: DnsResponse): boolean {
+    return res.rcode === 'NOERROR' && res.flags.aa && !(res.flags.tc && res.transport === 'udp');
+  }
 }
 
 interface Task {
@@ -66,7 +89,7 @@ export async function askSets(server: DnsServer, sets: ExpectedRRset[], options:
     tcp: { ...options.query, transport: 'tcp', tcpPool },
     auto: { ...options.query, transport: 'auto', udpPool, tcpPool },
   };
-  const judged = options.judged ?? judgedAnswers;
+  const judged = new JudgedAnswers();
   const run = async ({ set, question, transport }: Task) => {
     queriesSent += 1;
     try {
