@@ -56,11 +56,6 @@ def _split(text):
     return text[:start], int(text[start:end]), text[end:]
 
 
-def _with_serial(text, serial):
-    before, _, after = _split(text)
-    return '%s%d%s' % (before, serial, after)
-
-
 def nsdeploy_zone_with_serial(source, served=None, serial=None):
     if not source.endswith('\n'):
         source += '\n'
@@ -77,7 +72,7 @@ def nsdeploy_zone_with_serial(source, served=None, serial=None):
         chosen = max(src_serial, 1)
     if not 1 <= chosen <= MAX_SERIAL:
         raise AnsibleFilterError('SOA serial %d is outside 1..%d' % (chosen, MAX_SERIAL))
-    return _with_serial(source, chosen)
+    return '%s%d%s' % (src_before, chosen, src_after)
 
 
 class FilterModule(object):
