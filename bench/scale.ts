@@ -253,7 +253,7 @@ export async function scale(say: (s: string) => void) {
         const memoryAtRest = labMemory();
         say(`lab up: ${memoryAtRest.hosts} hosts in ${bringUpSeconds} s`);
         // Both deploys under the same load per LB, so that the ratio compares like with like.
-        const rounds: { two: Loaded; big: Loaded; peak: LabMemory }[] = [];
+        const rounds: { two: Loaded; big: Loaded; peak: LabMemory; ratio: number }[] = [];
         for (let r = 1; r <= PARAMETERS.rounds; r++) {
           const of = `round ${r} of ${PARAMETERS.rounds}`;
           say(`${of}: 2-nameserver deploy under ${PARAMETERS.qpsPerLb} qps per LB`);
@@ -266,8 +266,9 @@ export async function scale(say: (s: string) => void) {
           const { result: bigRound, peak } = await peakMemory(() =>
             underLoad(big, files.queries, () => deploy(w, scaleCfg, say)),
           );
-          say(`${of}: ratio ${round(bigRound.figures.seconds / twoRound.figures.seconds, 3)}`);
-          rounds.push({ two: twoRound, big: bigRound, peak });
+          const ratio = round(bigRound.figures.seconds / twoRound.figures.seconds, 3);
+          say(`${of}: ratio ${ratio}`);
+          rounds.push({ two: twoRound, big: bigRound, peak, ratio });
         }
         const allThrottling = await throttling();
         const twoDeploy = medianDeploy(rounds.map((x) => x.two.figures));
@@ -307,7 +308,7 @@ export async function scale(say: (s: string) => void) {
           rounds: rounds.map((x) => ({
             twoServerSeconds: x.two.figures.seconds,
             scaleSeconds: x.big.figures.seconds,
-            ratio: round(x.big.figures.seconds / x.two.figures.seconds, 3),
+            ratio: x.ratio,
           })),
           // The deploys of median wall time, each with its activities.
           twoServerDeploy: twoDeploy,
