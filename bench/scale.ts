@@ -18,7 +18,7 @@ import type { LbQueryCount } from '../src/activities/ssh';
 import { nsDeployInput } from '../src/cli/deployInput';
 import { loadFleetConfig, type FleetConfig } from '../src/config';
 import { nsBlueGreen } from '../src/workflows';
-import { activitySpans } from './lib/history';
+import { activitySpans, seconds as eventSeconds } from './lib/history';
 import type { Benchmark } from './lib/benchmark';
 import { dnsperf, queryFile, type DnsperfResult } from './lib/dnsperf';
 import { admin } from './lib/emulatorAdmin';
@@ -63,8 +63,11 @@ interface DeployFigures {
   loadBalancers: number;
   outcome: string;
   seconds: number;
-  /** Per activity type: how many, and from the first scheduled to the last completed (s). */
-  activities: Record<string, { count: number; spanSeconds: number }>;
+  /**
+   * Per activity type: how many, when the first was scheduled (s after the deploy started), and
+   * from then to the last completed (s).
+   */
+  activities: Record<string, { count: number; startSeconds: number; spanSeconds: number }>;
 }
 
 async function deploy(w: Worker, cfg: FleetConfig, say: (s: string) => void): Promise<DeployFigures> {
@@ -89,11 +92,14 @@ async function deploy(w: Worker, cfg: FleetConfig, say: (s: string) => void): Pr
     kinds.set(Number(e.eventId), type === 'compareZoneOnServer' ? `${type} (${summary.split(/[ :]/)[0]})` : type);
   }
   const spans = activitySpans(history.events ?? [], () => []).map((x, i) => ({ ...x, type: [...kinds.values()][i] }));
+  // The first event (workflow started) is the origin of each type's startSeconds.
+  const started = history.events?.[0] ? eventSeconds(history.events[0]) : 0;
   const activities: DeployFigures['activities'] = {};
   for (const type of [...new Set(spans.map((x) => x.type))]) {
     const of = spans.filter((x) => x.type === type);
+    const first = Math.min(...of.map((x) => x.start));
     const end = Math.max(...of.map((x) => x.end ?? x.start));
-    activities[type] = { count: of.length, spanSeconds: round(end - Math.min(...of.map((x) => x.start))) };
+    activities[type] = { count: of.length, startSeconds: round(first - started), spanSeconds: round(end - first) };
   }
   say(`${cfg.fleet}: ${result.outcome} in ${seconds} s`);
   return {

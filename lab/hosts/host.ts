@@ -8,7 +8,7 @@ import { launchHost, tail } from './launcher';
 import { plugHost, unplugHost } from './network';
 import type { LabConfig } from './paths';
 import { assertLabel, hostDir, netnsName, vethName } from './paths';
-import { isAlive, pidsInPidNamespaceOf, processMemory, terminate, waitUntil } from './processes';
+import { commandOf, isAlive, pidsInPidNamespaceOf, processMemory, terminate, waitUntil } from './processes';
 import type { HostRecord } from './registry';
 import { regionIsolation } from './regions';
 import { readRegistry, recordedLabConfig, updateRegistry, withLabLock } from './registry';
@@ -242,15 +242,11 @@ export interface HostMemory {
 export function hostMemory(label: string, options: LabOptions = {}): HostMemory {
   const record = readRegistry(recordedLabConfig({ stateDir: options.stateDir })).hosts[label];
   if (!record?.sshd || !isAlive(record.sshd)) throw new Error(`lab host ${label} is not running`);
-  const processes = pidsInPidNamespaceOf(record.sshd.pid).map((pid) => {
-    let command = '?';
-    try {
-      command = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      // ended meanwhile
-    }
-    return { pid, command, ...processMemory(pid) };
-  });
+  const processes = pidsInPidNamespaceOf(record.sshd.pid).map((pid) => ({
+    pid,
+    command: commandOf(pid),
+    ...processMemory(pid),
+  }));
   const total = (key: 'rssBytes' | 'pssBytes') => processes.reduce((sum, p) => sum + p[key], 0);
   return { label, processes, totalRssBytes: total('rssBytes'), totalPssBytes: total('pssBytes') };
 }

@@ -93,6 +93,44 @@ export function pidsInPidNamespaceOf(pid: number): number[] {
   return allPids().filter((p) => nsInode(p, 'pid') === target);
 }
 
+/**
+ * Every process by PID namespace (its ns/pid link), in one pass over /proc: a sampler that
+ * sizes many hosts at once would otherwise read every process's link once per host.
+ */
+export function pidsByPidNamespace(): Map<string, number[]> {
+  const byNamespace = new Map<string, number[]>();
+  for (const pid of allPids()) {
+    const ns = nsInode(pid, 'pid');
+    if (ns) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), pid]);
+  }
+  return byNamespace;
+}
+
+/** The command name of a process ('?' once it has ended). */
+export function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** The PID namespace `pid` is in (its ns/pid link), or null once it has ended. */
+export const pidNamespaceOf = (pid: number): string | null => nsInode(pid, 'pid');
+
+/**
+ * Resident memory of a process from /proc/<pid>/status (0 once it has ended). Cheap: unlike
+ * smaps_rollup (processMemory) it walks no page tables, so sampling a busy lab does not hold up
+ * the processes sampled nor the sampler's own thread.
+ */
+export function processRssBytes(pid: number): number {
+  try {
+    return kilobytes(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
+  } catch {
+    return 0;
+  }
+}
+
 export interface ProcessMemory {
   rssBytes: number;
   /** Proportional set size: shared pages split between their users, so sums do not double count. */
