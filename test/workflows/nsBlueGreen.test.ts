@@ -273,8 +273,16 @@ describe('four LBs: the canary first, then the others together', () => {
     const seen = { switchesAtOnce: [] as number[], planWhileBaseline: false };
     let switching = 0;
     let baselining = 0;
-    let created = false;
+    let baselined = false;
+    let planning = 0;
     let planned = false;
+    let created = false;
+    // On a busy machine either activity task can reach the worker well after the other: each
+    // side is held until the other has started (at most 5 s), and the overlap is seen from
+    // whichever starts second. Run one after the other, neither finds the other in flight.
+    const until = async (started: () => boolean) => {
+      for (let waited = 0; !started() && waited < 5000; waited += 50) await sleep(50);
+    };
     const run = await deploy({
       ...opts,
       loadBalancers: 4,
@@ -282,15 +290,18 @@ describe('four LBs: the canary first, then the others together', () => {
       onActivity: async (name) => {
         if (name.startsWith('ensureInstance')) created = true;
         if (name.startsWith('planZone')) {
-          planned = true;
+          planning++;
           seen.planWhileBaseline ||= baselining > 0;
+          await until(() => baselined);
+          planning--;
+          planned = true;
         }
         if (!created && LB_ADDRESSES.some((a) => name === `compare ${a}`)) {
-          // Held at least 400 ms, and until a zone plan starts (at most 5 s): on a busy machine
-          // the plan's activity task can reach the worker later than 400 ms after the baseline's.
           baselining++;
+          baselined = true;
+          seen.planWhileBaseline ||= planning > 0;
           await sleep(400);
-          for (let waited = 400; !planned && waited < 5000; waited += 50) await sleep(50);
+          await until(() => planned);
           baselining--;
         }
         if (name.startsWith('switchUpstreams')) {
