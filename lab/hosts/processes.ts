@@ -79,18 +79,14 @@ function nsInode(pid: number, ns: 'pid' | 'net' | 'mnt'): string | null {
   }
 }
 
+/** The PID namespace `pid` is in (its ns/pid link), or null once it has ended. */
+export const pidNamespaceOf = (pid: number): string | null => nsInode(pid, 'pid');
+
 function allPids(): number[] {
   return fs
     .readdirSync('/proc')
     .filter((n) => /^\d+$/.test(n))
     .map(Number);
-}
-
-/** Every process in the same PID namespace as `pid` (for a lab host: all its processes). */
-export function pidsInPidNamespaceOf(pid: number): number[] {
-  const target = nsInode(pid, 'pid');
-  if (!target) return [];
-  return allPids().filter((p) => nsInode(p, 'pid') === target);
 }
 
 /**
@@ -100,10 +96,19 @@ export function pidsInPidNamespaceOf(pid: number): number[] {
 export function pidsByPidNamespace(): Map<string, number[]> {
   const byNamespace = new Map<string, number[]>();
   for (const pid of allPids()) {
-    const ns = nsInode(pid, 'pid');
-    if (ns) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), pid]);
+    const ns = pidNamespaceOf(pid);
+    if (!ns) continue; // ended meanwhile
+    const pids = byNamespace.get(ns);
+    if (pids) pids.push(pid);
+    else byNamespace.set(ns, [pid]);
   }
   return byNamespace;
+}
+
+/** Every process in the same PID namespace as `pid` (for a lab host: all its processes). */
+export function pidsInPidNamespaceOf(pid: number): number[] {
+  const target = pidNamespaceOf(pid);
+  return target ? (pidsByPidNamespace().get(target) ?? []) : [];
 }
 
 /** The command name of a process ('?' once it has ended). */
@@ -114,9 +119,6 @@ export function commandOf(pid: number): string {
     return '?';
   }
 }
-
-/** The PID namespace `pid` is in (its ns/pid link), or null once it has ended. */
-export const pidNamespaceOf = (pid: number): string | null => nsInode(pid, 'pid');
 
 /**
  * Resident memory of a process from /proc/<pid>/status (0 once it has ended). Cheap: unlike

@@ -20,9 +20,12 @@ from collections import deque
 from ansible.errors import AnsibleFilterError
 
 MAX_SERIAL = 2 ** 32 - 1
-_SOA_WORD = re.compile(r'(?<![^\s()])soa(?![^\s();])', re.IGNORECASE)
-_BEFORE_WORD = re.compile(r'[\s()]')
-_AFTER_WORD = re.compile(r'[\s();]')
+# What may stand right before and right after a word (or the text's start and end).
+_BEFORE_WORD_CHARS = r'\s()'
+_AFTER_WORD_CHARS = r'\s();'
+_SOA_WORD = re.compile(r'(?<![^%s])soa(?![^%s])' % (_BEFORE_WORD_CHARS, _AFTER_WORD_CHARS), re.IGNORECASE)
+_BEFORE_WORD = re.compile(r'[%s]' % _BEFORE_WORD_CHARS)
+_AFTER_WORD = re.compile(r'[%s]' % _AFTER_WORD_CHARS)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|;[^\n]*|[()]|[^\s;()"]+|\s+')
 
 
